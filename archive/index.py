@@ -1,0 +1,870 @@
+"""The SQLite index of the archive: captures, articles, aliases, crawls, full-text search.
+
+The database (``DATA/archive.db``) is opened through sqlite-utils in WAL mode with a 10 s
+busy timeout. Every write is one short ``BEGIN IMMEDIATE`` transaction per batch: the write
+lock is taken up front, so a second writer waits for the busy timeout instead of failing at
+once with "database is locked" when a deferred transaction tries to upgrade from read to
+write (case B22, simonw/datasette#2358; SQLite "Transaction", section 2.1
+https://www.sqlite.org/lang_transaction.html). Use one writing :class:`Index` per process.
+
+The schema is built by numbered migrations (:data:`migrations`), applied in order and
+recorded in ``PRAGMA user_version``. Full-text search is an FTS5 table over articles'
+title, text, authors, categories and tags with ``unicode61 remove_diacritics 2`` (so
+``cafe`` finds ``café``), kept in step by triggers (sqlite-utils ``enable_fts``). User text
+never goes into SQL: values are bound, and search-box text becomes an FTS5 expression of
+string literals (:func:`archive.query.to_fts5`, case B21).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlite_utils import Database
+
+from archive.query import ArchiveIndexError, QueryError, to_fts5
+from archive.records import CaptureRecord, ExtractedArticle
+
+__all__ = [
+    "ArchiveIndexError",
+    "ArticleRow",
+    "BUSY_TIMEOUT_S",
+    "CRAWL_STATUSES",
+    "FTS_COLUMNS",
+    "FTS_TOKENIZE",
+    "Index",
+    "IndexNotFound",
+    "QueryError",
+    "SearchHit",
+    "migrations",
+]
+
+logger = logging.getLogger(__name__)
+
+#: How long a connection waits for another one's lock before "database is locked".
+BUSY_TIMEOUT_S = 10.0
+#: Columns of the full-text index, in the order the bm25 weights below follow.
+FTS_COLUMNS = ("title", "text", "authors", "categories", "tags")
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+#: bm25 weight per FTS column: a title match ranks above a body-only match.
+_BM25_WEIGHTS = (10.0, 1.0, 3.0, 2.0, 2.0)
+CRAWL_STATUSES = frozenset({"running", "finished", "failed", "interrupted"})
+#: Characters of article text shown as the snippet when there is no query.
+_LATEST_SNIPPET_CHARS = 200
+#: Tokens in a search snippet (FTS5 allows 1..64).
+_SNIPPET_TOKENS = 32
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class IndexNotFound(ArchiveIndexError, FileNotFoundError):
+    """The index file does not exist (raised when opening read-only)."""
+
+
+# -- records ----------------------------------------------------------------------------
+
+
+@dataclass
+class ArticleRow:
+    """One row of ``articles``: a canonical article, what extraction found, where it lies.
+
+    Attributes:
+        canonical_url: The article's canonical URL (the key; one row per canonical URL).
+        url: The final URL actually fetched (after redirects). When it differs from
+            ``canonical_url`` it is also recorded as an alias.
+        site: The site profile's name.
+        issue_date: The back-issue / listing date that led to the article
+            (``YYYY-MM-DD``) or ``None``.
+        title, authors, published, modified, categories, tags, description, sitename,
+            language, text: As in :class:`archive.records.ExtractedArticle`.
+        extraction_error: ``ExtractedArticle.error``.
+        extractor: ``ExtractedArticle.extractor``.
+        capture_id: ``captures.id`` of the response record the article was extracted from.
+        warc_filename, warc_offset, warc_length: That record's place (relative file name
+            under ``DATA/warc``, byte offset and length of its gzip member).
+        fetched_at: That record's WARC-Date (ISO 8601 UTC).
+    """
+
+    canonical_url: str
+    url: str
+    site: str | None = None
+    issue_date: str | None = None
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    description: str | None = None
+    sitename: str | None = None
+    language: str | None = None
+    text: str = ""
+    extraction_error: str | None = None
+    extractor: str = ""
+    capture_id: int | None = None
+    warc_filename: str | None = None
+    warc_offset: int | None = None
+    warc_length: int | None = None
+    fetched_at: str | None = None
+
+    @classmethod
+    def from_extracted(
+        cls,
+        extracted: ExtractedArticle,
+        *,
+        canonical_url: str,
+        url: str,
+        site: str | None,
+        issue_date: str | None,
+        capture: CaptureRecord,
+        capture_id: int | None,
+    ) -> ArticleRow:
+        """Build a row from an extraction result and the capture it came from.
+
+        Args:
+            extracted: What extraction found.
+            canonical_url: The canonicalised article URL (the row's key).
+            url: The final URL fetched.
+            site: The site profile's name.
+            issue_date: The back-issue date that led here (``YYYY-MM-DD``) or ``None``.
+            capture: The WARC response record's pointer.
+            capture_id: Its ``captures.id`` (from :meth:`Index.add_captures`).
+
+        Returns:
+            The row, ready for :meth:`Index.upsert_articles`.
+        """
+        return cls(
+            canonical_url=canonical_url,
+            url=url,
+            site=site,
+            issue_date=issue_date,
+            title=extracted.title,
+            authors=list(extracted.authors),
+            published=extracted.published,
+            modified=extracted.modified,
+            categories=list(extracted.categories),
+            tags=list(extracted.tags),
+            description=extracted.description,
+            sitename=extracted.sitename,
+            language=extracted.language,
+            text=extracted.text,
+            extraction_error=extracted.error,
+            extractor=extracted.extractor,
+            capture_id=capture_id,
+            warc_filename=capture.warc_filename,
+            warc_offset=capture.warc_offset,
+            warc_length=capture.warc_length,
+            fetched_at=capture.fetched_at,
+        )
+
+
+@dataclass
+class SearchHit:
+    """One search result.
+
+    Attributes:
+        id: ``articles.id``.
+        url: The final URL fetched.
+        canonical_url: The article's canonical URL.
+        title: Title or ``None``.
+        authors: Author names.
+        published: Publication date as stored (ISO 8601) or ``None``.
+        snippet: A piece of the text around the matches, matches wrapped in the highlight
+            markers (``[`` ``]`` by default); the start of the text when there was no query.
+        score: Relevance, higher is better (negated FTS5 bm25); ``0.0`` without a query.
+        warc_filename, warc_offset, warc_length: Where the capture lies in ``DATA/warc``.
+        fetched_at: When it was captured (WARC-Date, ISO 8601 UTC).
+    """
+
+    id: int
+    url: str
+    canonical_url: str
+    title: str | None
+    authors: list[str]
+    published: str | None
+    snippet: str
+    score: float
+    warc_filename: str | None
+    warc_offset: int | None
+    warc_length: int | None
+    fetched_at: str | None
+
+
+# -- schema -----------------------------------------------------------------------------
+
+
+def _migration_1_initial_schema(db: Database) -> None:
+    """Create crawls, captures, articles, aliases and the articles' FTS5 index."""
+    db.table("crawls").create(
+        {
+            "id": int,
+            "site": str,
+            "seeds": str,  # JSON list
+            "args": str,  # JSON object
+            "since": str,
+            "until": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "stats": str,  # JSON object
+        },
+        pk="id",
+        not_null={"site", "started_at", "status"},
+    )
+    captures = db.table("captures").create(
+        {
+            "id": int,
+            "url": str,
+            "status": int,
+            "mime": str,
+            "payload_digest": str,
+            "fetched_at": str,
+            "warc_filename": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "record_id": str,
+            "record_type": str,
+            "crawl_id": int,
+        },
+        pk="id",
+        not_null={
+            "url", "fetched_at", "warc_filename", "warc_offset", "warc_length",
+            "record_id", "record_type",
+        },
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    captures.create_index(["record_id"], unique=True)
+    captures.create_index(["url"])
+    captures.create_index(["payload_digest"])
+
+    articles = db.table("articles").create(
+        {
+            "id": int,
+            "canonical_url": str,
+            "url": str,
+            "site": str,
+            "title": str,
+            "authors": str,  # JSON list
+            "published": str,
+            "modified": str,
+            "categories": str,  # JSON list
+            "tags": str,  # JSON list
+            "description": str,
+            "sitename": str,
+            "language": str,
+            "text": str,
+            "issue_date": str,
+            "extraction_error": str,
+            "extractor": str,
+            "capture_id": int,
+            "warc_filename": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "fetched_at": str,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk="id",
+        not_null={"canonical_url", "url"},
+        foreign_keys=[("capture_id", "captures", "id")],
+    )
+    articles.create_index(["canonical_url"], unique=True)
+    articles.create_index(["published"])
+    articles.create_index(["site"])
+
+    aliases = db.table("aliases").create(
+        {"url": str, "article_id": int},
+        pk="url",
+        not_null={"article_id"},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    aliases.create_index(["article_id"])
+
+    articles.enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize=FTS_TOKENIZE)
+
+
+#: Schema migrations; number N (1-based) takes ``user_version`` from N-1 to N. Append only.
+migrations: list[Callable[[Database], None]] = [_migration_1_initial_schema]
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+_ARTICLE_COLUMNS = (
+    "canonical_url", "url", "site", "title", "authors", "published", "modified",
+    "categories", "tags", "description", "sitename", "language", "text", "issue_date",
+    "extraction_error", "extractor", "capture_id", "warc_filename", "warc_offset",
+    "warc_length", "fetched_at",
+)
+_LIST_COLUMNS = ("authors", "categories", "tags")
+_CAPTURE_COLUMNS = (
+    "url", "status", "mime", "payload_digest", "fetched_at", "warc_filename",
+    "warc_offset", "warc_length", "record_id", "record_type", "crawl_id",
+)
+_HIT_COLUMNS = """
+    a.id, a.url, a.canonical_url, a.title, a.authors, a.published,
+    a.warc_filename, a.warc_offset, a.warc_length, a.fetched_at"""
+_DATE_FILTER = """
+    AND (:since IS NULL OR substr(a.published, 1, 10) >= :since)
+    AND (:until IS NULL OR substr(a.published, 1, 10) <= :until)"""
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _decode_list(value: str | None) -> list[str]:
+    if not value:
+        return []
+    decoded = json.loads(value)
+    return [str(item) for item in decoded] if isinstance(decoded, list) else []
+
+
+def _check_date(name: str, value: str | None) -> str | None:
+    """Return *value* if it is ``None`` or a real ``YYYY-MM-DD`` date.
+
+    Raises:
+        QueryError: It is not.
+    """
+    if value is None:
+        return None
+    try:
+        if not _DATE_RE.fullmatch(value):
+            raise ValueError(value)
+        date.fromisoformat(value)
+    except ValueError:
+        raise QueryError(
+            f"{name} must be a date written YYYY-MM-DD (e.g. 2024-03-02), got {value!r}"
+        ) from None
+    return value
+
+
+def _hit_from_row(row: sqlite3.Row) -> SearchHit:
+    return SearchHit(
+        id=row["id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        title=row["title"],
+        authors=_decode_list(row["authors"]),
+        published=row["published"],
+        snippet=row["snippet"] or "",
+        score=-float(row["bm25_score"]) if row["bm25_score"] else 0.0,
+        warc_filename=row["warc_filename"],
+        warc_offset=row["warc_offset"],
+        warc_length=row["warc_length"],
+        fetched_at=row["fetched_at"],
+    )
+
+
+# -- the index --------------------------------------------------------------------------
+
+
+class Index:
+    """The archive's SQLite index (``DATA/archive.db``).
+
+    Example::
+
+        with Index("data/archive.db") as index:
+            ids = index.add_captures([capture], crawl_id)
+            index.upsert_articles([ArticleRow.from_extracted(...)])
+            hits = index.search("U.S. election", since="2024-03-01")
+
+    One :class:`Index` per thread; one writing :class:`Index` per process (any number of
+    readers, in this or other processes, may read meanwhile).
+    """
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        """Open the index, creating and migrating it unless *readonly*.
+
+        Args:
+            path: The database file, normally ``DATA/archive.db``. Its folder is created
+                when writable.
+            readonly: Open for reading only: nothing is created or migrated, writes raise.
+
+        Raises:
+            IndexNotFound: *readonly* and the file does not exist.
+            ArchiveIndexError: The file's schema is newer than this code knows, or (when
+                *readonly*) older, so it needs a migration that a read-only open cannot do.
+            sqlite3.DatabaseError: The file is not an SQLite database.
+        """
+        self.path = Path(path)
+        self.readonly = readonly
+        if readonly:
+            if not self.path.is_file():
+                raise IndexNotFound(
+                    f"no archive index at {self.path}: crawl or reindex first, "
+                    "or point --data at the folder that holds archive.db"
+                )
+            conn = sqlite3.connect(
+                self.path.resolve().as_uri() + "?mode=ro",
+                uri=True,
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,
+            )
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: the driver never opens transactions behind our back;
+            # every write goes through _write() (BEGIN IMMEDIATE), sqlite-utils' own
+            # atomic() blocks then nest as savepoints inside it.
+            conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None
+            )
+        self._conn = conn
+        self.db = Database(conn)
+        try:
+            if readonly:
+                self._check_version()
+            else:
+                self.db.enable_wal()
+                # WAL + NORMAL: durable against crashes of the process; the WARCs stay the
+                # source of truth should a power cut drop the last transactions.
+                conn.execute("PRAGMA synchronous=NORMAL")
+                self._migrate()
+        except BaseException:
+            conn.close()
+            raise
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection (rolling back a transaction left open by an error)."""
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        self._conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The applied migration count (``PRAGMA user_version``)."""
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_version(self) -> None:
+        version = self.schema_version
+        if version > len(migrations):
+            raise ArchiveIndexError(
+                f"{self.path} has schema version {version}, newer than this newsarchive "
+                f"knows ({len(migrations)}): upgrade newsarchive"
+            )
+        if self.readonly and version < len(migrations):
+            raise ArchiveIndexError(
+                f"{self.path} has schema version {version}, older than {len(migrations)}: "
+                "open it once without read-only (e.g. run reindex) to migrate it"
+            )
+
+    def _migrate(self) -> None:
+        """Apply the migrations the file has not had yet, in one transaction."""
+        with self._write():
+            self._check_version()
+            version = self.schema_version
+            for number, migration in enumerate(migrations[version:], start=version + 1):
+                logger.info("migrating %s to schema version %d", self.path, number)
+                migration(self.db)
+                # number is an int from enumerate(), never user text
+                self._conn.execute(f"PRAGMA user_version = {int(number)}")
+
+    def _execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        """Run one statement with bound *params*; rows come back as :class:`sqlite3.Row`.
+
+        (The row factory is set per cursor, not on the connection sqlite-utils shares.)
+        """
+        cursor = self._conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params)
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction, taking the write lock up front (``BEGIN IMMEDIATE``).
+
+        Raises:
+            ArchiveIndexError: The index was opened read-only.
+        """
+        if self.readonly:
+            raise ArchiveIndexError(f"{self.path} was opened read-only; cannot write")
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self._conn.execute("COMMIT")
+
+    # -- crawls -------------------------------------------------------------------------
+
+    def start_crawl(
+        self,
+        site: str,
+        *,
+        since: str | None,
+        until: str | None,
+        args: dict[str, Any],
+        seeds: list[str] | None = None,
+    ) -> int:
+        """Record that a crawl of *site* started now, with status ``running``.
+
+        Args:
+            site: The site profile's name.
+            since: First back-issue date crawled (``YYYY-MM-DD``) or ``None``.
+            until: Last back-issue date crawled (``YYYY-MM-DD``) or ``None``.
+            args: The crawl's arguments and settings, stored as JSON.
+            seeds: The seed URLs, stored as a JSON list (default: ``args["seeds"]`` if
+                given, else ``[]``).
+
+        Returns:
+            The new ``crawls.id``.
+        """
+        if seeds is None:
+            seeds = list(args.get("seeds") or [])
+        with self._write():
+            cursor = self._execute(
+                "INSERT INTO crawls (site, seeds, args, since, until, started_at, status)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'running')",
+                (site, _json(seeds), _json(args), since, until, _utc_now()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish_crawl(self, crawl_id: int, *, status: str, stats: dict[str, Any]) -> None:
+        """Record a crawl's end.
+
+        Args:
+            crawl_id: From :meth:`start_crawl`.
+            status: ``finished``, ``failed`` or ``interrupted`` (or ``running``).
+            stats: The crawl's statistics (Scrapy stats, counts), stored as JSON;
+                values that are not JSON (datetimes) are stored as their ``str()``.
+
+        Raises:
+            ValueError: Unknown *status*.
+            ArchiveIndexError: No crawl has that id.
+        """
+        if status not in CRAWL_STATUSES:
+            raise ValueError(
+                f"crawl status must be one of {sorted(CRAWL_STATUSES)}, got {status!r}"
+            )
+        stats_json = json.dumps(stats, ensure_ascii=False, default=str)
+        with self._write():
+            cursor = self._execute(
+                "UPDATE crawls SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
+                (_utc_now(), status, stats_json, crawl_id),
+            )
+            if cursor.rowcount == 0:
+                raise ArchiveIndexError(f"no crawl with id {crawl_id} in {self.path}")
+
+    # -- writes -------------------------------------------------------------------------
+
+    def add_captures(self, captures: list[CaptureRecord], crawl_id: int | None) -> list[int]:
+        """Record WARC records (responses, revisits), one transaction for the batch.
+
+        A record already indexed (same WARC-Record-ID, e.g. on reindex) is not added again;
+        its existing id is returned.
+
+        Args:
+            captures: Pointers returned by the WARC writer (WARC 1.1 section 5).
+            crawl_id: The crawl that made them, or ``None`` (reindex).
+
+        Returns:
+            ``captures.id`` for each record, in the order given.
+        """
+        ids: list[int] = []
+        if not captures:
+            return ids
+        placeholders = ", ".join("?" for _ in _CAPTURE_COLUMNS)
+        insert_sql = (
+            f"INSERT INTO captures ({', '.join(_CAPTURE_COLUMNS)}) VALUES ({placeholders})"
+            " ON CONFLICT(record_id) DO NOTHING"
+        )
+        with self._write():
+            for capture in captures:
+                values = {**capture.to_dict(), "crawl_id": crawl_id}
+                cursor = self._execute(insert_sql, [values[c] for c in _CAPTURE_COLUMNS])
+                if cursor.rowcount == 1 and cursor.lastrowid is not None:
+                    ids.append(int(cursor.lastrowid))
+                else:
+                    row = self._execute(
+                        "SELECT id FROM captures WHERE record_id = ?", (capture.record_id,)
+                    ).fetchone()
+                    ids.append(int(row[0]))
+        return ids
+
+    def upsert_articles(self, rows: list[ArticleRow]) -> list[int]:
+        """Insert articles, or update them by ``canonical_url``; one transaction per batch.
+
+        An existing row keeps its ``id`` and ``first_seen``; ``first_seen``/``last_seen``
+        become the earliest/latest ``fetched_at`` seen (now, if ``fetched_at`` is
+        ``None``). Its other fields are replaced unless the new row's capture is older than
+        the stored one (so a reindex in any order leaves the newest capture's fields).
+        When ``url`` differs from ``canonical_url`` it is recorded as an alias.
+
+        Args:
+            rows: The articles.
+
+        Returns:
+            ``articles.id`` for each row, in the order given.
+        """
+        ids: list[int] = []
+        if not rows:
+            return ids
+        columns = ", ".join(_ARTICLE_COLUMNS)
+        placeholders = ", ".join(f":{c}" for c in _ARTICLE_COLUMNS)
+        insert_sql = (
+            f"INSERT INTO articles ({columns}, first_seen, last_seen)"
+            f" VALUES ({placeholders}, :first_seen, :last_seen)"
+        )
+        update_all_sql = (
+            "UPDATE articles SET "
+            + ", ".join(f"{c} = :{c}" for c in _ARTICLE_COLUMNS)
+            + ", first_seen = :first_seen, last_seen = :last_seen WHERE id = :id"
+        )
+        update_seen_sql = (
+            "UPDATE articles SET first_seen = :first_seen, last_seen = :last_seen"
+            " WHERE id = :id"
+        )
+        with self._write():
+            for row in rows:
+                values = asdict(row)
+                for name in _LIST_COLUMNS:
+                    values[name] = _json(list(values[name]))
+                seen = row.fetched_at or _utc_now()
+                existing = self._execute(
+                    "SELECT id, fetched_at, first_seen, last_seen FROM articles"
+                    " WHERE canonical_url = ?",
+                    (row.canonical_url,),
+                ).fetchone()
+                if existing is None:
+                    values.update(first_seen=seen, last_seen=seen)
+                    cursor = self._execute(insert_sql, values)
+                    article_id = int(cursor.lastrowid or 0)
+                else:
+                    article_id = int(existing["id"])
+                    first = min(s for s in (existing["first_seen"], seen) if s)
+                    last = max(s for s in (existing["last_seen"], seen) if s)
+                    stored_at = existing["fetched_at"]
+                    newer = row.fetched_at is None or stored_at is None or (
+                        row.fetched_at >= stored_at
+                    )
+                    values.update(id=article_id, first_seen=first, last_seen=last)
+                    if newer:
+                        self._execute(update_all_sql, values)
+                    else:
+                        self._execute(
+                            update_seen_sql,
+                            {"id": article_id, "first_seen": first, "last_seen": last},
+                        )
+                if row.url != row.canonical_url:
+                    self._insert_alias(row.url, article_id)
+                ids.append(article_id)
+        return ids
+
+    def _insert_alias(self, url: str, article_id: int) -> None:
+        """Record *url* as an alias unless it is already an alias or a canonical URL."""
+        if self._execute(
+            "SELECT 1 FROM articles WHERE canonical_url = ?", (url,)
+        ).fetchone():
+            return
+        self._execute(
+            "INSERT INTO aliases (url, article_id) VALUES (?, ?)"
+            " ON CONFLICT(url) DO NOTHING",
+            (url, article_id),
+        )
+
+    def add_aliases(self, pairs: list[tuple[str, str]]) -> None:
+        """Record other URLs of articles (redirect sources, tracking-parameter variants, AMP
+        pages, shortlinks), one transaction for the batch.
+
+        Pairs whose alias equals the canonical URL, or is already known (as an alias or as
+        a canonical URL), are ignored. Pairs whose canonical URL has no article yet are
+        skipped with a warning: upsert the article first.
+
+        Args:
+            pairs: ``(alias_url, canonical_url)`` tuples.
+        """
+        if not pairs:
+            return
+        with self._write():
+            for alias, canonical in pairs:
+                if alias == canonical:
+                    continue
+                row = self._execute(
+                    "SELECT id FROM articles WHERE canonical_url = ?", (canonical,)
+                ).fetchone()
+                if row is None:
+                    logger.warning(
+                        "alias %s skipped: no article with canonical URL %s", alias, canonical
+                    )
+                    continue
+                self._insert_alias(alias, int(row[0]))
+
+    # -- reads --------------------------------------------------------------------------
+
+    def article_id_for(self, url: str) -> int | None:
+        """The article whose canonical URL, or one of whose aliases, is *url*.
+
+        Args:
+            url: Any URL, compared exactly (canonicalise it first).
+
+        Returns:
+            ``articles.id`` or ``None``.
+        """
+        row = self._conn.execute(
+            "SELECT id FROM articles WHERE canonical_url = :url"
+            " UNION ALL SELECT article_id FROM aliases WHERE url = :url LIMIT 1",
+            {"url": url},
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def known_urls(self) -> set[str]:
+        """Every canonical URL and alias (for the crawler's dedup when it starts).
+
+        Returns:
+            The URLs.
+        """
+        cursor = self._conn.execute(
+            "SELECT canonical_url FROM articles UNION SELECT url FROM aliases"
+        )
+        return {row[0] for row in cursor}
+
+    def count_articles(self) -> int:
+        """The number of articles."""
+        return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def search(
+        self,
+        query: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        raw: bool = False,
+        highlight: tuple[str, str] = ("[", "]"),
+    ) -> list[SearchHit]:
+        """Full-text search over title, text, authors, categories and tags.
+
+        Ranked by FTS5 bm25 with the title weighted 10, authors 3, categories and tags 2,
+        text 1. An empty or whitespace-only query lists the latest articles instead
+        (by ``published``, newest first); a query with nothing searchable in it
+        (``+++``) finds nothing.
+
+        Args:
+            query: What a person typed (see :mod:`archive.query`), or with *raw* an FTS5
+                expression (https://www.sqlite.org/fts5.html#full_text_query_syntax).
+            since: Only articles published on or after this ``YYYY-MM-DD`` date.
+            until: Only articles published on or before this ``YYYY-MM-DD`` date.
+                Articles without a publication date are left out when either is given.
+            limit: Most hits to return (>= 0).
+            offset: Hits to skip, for paging (>= 0).
+            raw: Pass *query* to FTS5 unchanged.
+            highlight: Markers put around matches in the snippet.
+
+        Returns:
+            The hits, best first.
+
+        Raises:
+            QueryError: *since*/*until* are not dates, *limit*/*offset* are negative, or a
+                *raw* query is not valid FTS5.
+        """
+        params: dict[str, Any] = {
+            "since": _check_date("since", since),
+            "until": _check_date("until", until),
+            "limit": limit,
+            "offset": offset,
+        }
+        if limit < 0 or offset < 0:
+            raise QueryError(f"limit and offset must be 0 or more, got {limit} and {offset}")
+        if not query.strip():
+            return self._latest(params)
+        match = query if raw else to_fts5(query)
+        if not match:
+            return []
+        weights = ", ".join(str(w) for w in _BM25_WEIGHTS)
+        sql = f"""
+            SELECT {_HIT_COLUMNS},
+                snippet(articles_fts, {FTS_COLUMNS.index("text")}, :open, :close, '…',
+                        {_SNIPPET_TOKENS}) AS snippet,
+                bm25(articles_fts, {weights}) AS bm25_score
+            FROM articles_fts
+            JOIN articles AS a ON a.id = articles_fts.rowid
+            WHERE articles_fts MATCH :match {_DATE_FILTER}
+            ORDER BY bm25_score, a.id
+            LIMIT :limit OFFSET :offset"""
+        params.update(match=match, open=highlight[0], close=highlight[1])
+        try:
+            rows = self._execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if not raw or "locked" in str(exc) or "busy" in str(exc):
+                raise
+            raise QueryError(
+                f"FTS5 syntax error: {exc} (check quotes and operators, or search "
+                "without raw mode to match the words as typed)"
+            ) from None
+        return [_hit_from_row(row) for row in rows]
+
+    def _latest(self, params: dict[str, Any]) -> list[SearchHit]:
+        sql = f"""
+            SELECT {_HIT_COLUMNS},
+                CASE WHEN length(a.text) > {_LATEST_SNIPPET_CHARS}
+                     THEN substr(a.text, 1, {_LATEST_SNIPPET_CHARS}) || '…'
+                     ELSE a.text END AS snippet,
+                0.0 AS bm25_score
+            FROM articles AS a
+            WHERE 1 {_DATE_FILTER}
+            ORDER BY a.published IS NULL, a.published DESC, a.id DESC
+            LIMIT :limit OFFSET :offset"""
+        return [_hit_from_row(row) for row in self._execute(sql, params)]
+
+    def iter_articles(
+        self, *, since: str | None = None, until: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Stream articles for export, ordered by ``published`` (undated last), then id.
+
+        Args:
+            since: Only articles published on or after this ``YYYY-MM-DD`` date.
+            until: Only articles published on or before this ``YYYY-MM-DD`` date.
+
+        Returns:
+            An iterator of each article's columns as a dict, ``authors``, ``categories``
+            and ``tags`` decoded to lists. The query runs (and the dates are checked) at
+            the call, rows are fetched as the iterator is consumed.
+
+        Raises:
+            QueryError: *since*/*until* are not dates.
+        """
+        params = {"since": _check_date("since", since), "until": _check_date("until", until)}
+        cursor = self._execute(
+            f"""SELECT a.* FROM articles AS a WHERE 1 {_DATE_FILTER}
+                ORDER BY a.published IS NULL, a.published, a.id""",
+            params,
+        )
+        return self._decode_rows(cursor)
+
+    @staticmethod
+    def _decode_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+        try:
+            for row in cursor:
+                article = dict(row)
+                for name in _LIST_COLUMNS:
+                    article[name] = _decode_list(article[name])
+                yield article
+        finally:
+            cursor.close()
