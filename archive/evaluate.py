@@ -1,0 +1,203 @@
+"""Measure extraction quality against a corpus of real pages with known truth.
+
+The corpus layout is the one of ``realsite/corpus``: ``truth.jsonl`` (one JSON object a line
+with ``id``, ``title``, ``authors``, ``published``, ``body`` and optionally ``original_url``)
+and ``html/<id>.html.gz`` (the publisher's page, gzip-compressed). The figures are those that
+``realsite/score.py`` defines; this module imports that file's own ``fold``, ``tokens``,
+``f1``, ``set_f1`` and ``as_list`` rather than restating them, so both always agree.
+
+Usage::
+
+    python -m archive.evaluate --corpus ../shared/realsite/corpus [--json] [--show N]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from archive.extract import extract
+
+#: The figures, in print order.
+FIGURES = ("title", "authors", "date", "body_f1")
+#: score.py names that evaluation needs.
+_SCORE_NAMES = ("fold", "tokens", "f1", "set_f1", "as_list")
+
+
+def load_score_module(score_py: str | Path) -> ModuleType:
+    """Import ``score.py`` from a file path.
+
+    Args:
+        score_py: Path to the scorer (``realsite/score.py``).
+
+    Returns:
+        The imported module; it provides ``fold``, ``tokens``, ``f1``, ``set_f1`` and
+        ``as_list``.
+
+    Raises:
+        FileNotFoundError: When ``score_py`` does not exist.
+        ImportError: When the file cannot be imported or lacks one of the functions.
+    """
+    path = Path(score_py)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"score.py not found at {path}; pass score_py= (or --score) pointing at realsite/score.py"
+        )
+    spec = importlib.util.spec_from_file_location("newsarchive_realsite_score", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    missing = [name for name in _SCORE_NAMES if not callable(getattr(module, name, None))]
+    if missing:
+        raise ImportError(f"{path} lacks {', '.join(missing)}")
+    return module
+
+
+def _read_truth(corpus: Path) -> list[dict[str, Any]]:
+    truth_file = corpus / "truth.jsonl"
+    if not truth_file.is_file():
+        raise FileNotFoundError(f"{truth_file} not found; is {corpus} a realsite corpus folder?")
+    with truth_file.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _read_page(corpus: Path, record_id: str) -> bytes:
+    for name in (f"{record_id}.html.gz", f"{record_id}.html"):
+        path = corpus / "html" / name
+        if path.is_file():
+            data = path.read_bytes()
+            return gzip.decompress(data) if name.endswith(".gz") else data
+    return b""
+
+
+def evaluate(
+    corpus_dir: str | Path,
+    score_py: str | Path | None = None,
+    extractor: Callable[..., Any] = extract,
+) -> tuple[dict[str, Any], dict[str, list[tuple[Any, Any, Any]]]]:
+    """Run :func:`archive.extract.extract` on every corpus page and score the results.
+
+    The figures follow ``score.py``'s definitions exactly: ``title`` is the share of titles
+    equal to the truth after ``fold``; ``authors`` the mean ``set_f1`` of ``as_list`` of the
+    extracted authors against the truth's (records whose truth has authors); ``date`` the
+    share whose first ten characters (``YYYY-MM-DD``) equal the truth's (records with no
+    published date ignored); ``body_f1`` the mean bag-of-words ``f1`` of ``tokens``.
+
+    Args:
+        corpus_dir: Folder holding ``truth.jsonl`` and ``html/<id>.html.gz``.
+        score_py: Path of ``score.py``; default ``<corpus_dir>/../score.py``.
+        extractor: The function to evaluate (``extract`` by default); it receives the body
+            bytes and the URL.
+
+    Returns:
+        ``(figures, misses)``: ``figures`` maps ``pages``, ``title``, ``authors``, ``date`` and
+        ``body_f1`` to numbers (rounded to 4 places like score.py); ``misses`` maps ``title``,
+        ``authors`` and ``date`` to ``(id, got, want)`` tuples (authors sorted by set-F1,
+        lowest first), ``body`` to ``(id, f1, extracted length)`` as score.py reports it,
+        lowest F1 first, and ``error`` to ``(id, error, None)``.
+
+    Raises:
+        FileNotFoundError: When the corpus or score.py cannot be found.
+        ImportError: When score.py cannot be imported.
+    """
+    corpus = Path(corpus_dir)
+    score = load_score_module(Path(score_py) if score_py else corpus.parent / "score.py")
+    fold, tokens, f1, set_f1, as_list = (getattr(score, name) for name in _SCORE_NAMES)
+
+    titles: list[bool] = []
+    authors: list[float] = []
+    dates: list[bool] = []
+    bodies: list[float] = []
+    misses: dict[str, list[tuple[Any, Any, Any]]] = {
+        "title": [], "authors": [], "date": [], "body": [], "error": []
+    }
+    author_scores: list[float] = []
+    body_scores: list[float] = []
+    records = _read_truth(corpus)
+    for record in records:
+        rid = record["id"]
+        body = _read_page(corpus, rid)
+        url = record.get("original_url") or f"http://localhost/{rid}"
+        article = extractor(body, url, {"Content-Type": "text/html"})
+        if article.error:
+            misses["error"].append((rid, article.error, None))
+        if record.get("title"):
+            ok = fold(article.title) == fold(record["title"])
+            titles.append(ok)
+            if not ok:
+                misses["title"].append((rid, article.title, record["title"]))
+        if record.get("authors"):
+            value = set_f1(as_list(article.authors), record["authors"])
+            authors.append(value)
+            if value < 1:
+                misses["authors"].append((rid, article.authors, record["authors"]))
+                author_scores.append(value)
+        if record.get("published"):
+            ok = str(article.published or "")[:10] == str(record["published"])[:10]
+            dates.append(ok)
+            if not ok:
+                misses["date"].append((rid, article.published, record["published"]))
+        if record.get("body"):
+            value = f1(tokens(article.text or ""), tokens(record["body"]))
+            bodies.append(value)
+            if value < 1:
+                misses["body"].append((rid, round(value, 3), len(article.text or "")))
+                body_scores.append(value)
+
+    def mean(values: Sequence[float]) -> float | None:
+        return round(sum(values) / len(values), 4) if values else None
+
+    figures: dict[str, Any] = {
+        "pages": len(records),
+        "title": mean(titles),
+        "authors": mean(authors),
+        "date": mean(dates),
+        "body_f1": mean(bodies),
+    }
+    misses["authors"] = [m for _, m in sorted(zip(author_scores, misses["authors"]), key=lambda p: p[0])]
+    misses["body"].sort(key=lambda m: m[1])
+    return figures, misses
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point: print the figures and the worst misses.
+
+    Args:
+        argv: Arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        The process exit status (0).
+    """
+    parser = argparse.ArgumentParser(prog="python -m archive.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", required=True, help="folder with truth.jsonl and html/")
+    parser.add_argument("--score", help="path of score.py (default: <corpus>/../score.py)")
+    parser.add_argument("--json", action="store_true", help="print figures and misses as JSON")
+    parser.add_argument("--show", type=int, default=5, help="misses to print per field")
+    args = parser.parse_args(argv)
+    figures, misses = evaluate(args.corpus, args.score)
+    if args.json:
+        json.dump({"figures": figures, "misses": {k: v[: args.show] for k, v in misses.items()}},
+                  sys.stdout, indent=1, ensure_ascii=False, default=str)
+        print()
+        return 0
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value}")
+    for field, items in misses.items():
+        if items and args.show:
+            print(f"-- {field}: {len(items)} misses")
+            for item in items[: args.show]:
+                print("   ", str(item)[:300])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1189 @@
+"""Turn one archived HTML response into an :class:`~archive.records.ExtractedArticle`.
+
+The body text comes from trafilatura; the metadata is read from the structured data that
+news pages publish, in this order of trust:
+
+1. schema.org JSON-LD (``NewsArticle``, ``Article``, ``ReportageNewsArticle``, ``BlogPosting``
+   ..., also inside ``@graph``, lists and ``mainEntity``; ``@id`` references are resolved),
+2. Open Graph (``og:*``, ``article:*``), Twitter cards, Dublin Core (``dc.*``, ``dcterms.*``),
+   Parse.ly (``parsely-*``) and plain ``<meta name=author|keywords|description>``,
+3. schema.org microdata and byline markup (``rel=author``, ``itemprop=author``, ``.byline``),
+4. trafilatura's own metadata (and through it htmldate) as the last resort.
+
+Every rule here is generic: nothing depends on a publisher's name or URL.
+
+The body is decoded following the encoding sniffing algorithm of the HTML Living Standard
+(BOM, transport-layer charset, ``<meta>`` prescan), with a verification step: a declared
+charset under which the bytes do not decode, or a legacy label on valid multi-byte UTF-8, is
+overridden, and charset-normalizer is consulted only when nothing declared fits.
+
+The module is free of global state that calls would mutate, so :func:`extract` can run in a
+process pool; it never imports Scrapy.
+"""
+from __future__ import annotations
+
+import codecs
+import html
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+import trafilatura
+
+import archive
+from archive.records import ExtractedArticle
+
+__all__ = ["decode_html", "extract", "EXTRACTOR"]
+
+#: Value of :attr:`ExtractedArticle.extractor`.
+EXTRACTOR = f"newsarchive/{archive.__version__} trafilatura/{trafilatura.__version__}"
+
+# --------------------------------------------------------------------------------------
+# Decoding (HTML Living Standard, "determining the character encoding")
+# --------------------------------------------------------------------------------------
+
+#: Labels that the Encoding Standard maps to another decoder than Python's namesake.
+_WHATWG_ALIASES = {
+    "ascii": "windows-1252", "us-ascii": "windows-1252", "iso-8859-1": "windows-1252",
+    "iso8859-1": "windows-1252", "iso_8859-1": "windows-1252", "latin1": "windows-1252",
+    "latin-1": "windows-1252", "l1": "windows-1252", "cp819": "windows-1252",
+    "ibm819": "windows-1252", "iso-ir-100": "windows-1252", "x-cp1252": "windows-1252",
+    "iso-8859-9": "windows-1254", "iso8859-9": "windows-1254", "latin5": "windows-1254",
+    "iso-8859-11": "cp874", "tis-620": "cp874", "windows-874": "cp874",
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "chinese": "gb18030",
+    "big5": "big5hkscs", "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932",
+    "x-sjis": "cp932", "windows-31j": "cp932", "ms_kanji": "cp932",
+    "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "iso-8859-8-i": "iso-8859-8",
+    "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8",
+    # A <meta> that says UTF-16 in an ASCII-compatible byte stream means UTF-8.
+    "utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8",
+}
+#: Python codec names of the single-byte legacy encodings (every byte decodes to something).
+_SINGLE_BYTE = re.compile(r"^(cp125\d|cp874|cp437|cp85\d|iso8859[-_]\d+|koi8[-_]\w|mac[-_]\w+)$")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([-\w.:]+)""", re.I)
+_CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+#: Bytes scanned for <meta charset>; the standard says 1024, real pages put it later.
+_PRESCAN_BYTES = 8192
+
+
+def _codec_name(label: str | None) -> str | None:
+    """Return the Python codec for an encoding label (Encoding Standard aliases applied)."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _WHATWG_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _public_name(codec: str) -> str:
+    """Return the IANA/WHATWG spelling of a Python codec name (``cp1252`` -> ``windows-1252``)."""
+    if re.fullmatch(r"cp125\d", codec):
+        return "windows-" + codec[2:]
+    if match := re.fullmatch(r"iso8859[-_](\d+)", codec):
+        return f"iso-8859-{match.group(1)}"
+    return {"cp874": "windows-874", "cp932": "shift_jis", "cp949": "euc-kr",
+            "euc_kr": "euc-kr", "big5hkscs": "big5", "mac-roman": "macintosh"}.get(codec, codec.replace("_", "-"))
+
+
+def _strict(body: bytes, codec: str) -> str | None:
+    try:
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """True when the bytes are UTF-8 apart from a few stray bytes (or a cut-off tail)."""
+    valid = len(_UTF8_MULTIBYTE.findall(body))
+    if not valid:
+        return False
+    errors = body.decode("utf-8", "replace").count("\ufffd") - body.decode("utf-8", "ignore").count("\ufffd")
+    return errors <= max(2, valid // 50)
+
+
+def _detect(body: bytes) -> tuple[str, str] | None:
+    """Guess the charset with charset-normalizer; ``(text, codec)`` or ``None``."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - declared dependency
+        return None
+    best = from_bytes(body).best()
+    if best is None:
+        return None
+    codec = _codec_name(best.encoding) or "utf-8"
+    # The Encoding Standard decodes every Latin-1 label as windows-1252; prefer it when it
+    # decodes cleanly (it maps 0x80-0x9F to typographic quotes and dashes, not controls).
+    if codec in ("iso8859-1", "iso8859-15", "cp1252") and (text := _strict(body, "cp1252")) is not None:
+        return text, "cp1252"
+    text = _strict(body, codec)
+    if text is None:
+        return str(best), codec
+    if _SINGLE_BYTE.match(codec) and _strict(body, "cp1252") == text:
+        return text, "cp1252"  # the same characters either way: name the common one
+    return text, codec
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode an HTML entity body to text.
+
+    Follows the encoding sniffing algorithm of the HTML Living Standard (BOM first, then
+    the transport-layer ``charset`` of the HTTP ``Content-Type`` header, then a prescan for
+    ``<meta charset>`` / ``<meta http-equiv="Content-Type">`` and the XML declaration), with
+    labels mapped as the WHATWG Encoding Standard does (``iso-8859-1`` -> ``windows-1252``).
+    A declared charset is verified: when the bytes do not decode under it, or when a legacy
+    single-byte label is given to bytes that are valid multi-byte UTF-8, it is overridden;
+    with nothing usable declared, valid UTF-8 wins, then charset-normalizer's guess. A page
+    that decodes cleanly in its true charset never yields U+FFFD.
+
+    Args:
+        body: The entity body, already decoded from any Content-Encoding (e.g. un-gzipped)
+            but not charset-decoded.
+        content_type: The HTTP ``Content-Type`` header value, if any.
+
+    Returns:
+        ``(text, encoding)`` where ``encoding`` is the IANA/WHATWG name of the charset used
+        (e.g. ``"utf-8"``, ``"windows-1252"``).
+    """
+    if not body:
+        return "", "utf-8"
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom):].decode(codec, "replace"), codec
+    declared: list[str] = []
+    header_match = _CT_CHARSET.search(content_type or "")
+    head = body[:_PRESCAN_BYTES]
+    for label in (header_match.group(1) if header_match else None,
+                  *(m.group(1).decode("ascii", "ignore") for m in _META_CHARSET.finditer(head)),
+                  *(m.group(1).decode("ascii", "ignore") for m in [_XML_ENCODING.match(head)] if m)):
+        codec = _codec_name(label)
+        if codec and codec not in declared and not codec.startswith("utf-16") and codec != "utf-32":
+            declared.append(codec)
+    if body.isascii():
+        codec = next((c for c in declared if _strict(b"<a>", c) == "<a>"), "utf-8")
+        return body.decode("ascii"), _public_name(codec)
+    utf8 = _strict(body, "utf-8")
+    for codec in declared:
+        if codec == "utf-8":
+            if utf8 is not None:
+                return utf8, "utf-8"
+            if _mostly_utf8(body):
+                return body.decode("utf-8", "replace"), "utf-8"
+            continue
+        if utf8 is not None and _SINGLE_BYTE.match(codec):
+            # Valid multi-byte UTF-8 is next to impossible in real legacy text: mislabelled.
+            return utf8, "utf-8"
+        text = _strict(body, codec)
+        if text is not None:
+            return text, _public_name(codec)
+    if utf8 is not None:
+        return utf8, "utf-8"
+    if _mostly_utf8(body) and "utf-8" in declared:
+        return body.decode("utf-8", "replace"), "utf-8"
+    detected = _detect(body)
+    if detected is not None:
+        return detected[0], _public_name(detected[1])
+    if "utf-8" in declared or _mostly_utf8(body):
+        return body.decode("utf-8", "replace"), "utf-8"
+    return body.decode("cp1252", "replace"), "windows-1252"
+
+
+# --------------------------------------------------------------------------------------
+# Input checks and parsing
+# --------------------------------------------------------------------------------------
+
+_BINARY_MAGIC = (
+    b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"PK\x03\x04", b"\x1f\x8b",
+    b"BZh", b"7z\xbc\xaf", b"RIFF", b"OggS", b"ID3", b"fLaC", b"wOFF", b"wOF2", b"\x7fELF",
+    b"\x00\x00\x01\x00", b"%!PS", b"{\\rtf", b"\xd0\xcf\x11\xe0", b"\x28\xb5\x2f\xfd",
+)
+_NON_HTML_TYPES = re.compile(r"^\s*(image|audio|video|font|model)/|^\s*application/(pdf|zip|gzip|x-|vnd\.|msword|octet-stream|postscript|rtf|wasm)", re.I)
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_TAG = re.compile(rb"<(?:[a-zA-Z!/?])")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _not_html_reason(body: bytes, content_type: str | None) -> str | None:
+    """Return why ``body`` is no HTML document, or ``None`` when it may be one."""
+    head = body[:4096]
+    stripped = head.lstrip()
+    if any(stripped.startswith(magic) for magic in _BINARY_MAGIC):
+        return "not HTML"
+    if any(head.startswith(bom) for bom, _ in _BOMS[1:]):
+        return None  # UTF-16: NUL bytes are expected
+    if content_type and _NON_HTML_TYPES.search(content_type) and not re.search(rb"(?i)<(html|head|body|!doctype)", head):
+        return "not HTML"
+    if len(_CONTROL_BYTES.findall(head)) > max(8, len(head) // 50):
+        return "not HTML"
+    if not _TAG.search(body[:65536]):
+        return "not HTML"
+    return None
+
+
+def _parse(text: str) -> lxml.html.HtmlElement | None:
+    """Parse decoded HTML with the parser settings trafilatura uses."""
+    text = _INVALID_XML_CHARS.sub("", _XML_DECL.sub("", text, count=1))
+    if not text.strip():
+        return None
+    parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
+    try:
+        tree = lxml.html.document_fromstring(text, parser=parser)
+    except (lxml.etree.ParserError, ValueError, TypeError):
+        return None
+    return tree if tree is not None and len(tree) else None
+
+
+# --------------------------------------------------------------------------------------
+# Small text helpers
+# --------------------------------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+
+
+def _norm(value: Any) -> str:
+    """Unescape entities and collapse whitespace (NBSP and soft hyphen included)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    if "&" in value:
+        value = html.unescape(value)
+    return _WS.sub(" ", value.replace("\xad", "")).strip()
+
+
+def _key(value: str | None) -> str:
+    """Comparison key: case-folded letters and digits only."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", value or "").casefold() if ch.isalnum())
+
+
+def _dedupe(values: Iterable[str], key: Any = None) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        k = (key or (lambda v: _norm(v).casefold()))(value)
+        if value and k and k not in seen:
+            seen.add(k)
+            out.append(value)
+    return out
+
+
+def _as_strings(value: Any) -> list[str]:
+    """Flatten a JSON-LD value (string, list, object with ``name``/``@value``) to strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (int, float)):
+        return [str(value)]
+    if isinstance(value, dict):
+        return _as_strings(value.get("name") or value.get("@value"))
+    if isinstance(value, list):
+        return [s for item in value for s in _as_strings(item)]
+    return []
+
+
+# --------------------------------------------------------------------------------------
+# JSON-LD (schema.org)
+# --------------------------------------------------------------------------------------
+
+#: schema.org types that mark a page as one article.
+ARTICLE_TYPES = frozenset(t.casefold() for t in (
+    "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
+    "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle", "SatiricalArticle",
+    "BlogPosting", "LiveBlogPosting", "SocialMediaPosting", "TechArticle", "ScholarlyArticle",
+    "Report", "AdvertiserContentArticle", "MedicalScholarlyArticle",
+))
+_ORG_TYPES = frozenset(t.casefold() for t in ("Organization", "NewsMediaOrganization", "Corporation", "Brand"))
+_JSON_COMMENTS = re.compile(r"<!--|-->|^\s*//\s*<!\[CDATA\[|//\s*\]\]>\s*$|<!\[CDATA\[|\]\]>", re.M)
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def _types(node: Mapping[str, Any]) -> set[str]:
+    raw = node.get("@type") or node.get("type")
+    names = raw if isinstance(raw, list) else [raw]
+    return {str(n).rsplit("/", 1)[-1].split(":")[-1].casefold() for n in names if n}
+
+
+def _loads_lenient(raw: str) -> list[Any]:
+    """Parse a JSON-LD block, tolerating comments, CDATA, trailing commas, control
+    characters and several concatenated objects. Returns the parsed values (maybe none)."""
+    text = _JSON_COMMENTS.sub("", raw).strip().rstrip(";").strip()
+    if not text:
+        return []
+    for attempt in (text, _TRAILING_COMMA.sub(r"\1", text)):
+        try:
+            return [json.loads(attempt, strict=False)]
+        except ValueError:
+            pass
+    attempt = _TRAILING_COMMA.sub(r"\1", re.sub(r"[\x00-\x1f]", " ", text))
+    decoder = json.JSONDecoder(strict=False)
+    values: list[Any] = []
+    pos = 0
+    while pos < len(attempt):
+        start = min((i for i in (attempt.find("{", pos), attempt.find("[", pos)) if i >= 0), default=-1)
+        if start < 0:
+            break
+        try:
+            value, pos = decoder.raw_decode(attempt, start)
+            values.append(value)
+        except ValueError:
+            pos = start + 1
+            if values:
+                break
+    return values
+
+
+class _JsonLd:
+    """The schema.org objects of one page."""
+
+    def __init__(self, blocks: Iterable[str]) -> None:
+        self.top: list[dict[str, Any]] = []
+        self.by_id: dict[str, dict[str, Any]] = {}
+        for raw in blocks:
+            for value in _loads_lenient(raw):
+                self._collect_top(value)
+        for node in self.top:
+            self._index(node, 0)
+        self.articles = [n for n in self.top if _types(n) & ARTICLE_TYPES and not _types(n) & _ORG_TYPES]
+        # Several different headlines at top level: a listing that marks up its teasers.
+        headlines = {_key(_norm(h)) for n in self.articles for h in _as_strings(n.get("headline"))[:1]}
+        self.listing = len(headlines) >= 3
+        self.article = self._main_article()
+
+    def _collect_top(self, value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                self._collect_top(item)
+        elif isinstance(value, dict):
+            if "@graph" in value:
+                self._collect_top(value["@graph"])
+            if value.get("@type"):
+                self.top.append(value)
+                main = value.get("mainEntity")
+                if isinstance(main, (dict, list)) and not _types(value) & {"itemlist"}:
+                    self._collect_top(main)
+
+    def _index(self, value: Any, depth: int) -> None:
+        if depth > 8:
+            return
+        if isinstance(value, dict):
+            node_id = value.get("@id")
+            if isinstance(node_id, str) and len(value) > 1 and node_id not in self.by_id:
+                self.by_id[node_id] = value
+            for item in value.values():
+                if isinstance(item, (dict, list)):
+                    self._index(item, depth + 1)
+        elif isinstance(value, list):
+            for item in value:
+                self._index(item, depth + 1)
+
+    def _main_article(self) -> dict[str, Any] | None:
+        if not self.articles or self.listing:
+            return None
+        scored = sorted(self.articles, key=lambda n: (
+            not n.get("headline"), not n.get("datePublished"), not n.get("author")))
+        return scored[0]
+
+    def resolve(self, value: Any) -> Any:
+        """Replace ``{"@id": ...}`` references by the objects they point at."""
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and isinstance(value.get("@id"), str):
+            return self.by_id.get(value["@id"], value)
+        return value
+
+    def get(self, name: str) -> Any:
+        return self.article.get(name) if self.article else None
+
+    def first_value(self, name: str) -> Any:
+        """The property from the article object, else from any top-level object."""
+        value = self.get(name)
+        if value:
+            return value
+        for node in self.top:
+            if node.get(name) and not _types(node) & {"itemlist", "breadcrumblist"}:
+                return node[name]
+        return None
+
+    def authors(self) -> list[tuple[str, bool]]:
+        """``(name, is_organization)`` of the article's authors (``creator`` as fallback)."""
+        out: list[tuple[str, bool]] = []
+        value = self.get("author") or self.get("creator")
+        stack = list(value) if isinstance(value, list) else [value]
+        while stack:
+            item = self.resolve(stack.pop(0))
+            if isinstance(item, list):
+                stack[:0] = item
+            elif isinstance(item, str):
+                out.append((item, False))
+            elif isinstance(item, dict):
+                name = item.get("name")
+                if isinstance(name, dict):
+                    name = name.get("@value")
+                if isinstance(name, list):
+                    name = ", ".join(str(n) for n in name)
+                if not name and (item.get("givenName") or item.get("familyName")):
+                    name = f"{item.get('givenName') or ''} {item.get('familyName') or ''}"
+                if name:
+                    out.append((str(name), bool(_types(item) & _ORG_TYPES)))
+        return out
+
+    def publisher_names(self) -> list[str]:
+        names: list[str] = []
+        for node in ([self.article] if self.article else []) + self.top:
+            pub = self.resolve(node.get("publisher"))
+            for item in pub if isinstance(pub, list) else [pub]:
+                item = self.resolve(item)
+                names += _as_strings(item.get("name") if isinstance(item, dict) else item)
+            if _types(node) & (_ORG_TYPES | {"website"}):
+                names += _as_strings(node.get("name"))
+        return _dedupe(_norm(n) for n in names)
+
+    def breadcrumbs(self) -> list[str]:
+        for node in self.top:
+            if "breadcrumblist" in _types(node):
+                items = node.get("itemListElement") or []
+                items = items if isinstance(items, list) else [items]
+                names = []
+                for item in sorted((i for i in items if isinstance(i, dict)),
+                                   key=lambda i: int(i.get("position") or 0) if str(i.get("position") or "0").isdigit() else 0):
+                    inner = item.get("item")
+                    name = item.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
+                    names += _as_strings(name)[:1]
+                return [_norm(n) for n in names if _norm(n)]
+        return []
+
+
+# --------------------------------------------------------------------------------------
+# Page metadata: <meta>, <link>, microdata, bylines
+# --------------------------------------------------------------------------------------
+
+class _Page:
+    """Everything read from the parsed page before trafilatura sees it."""
+
+    def __init__(self, tree: lxml.html.HtmlElement, url: str) -> None:
+        self.url = url
+        self.meta: dict[str, list[str]] = {}
+        for el in tree.iter("meta"):
+            # itemprop metas belong to microdata items (images, persons ...), read separately
+            name = el.get("property") or el.get("name") or el.get("http-equiv")
+            content = el.get("content")
+            if name and content is not None and _norm(content):
+                for part in name.split():
+                    self.meta.setdefault(part.strip().casefold(), []).append(_norm(content))
+        self.links: dict[str, list[str]] = {}
+        for el in tree.iter("link"):
+            href = el.get("href")
+            for rel in (el.get("rel") or "").casefold().split():
+                if href:
+                    self.links.setdefault(rel, []).append(href.strip())
+        blocks = [el.text or "" for el in tree.iter("script")
+                  if "ld+json" in (el.get("type") or "").casefold()]
+        self.ld = _JsonLd(blocks)
+        self.lang = _norm(tree.get("lang") or tree.get("xml:lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang"))
+        title_el = tree.find(".//title")
+        self.html_title = _norm(title_el.text_content()) if title_el is not None else ""
+        h1s = tree.xpath("//h1")
+        self.h1 = _norm(h1s[0].text_content()) if h1s else ""
+        self.article_tags = len(tree.xpath("//article"))
+        # One or two article-typed microdata items (an article, maybe a related one); many are teasers.
+        self.microdata_article = 1 <= sum(
+            1 for el in tree.xpath("//*[@itemtype]")
+            if any(t.rsplit("/", 1)[-1].casefold() in ARTICLE_TYPES for t in (el.get("itemtype") or "").split())) <= 2
+        self.micro_dates = [
+            _norm(el.get("content") or el.get("datetime") or el.text_content())
+            for el in tree.xpath('//*[@itemprop="datePublished"]')][:3]
+        self.micro_headline = _norm(next(iter(tree.xpath('//*[@itemprop="headline"]/@content')), ""))
+        body = tree.find("body")
+        self.body_classes = set((body.get("class") or "").casefold().split()) if body is not None else set()
+        self.bylines = self._bylines(tree)
+        self.category_links = [_norm(a.text_content()) for a in tree.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " category ")]')]
+        self.tag_links = [_norm(a.text_content()) for a in tree.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')]
+
+    def m(self, *names: str) -> list[str]:
+        """All values of the given meta names, in the order of the names."""
+        return [v for name in names for v in self.meta.get(name, [])]
+
+    def m1(self, *names: str) -> str:
+        values = self.m(*names)
+        return values[0] if values else ""
+
+    @staticmethod
+    def _bylines(tree: lxml.html.HtmlElement) -> list[str]:
+        """Author names from byline markup: microdata, rel=author, class byline/author."""
+        found: list[str] = []
+        # Microdata: the authors of the first item that has any (related-article teasers
+        # further down carry their own).
+        elements = tree.xpath('//*[@itemprop="author" or @itemprop="creator"]')
+        owner = _item_owner(elements[0]) if elements else None
+        for el in elements:
+            if _item_owner(el) is not owner:
+                continue
+            names = el.xpath('.//*[@itemprop="name"]')
+            value = (names[0].get("content") or names[0].text_content()) if names else (el.get("content") or el.text_content())
+            found.append(_norm(value))
+        if not found:
+            links = tree.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]')
+            parent = links[0].getparent() if links else None
+            found += [_norm(a.text_content()) for a in links if a.getparent() is parent]
+        if not found:
+            for el in tree.xpath('//body//*[contains(@class, "yline") or contains(@class, "uthor") or contains(@class, "YLINE")'
+                                 ' or contains(@class, "UTHOR")]'):
+                if el.tag in ("script", "style", "img", "meta", "link"):
+                    continue
+                classes = (el.get("class") or "").casefold().split()
+                if any(c in _BYLINE_CLASSES for c in classes):
+                    value = _norm(el.text_content())
+                    if value and len(value) < 200:
+                        found.append(value)
+                        break
+        return [f for f in found if f and len(f) < 200]
+
+
+_BYLINE_CLASSES = frozenset((
+    "byline", "by-line", "author", "author-name", "authors", "article-author", "byline-author",
+    "post-author", "entry-author", "article__author", "c-byline", "byline__author", "author__name",
+    "meta-author", "story-byline", "article-byline"))
+
+
+def _item_owner(el: lxml.html.HtmlElement) -> Any:
+    """The nearest ancestor (not ``el`` itself) that is a microdata item, or ``None``."""
+    parent = el.getparent()
+    while parent is not None:
+        if parent.get("itemscope") is not None:
+            return parent
+        parent = parent.getparent()
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# Titles
+# --------------------------------------------------------------------------------------
+
+#: Separators between a headline and a site or section name. Strong ones are almost never
+#: part of a headline; weak ones are, so they are only cut next to a known site name.
+_STRONG_SEPS = (" | ", " || ", " :: ", " * ", " · ", " • ", " » ", "｜", " ｜ ", "：")
+_WEAK_SEPS = (" - ", " – ", " — ", " -- ", " : ", ": ", " / ")
+_ANY_SEP = re.compile(r"\s+(?:\|\||::|[|*·•»\-–—/])\s+|｜|：|\s+--\s+|:\s+")
+
+
+def _site_keys(names: Iterable[str], url: str) -> set[str]:
+    """Keys under which the site may name itself: site names, host name and its labels."""
+    keys = {_key(n) for n in names if n and len(_key(n)) >= 2}
+    host = (urlsplit(url).hostname or "").casefold()
+    host = host[4:] if host.startswith("www.") else host
+    if host and not re.fullmatch(r"[\d.]+|localhost", host):
+        keys.add(_key(host))
+        labels = host.split(".")
+        if len(labels) >= 2:
+            keys.add(_key(labels[-2] if len(labels[-2]) > 3 or len(labels) == 2 else labels[-3]))
+    return {k for k in keys if k}
+
+
+def _is_site_name(segment: str, site_keys: set[str], fuzzy: bool = True) -> bool:
+    """Whether ``segment`` names the site: equal to a site key or, with ``fuzzy``, a short
+    segment containing one (or contained in one) of at least four characters."""
+    k = _key(segment)
+    if not k:
+        return False
+    if k in site_keys:
+        return True
+    # "DIE WELT" vs host welt.de, "Bhopal News - The Times of India", "Die Neue Südtiroler Tageszeitung"
+    if fuzzy and len(segment.split()) <= 6:
+        return any(len(s) >= 4 and (s in k or (k in s and len(k) >= 4)) for s in site_keys)
+    return False
+
+
+def _strip_affixes(title: str, site_names: list[str], site_keys: set[str]) -> str:
+    """Remove site-name and section prefixes/suffixes from a page title."""
+    title = _norm(title)
+    if not title:
+        return ""
+    # Whole site names first (they may contain separators themselves).
+    for name in sorted((n for n in site_names if n), key=len, reverse=True):
+        for sep in _STRONG_SEPS + _WEAK_SEPS:
+            if len(title) > len(name) + len(sep) + 3:
+                if title.endswith(sep + name):
+                    title = title[: -len(sep + name)].rstrip()
+                    return _strip_trailing(title, sep, site_keys, stripped_site=True)
+                if title.startswith(name + sep):
+                    return _norm(title[len(name + sep):])
+    return _strip_trailing(title, None, site_keys, stripped_site=False)
+
+
+def _strip_trailing(title: str, sep_hint: str | None, site_keys: set[str], stripped_site: bool) -> str:
+    """Cut trailing (and leading) segments that are the site name or, after a strong
+    separator, short labels; after a site name was removed, short section labels too."""
+    changed = True
+    while changed:
+        changed = False
+        for sep in _STRONG_SEPS + _WEAK_SEPS:
+            head, found, tail = title.rpartition(sep)
+            if not found or not head.strip() or not tail.strip():
+                continue
+            strong = sep in _STRONG_SEPS
+            tail_words = len(tail.split())
+            site_tail = _is_site_name(tail, site_keys, fuzzy=":" not in sep)
+            if site_tail or (strong and sep.strip() not in ("：",) and tail_words <= 5
+                             and len(head.split()) >= tail_words):
+                title, changed, stripped_site = head.rstrip(), True, stripped_site or site_tail
+                sep_hint = sep
+                break
+            if stripped_site and sep == sep_hint and tail_words <= 3 and len(head.split()) > tail_words:
+                title, changed = head.rstrip(), True
+                break
+            first, found, rest = title.partition(sep)
+            if found and _is_site_name(first, site_keys, fuzzy=False) and rest.strip():
+                title, changed = rest.strip(), True
+                break
+    return title
+
+
+def _reduce_to_reference(title: str, references: Iterable[str]) -> str:
+    """When ``title`` is another candidate plus a separated prefix or suffix, return that
+    candidate (e.g. og:title ``X - Section`` and JSON-LD headline ``X``)."""
+    best = title
+    tkey = title.casefold()
+    for ref in references:
+        rkey = ref.casefold()
+        if not ref or rkey == tkey or len(ref) < 8 or len(ref) >= len(best):
+            continue
+        if tkey.startswith(rkey):
+            rest = title[len(ref):]
+            if _ANY_SEP.match(rest) or rest[:1] in "|｜-–—:：ㅣ[(" or rest.startswith(" ["):
+                best = ref
+        elif tkey.endswith(rkey):
+            rest = title[: len(title) - len(ref)]
+            if re.search(r"(?:\s[|\-–—:·•»*/]|[:：｜|])\s*$", rest):
+                best = ref
+    return best
+
+
+def _choose_title(page: _Page, doc: Any, site_names: list[str], site_keys: set[str]) -> str | None:
+    ld_headline = _as_strings(page.ld.get("headline") or page.ld.get("name"))
+    raw = {
+        "og": page.m1("og:title"),
+        "ld": ld_headline[0] if ld_headline else "",
+        "parsely": page.m1("parsely-title"),
+        "twitter": page.m1("twitter:title"),
+        "micro": page.micro_headline,
+        "dc": page.m1("dc.title", "dcterms.title"),
+        "title": page.html_title,
+        "h1": page.h1,
+        "traf": _norm(getattr(doc, "title", None)),
+    }
+    cleaned = {k: _strip_affixes(v, site_names, site_keys) for k, v in raw.items() if v}
+    cleaned = {k: v for k, v in cleaned.items() if v}
+    refs = [v for k, v in cleaned.items() if k in ("og", "ld", "h1", "twitter", "parsely", "micro")]
+    reduced = {k: v for k, v in ((k, _reduce_to_reference(v, refs)) for k, v in cleaned.items()) if len(v) <= 400}
+    # og:title first: where og:title and the schema.org headline really differ (not just by
+    # affixes), neither is more often the displayed headline; og:title is the one social
+    # sites show and the more often present.
+    for key in ("og", "ld", "parsely", "twitter", "micro", "dc", "title", "h1", "traf"):
+        if reduced.get(key):
+            return reduced[key]
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# Authors
+# --------------------------------------------------------------------------------------
+
+_BY_PREFIX = re.compile(
+    r"^(?:(?:written|reported|reporting|story|words|text|article|posted|compiled|interview|"
+    r"geschrieben|texte?|un\s+article)\s+)?(?:by|von|par|por|door|av|af|di|da|de|przez|от)\b\s*:?\s*"
+    r"|^(?:authors?|autor(?:in|en)?|auteur|author\(s\)|byline|text|verfasser(?:in)?|reporter)\s*:\s*",
+    re.I)
+_TAIL = re.compile(
+    r"\s*(?:[|•·]\s*)?\b(?:published|updated|posted|last\s+updated|modified|aktualisiert|"
+    r"veröffentlicht|stand|publié|mis\s+à\s+jour|publicado|actualizado|pubblicato|aggiornato)\b.*$", re.I)
+_OTHER_ROLES = re.compile(
+    r"^\s*(?:additional\s+reporting|editing|edited|compiled|photos?|photography|fotos?|graphics?|"
+    r"illustrations?|video|translated|translation|translation\s+by|fact-?check(?:ed|ing)?|"
+    r"redigiert|bearbeitet|mitarbeit)\b", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URLISH = re.compile(r"^(?:https?://|www\.)|^[\w.-]+/[\w./-]*$", re.I)
+_DATEISH = re.compile(
+    r"\b(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}|\d{1,2}\.?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|"
+    r"januar|februar|märz|mai|juni|juli|oktober|dezember)\w*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d{1,2}\b"
+    r"|\d+\s+(?:hours?|minutes?|mins?|days?|weeks?)\s+ago|\b(?:19|20)\d{2}\b).*$", re.I)
+_JOB_WORDS = re.compile(
+    r"\b(?:(?:senior|chief|deputy|assistant|associate|executive|managing|contributing|staff|special|"
+    r"political|foreign|economics?|business|sports?|health|science|tech(?:nology)?|news|digital|"
+    r"leitende[rn]?|stellvertretende[rn]?)\s+)*"
+    r"(?:reporter(?:in)?|correspondent|editor|writer|journalist(?:in)?|columnist|contributor|producer|"
+    r"analyst|photographer|photojournalist|intern|director|manager|professor|lecturer|researcher|"
+    r"redakteur(?:in)?|korrespondent(?:in)?|autor(?:in)?|fotograf(?:in)?|chefredakteur(?:in)?|"
+    r"rédact(?:eur|rice)|journaliste|periodista|redactor[a]?|giornalista|fellow|anchor|presenter|host|"
+    r"head\s+of\b.*|professorius|profesor[a]?|student|expert|author|specialist)\b",
+    re.I)
+_NAME_PARTICLES = {"de", "da", "del", "della", "di", "do", "dos", "du", "van", "von", "der", "den", "la", "le",
+                   "y", "bin", "ibn", "al", "el", "ten", "ter", "zu", "st.", "e"}
+_TRAILING_TITLE = re.compile(r"\s+(?:기자|특파원|논설위원|記者|特派員|编辑|記者)\s*$")
+_SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:and|&|und|y|e|и)\s+|\s*&\s*|\s*/\s*(?=\S+\s+\S)")
+
+
+def _looks_like_job(segment: str) -> bool:
+    words = segment.split()
+    if len(words) > 5:
+        return True
+    if _JOB_WORDS.match(segment):
+        return True  # starts with a role ("Senior Reporter"); "Bob Writer" is a name
+    # Mostly lower-case words (not name particles): a description, not a name.
+    lower = [w for w in words if w[:1].islower() and w.casefold() not in _NAME_PARTICLES]
+    return len(words) >= 2 and len(lower) * 2 > len(words)
+
+
+def _split_author(raw: str) -> list[str]:
+    """Split one byline string into cleaned author names (see :func:`_clean_authors`)."""
+    text = _norm(raw)
+    if not text or _URLISH.match(text):
+        return []
+    text = _norm(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", _EMAIL.sub(" ", text)))
+    names: list[str] = []
+    # "Reporting by A; Editing by B", "A | Published ...": segments; only authoring ones count.
+    for index, segment in enumerate(re.split(r"\s*[;|•\n]\s*", text)):
+        segment = segment.strip(" ,.-–—:")
+        if not segment or _OTHER_ROLES.match(segment) or (index and _TAIL.match(segment)):
+            continue
+        segment = _TAIL.sub("", segment)
+        segment = _DATEISH.sub("", segment).strip(" ,.-–—:|")
+        previous = None
+        while previous != segment:
+            previous = segment
+            segment = _BY_PREFIX.sub("", segment).strip(" ,.-–—:")
+        # "Name - Place" / "Name — Place": a spaced dash never separates two halves of a name.
+        segment = re.split(r"\s+[-–—]\s+", segment)[0]
+        segment = re.sub(r"\s+(?:in|aus|en|à|a|em)\s+[A-ZÄÖÜ][\w-]+(?:\s+[A-Z][\w-]+)?$", "", segment)
+        parts = [p.strip(" ,.-–—:") for p in _SPLIT_NAMES.split(segment)]
+        parts = [p for p in parts if p]
+        for pos, part in enumerate(parts):
+            part = _TRAILING_TITLE.sub("", part).strip()
+            if not part or _URLISH.match(part):
+                continue
+            if pos and _looks_like_job(part):
+                continue
+            if not pos and len(parts) > 1 and _looks_like_job(part) and not _looks_like_job(parts[1]):
+                continue
+            if len(part.split()) > 6 or not any(ch.isalpha() for ch in part):
+                continue
+            names.append(part)
+        if names and index == 0:
+            # The first segment named the authors; later ones are roles, dates or places.
+            break
+    return names
+
+
+def _clean_authors(raws: Iterable[str], site_keys: set[str]) -> list[str]:
+    """Clean byline strings into a list of author names.
+
+    Drops "By"/"Von"/"Par"/"Written by"/"Reporting by" prefixes, job titles after a comma,
+    "Published/Updated ..." tails, e-mail addresses, URLs, dates, places after a dash, other
+    roles ("Editing by ..."), and the site's own name when a person is also named; splits
+    "A and B", "A & B" and "A, B"; keeps each name's case; drops duplicates ignoring case,
+    hyphens and dots.
+    """
+    names: list[str] = []
+    for raw in raws:
+        names += _split_author(raw)
+    names = _dedupe(names, key=lambda n: _key(n))
+    if len(names) > 1:
+        persons = [n for n in names if not _is_site_name(n, site_keys) and not re.fullmatch(r"[\w-]+\.[a-z]{2,}", n)]
+        if persons:
+            names = persons
+    return names[:20]
+
+
+_META_AUTHOR_NAMES = ("article:author", "author", "og:author", "og:article:author", "dc.creator", "dcterms.creator",
+                      "parsely-author", "sailthru.author", "cxenseparse:author", "articleauthor", "byl")
+
+
+def _person_like(name: str, site_keys: set[str]) -> bool:
+    """A name that reads like a person's: two to five capitalised words (or two to six
+    CJK/Hangul characters), no digits, not the site's name."""
+    if _is_site_name(name, site_keys, fuzzy=False) or any(ch.isdigit() for ch in name) or "." in name.replace(". ", " "):
+        return False
+    if re.fullmatch(r"[\u3040-\u9fff\uac00-\ud7af]{2,6}", name):
+        return True
+    words = name.split()
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() or w.casefold() in _NAME_PARTICLES for w in words)
+
+
+def _choose_authors(page: _Page, doc: Any, site_keys: set[str]) -> list[str]:
+    ld = page.ld.authors()
+    ld_names = _clean_authors((n for n, _ in ld), site_keys)
+    # A schema.org author that is only the site itself (often the publisher organisation)
+    # is a weak statement: a person named by the meta tags or the byline wins over it.
+    weak = bool(ld_names) and all(_is_site_name(n, site_keys, fuzzy=False) for n in ld_names)
+    if ld_names and not weak:
+        return ld_names
+    sources: list[list[str]] = [
+        [v for v in page.m(name) if not _URLISH.match(v)] for name in _META_AUTHOR_NAMES]
+    sources += [page.bylines, _as_strings(_parsely_page(page).get("author")),
+                [a for a in re.split(r";", _norm(getattr(doc, "author", None))) if a]]
+    candidates = [names for names in (_clean_authors(source, site_keys) for source in sources) if names]
+    if weak:
+        for names in candidates:
+            if any(_person_like(n, site_keys) for n in names):
+                return names
+        return ld_names
+    return candidates[0] if candidates else []
+
+
+def _parsely_page(page: _Page) -> dict[str, Any]:
+    """The legacy ``<meta name="parsely-page" content="{json}">`` object, if any."""
+    raw = page.m1("parsely-page")
+    if not raw:
+        return {}
+    values = _loads_lenient(raw)
+    value = values[0] if values else None
+    if not isinstance(value, dict):
+        return {}
+    if isinstance(value.get("author"), str):
+        value["author"] = [value["author"]]
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2}|UTC|GMT)?)?", re.I)
+
+
+def normalize_date(value: str | None) -> str | None:
+    """Normalise a date to ISO 8601, keeping the publisher's UTC offset.
+
+    Args:
+        value: A date as found in the page: ISO 8601 (``2024-03-02T08:15:00+01:00``,
+            ``...Z``, ``2024-03-02 08:15``, ``20240302``), or RFC 2822
+            (``Sat, 02 Mar 2024 08:15:00 +0100``).
+
+    Returns:
+        ``YYYY-MM-DD`` for a bare date, ``YYYY-MM-DDTHH:MM:SS[+HH:MM]`` for a datetime, or
+        ``None`` when the value holds no plausible date (years 1900 to next year).
+    """
+    text = _norm(value)
+    if not text:
+        return None
+    parsed: datetime | None = None
+    has_time = True
+    match = _ISO_DATE.search(text)
+    if match:
+        year, month, day, hour, minute, second, tz = match.groups()
+        try:
+            if hour is None:
+                parsed, has_time = datetime(int(year), int(month), int(day)), False
+            else:
+                parsed = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+                if tz:
+                    tz = tz.upper()
+                    if tz in ("Z", "UTC", "GMT"):
+                        parsed = parsed.replace(tzinfo=timezone.utc)
+                    else:
+                        parsed = datetime.fromisoformat(parsed.isoformat() + _tz_colon(tz))
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            parsed = None
+    if parsed is None or not 1900 <= parsed.year <= datetime.now().year + 1:
+        return None
+    if not has_time:
+        return parsed.date().isoformat()
+    return parsed.isoformat()
+
+
+def _tz_colon(tz: str) -> str:
+    digits = tz[1:].replace(":", "")
+    if len(digits) == 2:
+        digits += "00"
+    return f"{tz[0]}{digits[:2]}:{digits[2:4]}"
+
+
+def _choose_dates(page: _Page, doc: Any) -> tuple[str | None, str | None]:
+    parsely = _parsely_page(page)
+    published_sources = [
+        *_as_strings(page.ld.get("datePublished")),
+        *page.m("article:published_time", "og:article:published_time", "article:published", "parsely-pub-date",
+                "dc.date.issued", "dcterms.issued", "dcterms.created", "dc.date.created", "dc.date", "dcterms.date",
+                "date", "pubdate", "publishdate", "publish-date", "published_time", "sailthru.date", "og:published_time",
+                "datepublished"),
+        *_as_strings(parsely.get("pub_date")),
+        *page.micro_dates,
+        *_as_strings(page.ld.get("dateCreated")),
+        *_as_strings(page.ld.first_value("datePublished")),
+    ]
+    published = next((d for d in map(normalize_date, published_sources) if d), None)
+    if published is None:
+        published = normalize_date(getattr(doc, "date", None))
+    modified_sources = [
+        *_as_strings(page.ld.get("dateModified")),
+        *page.m("article:modified_time", "og:updated_time", "dcterms.modified", "dc.date.modified",
+                "last-modified", "datemodified"),
+    ]
+    modified = next((d for d in map(normalize_date, modified_sources) if d), None)
+    return published, modified
+
+
+# --------------------------------------------------------------------------------------
+# Comments pruning and text
+# --------------------------------------------------------------------------------------
+
+_COMMENT_TOKEN = re.compile(r"comment(?!ar|aire)|disqus|^respond$|^comment-respond$|^replies$|leserkommentar|^discussion$|reader-?comments?", re.I)
+_PROTECTED = ("html", "body", "main", "article")
+#: Cheap pre-selection for :data:`_COMMENT_TOKEN` (matched on each class/id token after it).
+_COMMENT_CANDIDATES = lxml.etree.XPath(
+    "//*[contains(@class, 'omment') or contains(@id, 'omment') or contains(@class, 'isqus') or contains(@id, 'isqus')"
+    " or contains(@class, 'OMMENT') or contains(@id, 'OMMENT') or @id = 'respond' or contains(@class, 'replies')"
+    " or contains(@class, 'respond') or contains(@class, 'iscussion') or contains(@id, 'iscussion')]")
+
+
+def _prune_comments(tree: lxml.html.HtmlElement) -> None:
+    """Remove reader-comment sections (``details.CommentBox``, ``div.comments-area``,
+    ``#disqus_thread`` ...) so they cannot leak into the article text. A matching element
+    that holds the headline (``h1``) or an ``<article>`` / ``articleBody`` is kept."""
+    doomed = []
+    for el in _COMMENT_CANDIDATES(tree):
+        if el.tag in _PROTECTED or not isinstance(el.tag, str):
+            continue
+        tokens = (el.get("class") or "").split() + (el.get("id") or "").split()
+        if not any(_COMMENT_TOKEN.search(tok) for tok in tokens):
+            continue
+        if el.tag in ("a", "span", "button", "i", "svg", "img", "meta", "link", "script"):
+            continue  # comment counters and icons: harmless and often inside the headline
+        if el.xpath('.//h1|.//article|.//main|.//*[@itemprop="articleBody"]'):
+            continue
+        doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None and el.getroottree() is tree.getroottree():
+            tail = el.tail
+            parent.remove(el)
+            if tail and tail.strip():
+                prev = parent[-1] if len(parent) else None
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + tail
+                else:
+                    parent.text = (parent.text or "") + tail
+
+
+def _clean_text(text: str, title: str | None, h1: str) -> str:
+    """Drop leading lines that repeat the headline (the headline is metadata)."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    lines = [line for line in lines if line]
+    heads = {_key(t) for t in (title, h1) if t}
+    while lines and _key(lines[0]) in heads and len(lines) > 1:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _article_body(ld: _JsonLd) -> str:
+    """schema.org ``articleBody`` as plain text lines (markup, if any, stripped)."""
+    raw = "\n".join(_as_strings(ld.get("articleBody")))
+    if not raw.strip():
+        return ""
+    if re.search(r"<(?:p|br|div|h\d|li)\b", raw, re.I):
+        raw = re.sub(r"(?i)<(?:br|/p|/div|/h\d|/li)\b[^>]*>", "\n", raw)
+        raw = re.sub(r"<[^>]+>", " ", raw)
+    lines = (_norm(line) for line in html.unescape(raw).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _prefer_article_body(text: str, ld: _JsonLd) -> str:
+    """Use the publisher's schema.org ``articleBody`` when trafilatura found no text, or
+    less than half of it while everything it found is part of it (a body split into blocks
+    that trafilatura did not join)."""
+    body = _article_body(ld)
+    if not body:
+        return text
+    if not text:
+        return body
+    if len(body) >= 2 * len(text) and len(body) >= 500:
+        found = re.findall(r"\w+", text.casefold())
+        vocabulary = set(re.findall(r"\w+", body.casefold()))
+        if found and sum(1 for w in found if w in vocabulary) >= 0.9 * len(found):
+            return body
+    return text
+
+
+def _word_count(text: str) -> int:
+    words = len(text.split())
+    cjk = sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
+    return max(words, cjk // 2)
+
+
+# --------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    """Case-insensitive header lookup; tolerates bytes and list values (Scrapy headers)."""
+    if not headers:
+        return None
+    wanted = name.casefold()
+    for key, value in headers.items():
+        key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key.casefold() != wanted:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = value[0] if value else None
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        return None if value is None else str(value)
+    return None
+
+
+def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ExtractedArticle:
+    """Extract the article text and metadata of one HTML page.
+
+    Metadata follows schema.org (``NewsArticle`` and the other ``Article`` types in JSON-LD
+    and microdata), Open Graph (``og:*``, ``article:*``), Dublin Core, Parse.ly and Twitter
+    card meta tags, and byline markup, with trafilatura's and htmldate's findings as the
+    fallback; the body text is trafilatura's, with reader comments pruned first. The body is
+    decoded by :func:`decode_html` (HTML Living Standard encoding sniffing).
+
+    The function is pure and never raises: a body that is empty, binary (PDF, image ...),
+    unparsable or yields no text gives an article with :attr:`ExtractedArticle.error` set.
+
+    Args:
+        body: The HTTP entity body, decoded from Content-Encoding (un-gzipped) but not
+            charset-decoded.
+        url: The page URL; relative canonical links are resolved against it.
+        headers: The HTTP response headers (looked up case-insensitively); only
+            ``Content-Type`` (for its charset and media type) and ``Content-Language`` are used.
+
+    Returns:
+        The :class:`ExtractedArticle`; ``error`` is ``None`` when extraction went well.
+    """
+    try:
+        return _extract(body, url, headers)
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raise"
+        return ExtractedArticle(error=f"extraction failed: {type(exc).__name__}: {exc}"[:200], extractor=EXTRACTOR)
+
+
+def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> ExtractedArticle:
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        body = str(body or "").encode("utf-8")
+    body = bytes(body)
+    if not body.strip():
+        return ExtractedArticle(error="empty body", extractor=EXTRACTOR)
+    content_type = _header(headers, "Content-Type")
+    reason = _not_html_reason(body, content_type)
+    if reason:
+        return ExtractedArticle(error=reason, extractor=EXTRACTOR)
+    text, _encoding = decode_html(body, content_type)
+    tree = _parse(text)
+    if tree is None:
+        return ExtractedArticle(error="not HTML", extractor=EXTRACTOR)
+
+    page = _Page(tree, url or "")
+    _prune_comments(tree)
+    try:
+        doc = trafilatura.bare_extraction(
+            tree, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
+            deduplicate=False, as_dict=False)
+    except Exception:  # noqa: BLE001 - trafilatura failures become an error field
+        doc = None
+
+    ld = page.ld
+    site_names = _dedupe([*page.m("og:site_name"), *ld.publisher_names(), *page.m("application-name"),
+                          *page.m("parsely-site", "publisher", "dc.publisher")])
+    site_keys = _site_keys(site_names, url or "")
+    sitename = site_names[0] if site_names else (_norm(getattr(doc, "sitename", None)) or None)
+
+    title = _choose_title(page, doc, site_names, site_keys)
+    authors = _choose_authors(page, doc, site_keys)
+    published, modified = _choose_dates(page, doc)
+    parsely = _parsely_page(page)
+
+    categories = _dedupe(_norm(c) for c in [
+        *page.m("article:section"), *_as_strings(ld.get("articleSection")), *page.m("parsely-section"),
+        *_as_strings(parsely.get("section")), *page.category_links,
+        *(getattr(doc, "categories", None) or []),
+    ] if _norm(c))
+    if not categories:
+        crumbs = ld.breadcrumbs()
+        crumbs = [c for c in crumbs[1:] if _key(c) != _key(title)] if len(crumbs) > 1 else []
+        categories = _dedupe(crumbs)
+    keywords = ld.get("keywords")
+    tags = _dedupe(t for t in (_norm(x) for x in [
+        *page.m("article:tag"), *_split_list(keywords), *_split_list(page.m("parsely-tags")),
+        *_split_list(parsely.get("tags")), *_split_list(page.m("keywords", "news_keywords")),
+        *page.tag_links, *_split_list(getattr(doc, "tags", None) or []),
+    ]) if t and len(t) <= 100)
+
+    description = next((d for d in (*page.m("og:description"), *_as_strings(ld.get("description")),
+                                    *page.m("description", "twitter:description", "dc.description"),
+                                    _norm(getattr(doc, "description", None))) if _norm(d)), None)
+    language = _language(page, ld, doc, _header(headers, "Content-Language"))
+    canonical = next((urljoin(url or "", c) for c in (*page.links.get("canonical", []), *page.m("og:url")) if c), None)
+
+    body_text = _prefer_article_body(_clean_text(getattr(doc, "text", None) or "", title, page.h1), ld)
+    is_article = _is_article(page, body_text, title)
+    error = None if body_text else "no text extracted"
+    return ExtractedArticle(
+        title=title or None,
+        authors=authors,
+        published=published,
+        modified=modified,
+        categories=categories,
+        tags=tags,
+        description=_norm(description) or None,
+        sitename=sitename,
+        language=language,
+        text=body_text,
+        canonical_url=canonical,
+        is_article=is_article,
+        error=error,
+        extractor=EXTRACTOR,
+    )
+
+
+def _split_list(value: Any) -> list[str]:
+    """Keywords as a list or a comma/semicolon separated string -> separate strings."""
+    out: list[str] = []
+    for item in _as_strings(value):
+        out += [part for part in re.split(r"\s*[,;]\s*", item) if part.strip()]
+    return out
+
+
+def _language(page: _Page, ld: _JsonLd, doc: Any, header: str | None) -> str | None:
+    for value in (page.lang, page.m1("og:locale"), *_as_strings(ld.get("inLanguage")),
+                  page.m1("content-language", "language", "dc.language"), header,
+                  getattr(doc, "language", None)):
+        value = _norm(value).split(",")[0].strip().replace("_", "-")
+        if re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", value):
+            return value
+    return None
+
+
+def _is_article(page: _Page, text: str, title: str | None) -> bool:
+    """Whether the page is one article (not a listing, home or tag page)."""
+    og_type = page.m1("og:type").casefold()
+    listing_body = page.body_classes & {"archive", "category", "tag", "home", "blog", "search", "author", "date",
+                                         "paged", "post-type-archive"}
+    if page.ld.listing or (listing_body and "single" not in page.body_classes):
+        return False
+    if (og_type.startswith("article") or page.ld.article is not None or page.microdata_article
+            or page.m("article:published_time") or _as_strings(page.ld.get("datePublished"))
+            or page.m("parsely-pub-date") or page.body_classes & {"single-post", "single"}):
+        return True
+    if og_type and og_type not in ("article",):
+        return False  # og:type website / profile / video ... without any article signal
+    if page.article_tags >= 3:
+        return False  # many teaser <article> blocks and no article signal: a listing
+    return bool(title) and _word_count(text) >= 150

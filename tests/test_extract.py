@@ -1,0 +1,488 @@
+"""Tests for archive.extract (metadata, text, decoding) and archive.evaluate.
+
+Case files under tests/cases/ are copies of /work/shared/cases (README sections B14, B15,
+B17, B18, B20); every expected value there is asserted here, plus further inputs of the
+same kinds.
+"""
+from __future__ import annotations
+
+import codecs
+import gzip
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from archive.extract import EXTRACTOR, decode_html, extract, normalize_date
+from archive.records import ExtractedArticle
+
+CASES = Path(__file__).parent / "cases"
+REPO = Path(__file__).resolve().parent.parent
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+PARAGRAPHS = "".join(
+    f"<p>Paragraph {n}: the kernel developers merged a new scheduler patch set this week after a "
+    "lengthy review process on the mailing list.</p>" for n in (1, 2, 3))
+THREE_LINES = "\n".join(
+    f"Paragraph {n}: the kernel developers merged a new scheduler patch set this week after a "
+    "lengthy review process on the mailing list." for n in (1, 2, 3))
+
+
+def page(head: str = "", body: str = PARAGRAPHS, lang: str = "en") -> bytes:
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{head}</head>'
+            f"<body><article>{body}</article></body></html>").encode("utf-8")
+
+
+def ld(obj: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+def case(name: str) -> bytes:
+    return (CASES / name).read_bytes()
+
+
+# ----------------------------------------------------------------------------- B14 dates
+
+def test_b14_published_is_date_published_not_modified_meta() -> None:
+    art = extract(case("B14.html"), "https://news.example.org/council-budget", {"Content-Type": "text/html"})
+    assert art.published == "2024-03-02T08:15:00+01:00"
+    assert art.published[:10] == "2024-03-02"
+    assert art.modified == "2024-03-18T09:00:00+00:00"
+    assert art.title == "Council approves budget"
+    assert art.authors == ["Jane Placeholder"]
+    assert art.categories == ["Local politics"]
+    assert art.tags == ["budget", "council"]
+    assert art.sitename == "Example Gazette"
+    assert art.is_article is True
+    assert art.error is None
+    assert art.extractor == EXTRACTOR
+    assert art.extractor.startswith("newsarchive/") and " trafilatura/" in art.extractor
+
+
+def test_date_published_before_modified_in_graph_and_meta_fallback() -> None:
+    head = ('<meta property="article:modified_time" content="2023-05-09T10:00:00Z">'
+            '<meta property="article:published_time" content="2023-05-01T07:30:00-04:00">')
+    art = extract(page(head), "https://news.example.org/a")
+    assert art.published == "2023-05-01T07:30:00-04:00"
+    assert art.modified == "2023-05-09T10:00:00+00:00"
+
+
+@pytest.mark.parametrize("meta", [
+    '<meta name="parsely-pub-date" content="2022-11-13T09:30:00+09:00">',
+    '<meta name="dc.date" content="2022-11-13">',
+    '<meta name="DCTERMS.created" content="2022-11-13T09:30:00+09:00">',
+])
+def test_date_from_other_meta_vocabularies(meta: str) -> None:
+    assert extract(page(meta), "https://news.example.org/a").published[:10] == "2022-11-13"
+
+
+def test_date_falls_back_to_htmldate_without_structured_data() -> None:
+    body = PARAGRAPHS + '<p class="date">Published on 2021-06-15</p>'
+    art = extract(page(body=body), "https://news.example.org/2021/06/15/story")
+    assert art.published is not None and art.published[:10] == "2021-06-15"
+
+
+def test_normalize_date_forms() -> None:
+    assert normalize_date("2024-03-02T08:15:00+0100") == "2024-03-02T08:15:00+01:00"
+    assert normalize_date("2024-03-02T08:15:00.000Z") == "2024-03-02T08:15:00+00:00"
+    assert normalize_date("2024-03-02 08:15") == "2024-03-02T08:15:00"
+    assert normalize_date("2024-03-02") == "2024-03-02"
+    assert normalize_date("Sat, 02 Mar 2024 08:15:00 +0100") == "2024-03-02T08:15:00+01:00"
+    assert normalize_date("not a date") is None
+    assert normalize_date("0001-01-01") is None
+
+
+# ----------------------------------------------------------------------------- B15 comments
+
+@pytest.mark.parametrize("name", ["B15.html", "B15b.html"])
+def test_b15_reader_comments_stay_out_of_text(name: str) -> None:
+    art = extract(case(name), "https://lwn.example.org/Articles/1/", {"Content-Type": "text/html"})
+    assert art.text == THREE_LINES
+    assert "Reader comment" not in art.text and "Posted by" not in art.text
+
+
+def test_comment_sections_of_other_kinds_are_pruned() -> None:
+    body = (PARAGRAPHS + '<section id="comments"><p>Reader comment: this is an unrelated reader opinion '
+            'about something else entirely and should never appear.</p></section>'
+            '<div id="disqus_thread"><p>Disqus comment: another reader opinion that must not be archived '
+            'as article text.</p></div>')
+    art = extract(page(body=body), "https://news.example.org/a")
+    assert art.text == THREE_LINES
+
+
+# ----------------------------------------------------------------------------- B17 titles
+
+@pytest.mark.parametrize("name", ["B17a.html", "B17b.html"])
+def test_b17_title_without_site_and_section(name: str) -> None:
+    art = extract(case(name), "https://gazette.example.org/story", {"Content-Type": "text/html"})
+    assert art.title == "Council approves budget"
+
+
+@pytest.mark.parametrize("raw", [
+    "Council approves budget :: Example Gazette",
+    "Council approves budget · Example Gazette",
+    "Council approves budget — Example Gazette",
+    "Council approves budget * Example Gazette",
+    "Example Gazette | Council approves budget",
+    "Council approves budget - Politics - Example Gazette",
+])
+def test_title_separators_and_site_names(raw: str) -> None:
+    head = f'<title>{raw}</title><meta property="og:site_name" content="Example Gazette">'
+    assert extract(page(head), "https://gazette.example.org/story").title == "Council approves budget"
+
+
+def test_title_site_name_from_json_ld_publisher() -> None:
+    head = ('<meta property="og:title" content="Council approves budget - Example Gazette">'
+            + ld({"@type": "NewsArticle", "publisher": {"@type": "Organization", "name": "Example Gazette"}}))
+    assert extract(page(head), "https://other.example.org/x").title == "Council approves budget"
+
+
+def test_title_prefers_headline_when_others_only_add_affixes() -> None:
+    head = ('<title>Mayor resigns - City - Daily Paper</title>'
+            '<meta property="og:title" content="Mayor resigns - City">'
+            + ld({"@type": "NewsArticle", "headline": "Mayor resigns"}))
+    assert extract(page(head), "https://x.example.org/a").title == "Mayor resigns"
+
+
+def test_title_with_real_dash_is_not_chopped() -> None:
+    raw = "Epstein raped girl and model in same bed - then asked to meet her sister"
+    head = f'<title>{raw}</title><meta property="og:title" content="{raw}">'
+    assert extract(page(head), "https://star.example.org/a").title == raw
+    head = '<title>Spider-Man - the musical returns</title>'
+    assert extract(page(head), "https://x.example.org/a").title == "Spider-Man - the musical returns"
+
+
+# ----------------------------------------------------------------------------- B18 authors
+
+B18_BYLINES = [
+    "By Alex Placeholder, Senior Reporter",
+    "Alex Placeholder | Published 13 November 2014, 09:30",
+    "Alex Placeholder, alex.placeholder@example.org",
+    "Written by Alex Placeholder Updated 3 hours ago",
+    "Reporting by Alex Placeholder; Editing by Sam Placeholder",
+]
+
+
+@pytest.mark.parametrize("byline", B18_BYLINES)
+def test_b18_byline_cleaning(byline: str) -> None:
+    body = case("B18.html").replace(b"BYLINE", byline.encode("utf-8"))
+    art = extract(body, "https://harbour.example.org/works", {"Content-Type": "text/html"})
+    assert art.authors == ["Alex Placeholder"]
+    assert art.title == "Harbour works"
+
+
+@pytest.mark.parametrize("byline", B18_BYLINES)
+def test_b18_bylines_in_meta_author(byline: str) -> None:
+    head = f'<meta name="author" content="{byline}">'
+    assert extract(page(head), "https://x.example.org/a").authors == ["Alex Placeholder"]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+    ("Jane Doe & John Roe", ["Jane Doe", "John Roe"]),
+    ("Jane Doe, John Roe", ["Jane Doe", "John Roe"]),
+    ("Von Jana Muster", ["Jana Muster"]),
+    ("Par Jeanne Exemple", ["Jeanne Exemple"]),
+    ("Jane Doe - London", ["Jane Doe"]),
+    ("Jane Doe, Political Correspondent", ["Jane Doe"]),
+    ("https://www.facebook.com/somepaper", []),
+    ("Jane Doe, JANE DOE, jane-doe", ["Jane Doe"]),
+])
+def test_author_cleaning_kinds(raw: str, expected: list[str]) -> None:
+    head = f'<meta name="author" content="{raw}">'
+    assert extract(page(head), "https://x.example.org/a").authors == expected
+
+
+def test_json_ld_authors_person_list_organization_and_string() -> None:
+    head = ld({"@context": "https://schema.org", "@type": "NewsArticle", "headline": "H",
+               "author": [{"@type": "Person", "name": "Ann Writer"}, {"@type": "Organization", "name": "SDA"}]})
+    assert extract(page(head), "https://x.example.org/a").authors == ["Ann Writer", "SDA"]
+    head = ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Organization", "name": "Wire Service"}})
+    assert extract(page(head), "https://x.example.org/a").authors == ["Wire Service"]
+    head = ld({"@type": "NewsArticle", "headline": "H", "author": "Ann Writer and Bob Writer"})
+    assert extract(page(head), "https://x.example.org/a").authors == ["Ann Writer", "Bob Writer"]
+
+
+def test_site_name_dropped_when_a_person_is_named() -> None:
+    head = ('<meta property="og:site_name" content="Example Gazette">'
+            + ld({"@type": "NewsArticle", "headline": "H",
+                  "author": [{"@type": "Organization", "name": "Example Gazette"}, "Ann Writer"]}))
+    assert extract(page(head), "https://x.example.org/a").authors == ["Ann Writer"]
+
+
+def test_publisher_only_author_yields_to_named_person() -> None:
+    head = ('<meta property="og:site_name" content="Example Gazette"><meta name="author" content="Ann Writer">'
+            + ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Organization", "name": "Example Gazette"}}))
+    assert extract(page(head), "https://x.example.org/a").authors == ["Ann Writer"]
+
+
+def test_author_from_id_reference_in_graph() -> None:
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebPage", "@id": "https://x.example.org/a#page"},
+        {"@type": "Article", "headline": "H", "author": {"@id": "https://x.example.org/#/person/1"},
+         "datePublished": "2024-01-02T03:04:05+00:00"},
+        {"@type": "Person", "@id": "https://x.example.org/#/person/1", "name": "Ann Writer"},
+    ]}
+    art = extract(page(ld(graph)), "https://x.example.org/a")
+    assert art.authors == ["Ann Writer"]
+    assert art.published == "2024-01-02T03:04:05+00:00"
+
+
+def test_other_meta_author_vocabularies() -> None:
+    assert extract(page('<meta name="parsely-author" content="Ann Writer">'), "https://x.example.org/a").authors == ["Ann Writer"]
+    assert extract(page('<meta name="DC.creator" content="Ann Writer">'), "https://x.example.org/a").authors == ["Ann Writer"]
+    body = '<a rel="author" href="/author/ann">Ann Writer</a>' + PARAGRAPHS
+    assert extract(page(body=body), "https://x.example.org/a").authors == ["Ann Writer"]
+
+
+# ----------------------------------------------------------------------------- JSON-LD kinds
+
+def test_reportage_news_article_inside_graph_with_keywords_list() -> None:
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "name": "Example Gazette"},
+        {"@type": ["NewsArticle", "ReportageNewsArticle"], "headline": "Floods reach the valley",
+         "datePublished": "2024-02-10T06:00:00+02:00", "dateModified": "2024-02-11T06:00:00+02:00",
+         "author": {"@type": "Person", "name": "Ann Writer"}, "articleSection": ["Weather", "Regional"],
+         "keywords": ["floods", "valley", "Floods"], "description": "The river rose.", "inLanguage": "en-GB",
+         "publisher": {"@type": "Organization", "name": "Example Gazette"}},
+    ]}
+    head = '<title>Floods reach the valley | Example Gazette</title>' + ld(graph)
+    art = extract(page(head, lang=""), "https://x.example.org/a")
+    assert art.title == "Floods reach the valley"
+    assert art.published == "2024-02-10T06:00:00+02:00"
+    assert art.modified == "2024-02-11T06:00:00+02:00"
+    assert art.categories == ["Weather", "Regional"]
+    assert art.tags == ["floods", "valley"]
+    assert art.description == "The river rose."
+    assert art.language == "en-GB"
+    assert art.sitename == "Example Gazette"
+    assert art.is_article is True
+
+
+def test_broken_json_ld_is_read_leniently() -> None:
+    raw = ('<script type="application/ld+json"><!--\n{"@type": "NewsArticle", "headline": "Line\tbreak story",'
+           ' "author": {"@type": "Person", "name": "Ann Writer",}, "datePublished": "2024-04-01",}\n--></script>')
+    art = extract(page(raw), "https://x.example.org/a")
+    assert art.authors == ["Ann Writer"]
+    assert art.published == "2024-04-01"
+    assert art.title == "Line break story"
+
+
+def test_unparsable_json_ld_is_ignored() -> None:
+    raw = '<title>Plain title</title><script type="application/ld+json">{"@type": "NewsArticle", headline: </script>'
+    art = extract(page(raw), "https://x.example.org/a")
+    assert art.title == "Plain title" and art.error is None
+
+
+def test_tags_and_categories_from_meta() -> None:
+    head = ('<meta property="article:section" content="Politics">'
+            '<meta property="article:tag" content="Budget"><meta property="article:tag" content="Council">'
+            '<meta name="keywords" content="budget, schools,roads">'
+            '<meta name="parsely-tags" content="roads, taxes">')
+    art = extract(page(head), "https://x.example.org/a")
+    assert art.categories == ["Politics"]
+    # order: article:tag, JSON-LD keywords, parsely-tags, meta keywords; duplicates ignore case
+    assert art.tags == ["Budget", "Council", "roads", "taxes", "schools"]
+
+
+# ----------------------------------------------------------------------------- URLs, language, is_article
+
+def test_canonical_url_resolution() -> None:
+    head = '<link rel="canonical" href="/2024/03/02/story/"><meta property="og:url" content="https://x.example.org/og">'
+    assert extract(page(head), "https://x.example.org/story?utm_source=a").canonical_url == "https://x.example.org/2024/03/02/story/"
+    head = '<meta property="og:url" content="https://x.example.org/og">'
+    assert extract(page(head), "https://x.example.org/story").canonical_url == "https://x.example.org/og"
+    assert extract(page(), "https://x.example.org/story").canonical_url is None
+
+
+def test_language_from_html_lang_then_og_locale() -> None:
+    assert extract(page(lang="de"), "https://x.example.org/a").language == "de"
+    assert extract(page('<meta property="og:locale" content="fr_FR">', lang=""), "https://x.example.org/a").language == "fr-FR"
+
+
+def test_wordpress_listing_is_not_an_article() -> None:
+    teasers = "".join(
+        f'<article class="post type-post"><h2><a href="/2024/03/0{i}/story-{i}/">Story {i} headline here</a></h2>'
+        f"<p>Teaser {i}: the council met again this week to discuss the budget, schools, roads and the "
+        f"harbour, and residents from several districts spoke during the public session.</p></article>"
+        for i in range(1, 10))
+    html = (f'<!DOCTYPE html><html lang="en"><head><title>March 2024 - Example Gazette</title>'
+            f'<meta property="og:type" content="website"></head><body class="archive date">'
+            f"<main>{teasers}</main></body></html>").encode()
+    art = extract(html, "https://x.example.org/2024/03/")
+    assert art.is_article is False
+    html_no_og = html.replace(b'<meta property="og:type" content="website">', b"").replace(b' class="archive date"', b"")
+    assert extract(html_no_og, "https://x.example.org/2024/03/").is_article is False
+
+
+def test_article_signals_and_long_text_make_an_article() -> None:
+    assert extract(page('<meta property="og:type" content="article">'), "https://x.example.org/a").is_article
+    assert extract(page(ld({"@type": "NewsArticle", "headline": "H"})), "https://x.example.org/a").is_article
+    long_body = "".join(f"<p>{'Sentence number %d of a long story about the harbour works. ' % i * 3}</p>" for i in range(12))
+    assert extract(page("<title>Harbour works</title>", body=long_body), "https://x.example.org/a").is_article
+    assert not extract(page("<title>Short</title>", body="<p>Only a few words here.</p>"), "https://x.example.org/a").is_article
+
+
+# ----------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("body, reason", [
+    (b"", "empty body"),
+    (b"   \n", "empty body"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "not HTML"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not HTML"),
+    (bytes(range(256)) * 20, "not HTML"),
+    (b"just some plain text without any markup at all", "not HTML"),
+])
+def test_bad_input_never_raises(body: bytes, reason: str) -> None:
+    art = extract(body, "https://x.example.org/a", {"content-type": "text/html"})
+    assert isinstance(art, ExtractedArticle)
+    assert art.error == reason
+    assert art.text == "" and art.authors == [] and art.extractor == EXTRACTOR
+
+
+def test_pdf_content_type_is_not_html() -> None:
+    assert extract(b"<<binary>>\x00\x01\x02", "https://x.example.org/f.pdf", {"Content-Type": "application/pdf"}).error == "not HTML"
+
+
+def test_page_without_text() -> None:
+    art = extract(b"<html><head><title>Nothing</title></head><body></body></html>", "https://x.example.org/a")
+    assert art.error == "no text extracted"
+    assert art.title == "Nothing"
+
+
+def test_truncated_html_still_extracts() -> None:
+    whole = page(ld({"@type": "NewsArticle", "headline": "Cut short", "datePublished": "2024-01-01"}))
+    art = extract(whole[: whole.index(b"Paragraph 3") + 40], "https://x.example.org/a")
+    assert art.title == "Cut short" and art.published == "2024-01-01"
+    assert "Paragraph 1" in art.text and art.error is None
+
+
+def test_result_is_picklable_and_headers_case_insensitive() -> None:
+    body = "<html><head><title>Grüße</title></head><body><p>Grüße aus Köln, schöne Grüße an alle Leser dieser Seite.</p></body></html>".encode("cp1252")
+    art = extract(body, "https://x.example.org/a", {"CONTENT-TYPE": "text/html; charset=windows-1252"})
+    assert art.title == "Grüße"
+    art2 = extract(body, "https://x.example.org/a", {b"content-type": [b"text/html; charset=windows-1252"]})  # type: ignore[dict-item]
+    assert art2.title == "Grüße"
+    assert pickle.loads(pickle.dumps(art)) == art
+
+
+# ----------------------------------------------------------------------------- B20 decoding
+
+B20_WORDS = ["für", "Rätsel", "über", "Überleben", "–", "„neue Daten“"]
+
+
+def test_b20_meta_declared_windows_1252_without_header_charset() -> None:
+    body = case("B20.body.bin")
+    text, encoding = decode_html(body, "text/html")
+    assert encoding == "windows-1252"
+    assert "\ufffd" not in text
+    for word in B20_WORDS:
+        assert word in text
+    art = extract(body, "https://science.example.org/neandertaler", {"Content-Type": "text/html"})
+    assert "\ufffd" not in (art.title or "") + art.text
+    assert "für" in (art.title or "")
+    for word in B20_WORDS:
+        assert word in (art.title or "") + "\n" + art.text
+
+
+def test_header_says_utf8_but_bytes_are_windows_1252() -> None:
+    body = case("B20.body.bin").replace(b' http-equiv="Content-Type" content="text/html; charset=windows-1252"', b"")
+    assert b"charset" not in body
+    text, encoding = decode_html(body, "text/html; charset=utf-8")
+    assert "\ufffd" not in text
+    for word in B20_WORDS:
+        assert word in text
+    assert encoding in ("windows-1252", "iso-8859-1", "iso-8859-15")
+
+
+def test_latin1_label_on_utf8_bytes_decodes_as_utf8() -> None:
+    html = '<html><head><meta charset="iso-8859-1"><title>Café – Crème brûlée</title></head><body><p>Ärger über „Straßen“</p></body></html>'
+    text, encoding = decode_html(html.encode("utf-8"), "text/html; charset=ISO-8859-1")
+    assert encoding == "utf-8"
+    assert "Café – Crème brûlée" in text and "Ärger über „Straßen“" in text
+
+
+def test_decoding_bom_meta_ascii_and_legacy() -> None:
+    assert decode_html(b"\xef\xbb\xbf<p>\xc3\xa9</p>", "text/html; charset=windows-1252") == ("<p>é</p>", "utf-8")
+    assert decode_html(b"<p>plain</p>", None) == ("<p>plain</p>", "utf-8")
+    assert decode_html(b"", None) == ("", "utf-8")
+    cyrillic = '<meta charset="windows-1251"><p>Привет, мир</p>'.encode("cp1251")
+    assert decode_html(cyrillic, None) == ('<meta charset="windows-1251"><p>Привет, мир</p>', "windows-1251")
+    sjis = '<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS"><p>日本語のテキスト</p>'.encode("cp932")
+    assert "日本語のテキスト" in decode_html(sjis, "text/html")[0]
+
+
+def test_xhtml_with_xml_declaration_and_utf16_bom() -> None:
+    xhtml = ('<?xml version="1.0" encoding="iso-8859-1"?><html xmlns="http://www.w3.org/1999/xhtml"><head>'
+             '<title>Übersicht</title></head><body><article>' + PARAGRAPHS + "</article></body></html>").encode("latin-1")
+    art = extract(xhtml, "https://x.example.org/a", None)
+    assert art.title == "Übersicht" and art.text == THREE_LINES
+    utf16 = codecs.BOM_UTF16_LE + ("<html><head><title>Überblick</title></head><body><article>" + PARAGRAPHS
+                                   + "</article></body></html>").encode("utf-16-le")
+    art = extract(utf16, "https://x.example.org/a", {"Content-Type": "text/html; charset=utf-8"})
+    assert art.title == "Überblick" and art.text == THREE_LINES
+
+
+def test_article_body_used_when_trafilatura_finds_nothing() -> None:
+    story = "The harbour authority confirmed that dredging works will continue through the summer."
+    head = ld({"@type": "NewsArticle", "headline": "Harbour works", "articleBody": story})
+    html = f"<html><head>{head}</head><body><div id='app'></div></body></html>".encode()
+    art = extract(html, "https://x.example.org/a")
+    assert art.text == story and art.error is None and art.title == "Harbour works"
+
+
+def test_valid_utf8_without_any_declaration() -> None:
+    body = "<html><body><p>Zürich – Genève</p></body></html>".encode("utf-8")
+    assert decode_html(body, "text/html") == ("<html><body><p>Zürich – Genève</p></body></html>", "utf-8")
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+def _corpus() -> Path | None:
+    for candidate in (Path("/work/shared/realsite/corpus"), REPO.parent / "shared" / "realsite" / "corpus"):
+        if (candidate / "truth.jsonl").is_file():
+            return candidate
+    return None
+
+
+def test_evaluate_raises_clearly_without_score_py(tmp_path: Path) -> None:
+    from archive.evaluate import evaluate
+
+    (tmp_path / "corpus" / "html").mkdir(parents=True)
+    (tmp_path / "corpus" / "truth.jsonl").write_text("")
+    with pytest.raises(FileNotFoundError, match="score.py"):
+        evaluate(tmp_path / "corpus")
+
+
+def test_evaluate_small_corpus(tmp_path: Path) -> None:
+    from archive.evaluate import evaluate
+
+    corpus = tmp_path / "corpus"
+    (corpus / "html").mkdir(parents=True)
+    (tmp_path / "score.py").write_text(
+        "import re, collections\n"
+        "def fold(t): return re.sub(r'\\s+', ' ', str(t or '')).strip().casefold()\n"
+        "def tokens(t): return re.findall(r'\\w+', fold(t))\n"
+        "def f1(p, g):\n p, g = collections.Counter(p), collections.Counter(g)\n c = sum((p & g).values())\n"
+        " return 0.0 if not c else 2 * c / (sum(p.values()) + sum(g.values()))\n"
+        "def set_f1(p, g): return 1.0 if {fold(x) for x in p} == {fold(x) for x in g} else 0.0\n"
+        "def as_list(v): return list(v or [])\n")
+    (corpus / "html" / "b14.html.gz").write_bytes(gzip.compress(case("B14.html")))
+    truth = {"id": "b14", "original_url": "https://news.example.org/a", "title": "Council approves budget",
+             "authors": ["Jane Placeholder"], "published": "2024-03-02 08:15:00", "body": "wrong body entirely"}
+    (corpus / "truth.jsonl").write_text(json.dumps(truth) + "\n")
+    figures, misses = evaluate(corpus)
+    assert figures["title"] == 1.0 and figures["authors"] == 1.0 and figures["date"] == 1.0
+    assert figures["body_f1"] == 0.0
+    assert misses["body"][0][0] == "b14"
+
+
+@pytest.mark.skipif(_corpus() is None, reason="shared realsite corpus not available")
+def test_realsite_corpus_targets() -> None:
+    from archive.evaluate import evaluate
+
+    figures, _ = evaluate(_corpus())  # type: ignore[arg-type]
+    assert figures["title"] >= 0.85
+    assert figures["authors"] >= 0.85
+    assert figures["date"] >= 0.97
+    assert figures["body_f1"] >= 0.955
