@@ -688,32 +688,38 @@ class Index:
             (url, article_id),
         )
 
-    def add_aliases(self, pairs: list[tuple[str, str]]) -> None:
+    def add_aliases(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Record other URLs of articles (redirect sources, tracking-parameter variants, AMP
         pages, shortlinks), one transaction for the batch.
 
-        Pairs whose alias equals the canonical URL, or is already known (as an alias or as
-        a canonical URL), are ignored. Pairs whose canonical URL has no article yet are
-        skipped with a warning: upsert the article first.
+        The second URL of a pair names the article: its canonical URL, or an alias it
+        already has (so a redirect source can point at the redirect's target). Pairs whose
+        alias equals that URL, or is already known, are ignored.
 
         Args:
-            pairs: ``(alias_url, canonical_url)`` tuples.
+            pairs: ``(alias_url, article_url)`` tuples.
+
+        Returns:
+            The pairs whose article is not in the index (yet): retry them after the
+            article is upserted.
         """
+        unresolved: list[tuple[str, str]] = []
         if not pairs:
-            return
+            return unresolved
         with self._write():
-            for alias, canonical in pairs:
-                if alias == canonical:
+            for alias, target in pairs:
+                if alias == target:
                     continue
                 row = self._execute(
-                    "SELECT id FROM articles WHERE canonical_url = ?", (canonical,)
+                    "SELECT id FROM articles WHERE canonical_url = :url"
+                    " UNION ALL SELECT article_id FROM aliases WHERE url = :url LIMIT 1",
+                    {"url": target},
                 ).fetchone()
                 if row is None:
-                    logger.warning(
-                        "alias %s skipped: no article with canonical URL %s", alias, canonical
-                    )
+                    unresolved.append((alias, target))
                     continue
                 self._insert_alias(alias, int(row[0]))
+        return unresolved
 
     # -- reads --------------------------------------------------------------------------
 

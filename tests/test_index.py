@@ -269,13 +269,14 @@ def test_aliases_resolve(index: Index) -> None:
         article(1, canonical_url=canonical,
                 url="https://news.example.org/2024/03/02/council-budget/amp/"),
     ])
-    index.add_aliases([
+    unresolved = index.add_aliases([
         ("http://news.example.org/story?id=7", canonical),
         ("https://news.example.org/2024/03/02/council-budget?utm_source=x", canonical),
         (canonical, canonical),  # ignored: alias == canonical
         ("http://news.example.org/story?id=7", canonical),  # ignored: already known
-        ("https://news.example.org/orphan", "https://news.example.org/unknown"),  # skipped
+        ("https://news.example.org/orphan", "https://news.example.org/unknown"),  # returned
     ])
+    assert unresolved == [("https://news.example.org/orphan", "https://news.example.org/unknown")]
     assert index.article_id_for(canonical) == article_id
     assert index.article_id_for("http://news.example.org/story?id=7") == article_id
     assert index.article_id_for(
@@ -289,6 +290,14 @@ def test_aliases_resolve(index: Index) -> None:
         "https://news.example.org/2024/03/02/council-budget?utm_source=x",
     }
     assert index.db.table("aliases").count == 3
+
+
+def test_alias_may_name_its_article_by_another_alias(index: Index) -> None:
+    """A redirect source points at the redirect target, itself an alias (case B04)."""
+    (article_id,) = index.upsert_articles([article(1)])
+    index.add_aliases([("https://news.example.org/a-slug", article(1).canonical_url)])
+    assert index.add_aliases([("https://news.example.org/?p=7", "https://news.example.org/a-slug")]) == []
+    assert index.article_id_for("https://news.example.org/?p=7") == article_id
 
 
 def test_alias_never_shadows_another_canonical_url(index: Index) -> None:
