@@ -1,0 +1,96 @@
+"""Extensions: progress lines while a crawl runs, and its summary at the end."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+import logging
+
+from scrapy import Spider, signals
+from scrapy.logformatter import LogFormatter, LogFormatterResult
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+from crawler.store import ArchiveStore
+
+
+class CrawlProgress:
+    """Print a progress line every ``CRAWL_PROGRESS_INTERVAL_SECS`` seconds and a summary at
+    the end (articles per issue date, pages skipped and why), and flush the index so that
+    search sees the crawl's articles as they come.
+
+    Raises:
+        NotConfigured: when ``CRAWL_PROGRESS_INTERVAL_SECS`` is 0.
+    """
+
+    def __init__(self, crawler: Any, interval: float, out: TextIO = sys.stderr) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.out = out
+        self.store = ArchiveStore.for_crawler(crawler)
+        self.started = time.monotonic()
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CrawlProgress:
+        interval = crawler.settings.getfloat("CRAWL_PROGRESS_INTERVAL_SECS", 5.0)
+        if interval <= 0:
+            raise NotConfigured
+        ext = cls(crawler, interval)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        # connected after the store's own handler, so it runs after the store has closed
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = time.monotonic()
+        self.loop = task.LoopingCall(self.tick)
+        self.loop.start(self.interval, now=False)
+
+    def line(self) -> str:
+        stats = self.crawler.stats.get_stats()
+        skipped = sum(v for k, v in stats.items() if k.startswith("newsarchive/skipped/"))
+        errors = stats.get("log_count/ERROR", 0) + stats.get("downloader/exception_count", 0)
+        elapsed = int(time.monotonic() - self.started)
+        return (f"[newsarchive] {elapsed // 60:02d}:{elapsed % 60:02d}  pages {stats.get('downloader/response_count', 0)}"
+                f"  articles {stats.get('newsarchive/articles', 0)}  skipped {skipped}  errors {errors}"
+                f"  queued {max(0, stats.get('scheduler/enqueued', 0) - stats.get('scheduler/dequeued', 0))}")
+
+    def tick(self) -> None:
+        self.store.flush()
+        print(self.line(), file=self.out, flush=True)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        summary = getattr(self.store, "summary", None)
+        print(self.line(), file=self.out, flush=True)
+        if summary:
+            print(format_summary(summary), file=self.out, flush=True)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The end-of-crawl summary as plain text lines."""
+    lines = [f"Crawl {summary.get('reason')}: {summary.get('pages', 0)} pages fetched, "
+             f"{summary.get('articles', 0)} articles archived."]
+    by_day = summary.get("articles_by_day") or {}
+    if by_day:
+        lines.append("Articles per issue date:")
+        lines.extend(f"  {day}  {count}" for day, count in by_day.items())
+    skipped = summary.get("skipped") or {}
+    if skipped:
+        lines.append("Skipped, and why:")
+        lines.extend(f"  {count:6d}  {reason}" for reason, count in sorted(skipped.items(), key=lambda kv: -kv[1]))
+    files = summary.get("warc_files") or []
+    if files:
+        lines.append(f"WARC files written: {', '.join(files)}")
+    return "\n".join(lines)
+
+
+class QuietLogFormatter(LogFormatter):
+    """Pages kept out of ``articles`` are counted, not logged item by item (the item holds
+    the whole page body); they show at DEBUG with their reason."""
+
+    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> LogFormatterResult:
+        return {"level": logging.DEBUG, "msg": "Not an article row: %(exception)s", "args": {"exception": exception}}

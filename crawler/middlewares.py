@@ -1,0 +1,169 @@
+"""Downloader middlewares: WARC capture of every exchange, and retries that honour Retry-After."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.response import response_status_message
+
+from archive.urls import match_key
+from archive.warc import HttpExchange
+from crawler.store import ArchiveStore
+
+logger = logging.getLogger(__name__)
+
+
+class WarcCaptureMiddleware:
+    """Write every HTTP exchange to WARC, with the bytes as they came off the wire.
+
+    It sits closest to the downloader (priority 950), so it sees each response before
+    RetryMiddleware, RedirectMiddleware and HttpCompressionMiddleware touch it: 3xx hops,
+    429s, 404s and robots.txt are archived too, and a gzip body is stored still gzip with
+    its ``Content-Encoding`` (cases B01, B03, B04). The response record's pointer is put in
+    ``request.meta["capture"]`` for the pipelines.
+    """
+
+    def __init__(self, store: ArchiveStore) -> None:
+        self.store = store
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WarcCaptureMiddleware:
+        return cls(ArchiveStore.for_crawler(crawler))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        fetched_at = request.meta.get("download_started")
+        exchange = HttpExchange(
+            url=response.url,
+            method=request.method,
+            request_headers=[(k, v) for k, values in request.headers.items() for v in values],
+            request_body=request.body or b"",
+            status=response.status,
+            response_headers=[(k, v) for k, values in response.headers.items() for v in values],
+            body=response.body,
+            protocol=response.protocol or "HTTP/1.1",
+            ip_address=str(response.ip_address) if response.ip_address else None,
+            fetched_at=dt.datetime.fromtimestamp(fetched_at, dt.timezone.utc) if fetched_at else None,
+            truncated="disconnect" if "dataloss" in response.flags else None,
+        )
+        request.meta["capture"] = self.store.write_exchange(exchange, role=request.meta.get("role"))
+        location = response.headers.get("Location")
+        if 300 <= response.status < 400 and location and request.meta.get("role") == "article":
+            self.store.add_redirect(request.url, response.urljoin(location.decode("latin-1")))
+        return response
+
+    def process_request(self, request: Request) -> None:
+        request.meta["download_started"] = time.time()
+
+
+def retry_after_seconds(value: bytes | str | None, date: bytes | str | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` field (RFC 9110 section 10.2.3).
+
+    Args:
+        value: ``"120"`` (delay-seconds) or an HTTP-date.
+        date: the response's ``Date`` field, the clock an HTTP-date is measured against
+            (now when missing).
+
+    Returns:
+        The delay in seconds (0 or more), or None when the field is absent or malformed.
+    """
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    now = dt.datetime.now(dt.timezone.utc)
+    if date:
+        try:
+            now = parsedate_to_datetime(date.decode("latin-1") if isinstance(date, bytes) else date)
+            if now.tzinfo is None:
+                now = now.replace(tzinfo=dt.timezone.utc)
+        except (TypeError, ValueError, IndexError):
+            pass
+    return max(0.0, (when - now).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, plus ``Retry-After`` on 429 and 503 (case B07).
+
+    When the server names a wait, no request goes to that host until it has passed (the
+    download slot is held back), then the page is fetched again. A wait longer than
+    ``CRAWL_RETRY_AFTER_MAX_SECS`` is not waited out: the URL is dropped from this crawl,
+    logged and counted as deferred to the next run.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler.settings)
+        self.crawler = crawler
+        self.max_wait = crawler.settings.getfloat("CRAWL_RETRY_AFTER_MAX_SECS", 3600)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        wait = retry_after_seconds(response.headers.get("Retry-After"), response.headers.get("Date"))
+        if wait is not None and wait > self.max_wait:
+            self.crawler.stats.inc_value("newsarchive/skipped/deferred by Retry-After")
+            logger.warning("%s: Retry-After %.0f s is longer than CRAWL_RETRY_AFTER_MAX_SECS=%.0f; "
+                           "left for the next crawl", request.url, wait, self.max_wait)
+            raise IgnoreRequest(f"Retry-After {wait:.0f} s exceeds the limit")
+        if wait:
+            self.hold_slot(request, wait)
+        reason = response_status_message(response.status)
+        return self._retry(request, reason) or response
+
+    def hold_slot(self, request: Request, wait: float) -> None:
+        """Send nothing more to this request's download slot for ``wait`` seconds."""
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        if downloader is None:
+            return
+        key = request.meta.get("download_slot") or urlparse_cached(request).hostname or ""
+        slot = downloader.slots.get(key)
+        if slot is None:
+            return
+        delay = slot.download_delay() or 0.0
+        # The downloader waits `delay - (now - lastseen)`; set lastseen so that is `wait`.
+        slot.lastseen = max(slot.lastseen, time.monotonic() + wait - delay)
+        if not delay:
+            slot.delay = min(wait, 1.0)
+        logger.info("%s: holding requests to %s for %.1f s (Retry-After)", request.url, key, wait)
+
+
+class ArchivedArticleFilterMiddleware:
+    """Drop an article request whose URL the index already holds (case B09, incremental).
+
+    The spider checks the links it finds itself; this catches what it does not see: the
+    targets of redirects (``/?p=N`` shortlinks, a missing trailing slash) that lead to an
+    article archived by an earlier crawl.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ArchivedArticleFilterMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if request.meta.get("role") != "article" or not request.meta.get("redirect_urls"):
+            return
+        known = getattr(self.crawler.spider, "known", None)
+        if known and match_key(request.url) in known:
+            raise IgnoreRequest("archived by an earlier crawl (redirect target)")

@@ -1,0 +1,126 @@
+"""Item pipelines: extract each fetched article page, then index it.
+
+Every page is already in WARC (the capture middleware wrote it); these pipelines decide
+what becomes a row in ``articles``: only article pages, inside the date range, one row per
+canonical URL whatever spelling led to it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Spider
+from scrapy.exceptions import DropItem
+
+from archive.extract import extract
+from archive.index import ArticleRow
+from archive.records import ExtractedArticle
+from archive.urls import canonical_url, same_site
+from crawler.items import ArticleItem
+from crawler.store import ArchiveStore
+
+logger = logging.getLogger(__name__)
+
+
+class NotArchived(DropItem):
+    """An item that stays in WARC but gets no ``articles`` row (counted by reason)."""
+
+
+class ExtractPipeline:
+    """Run :func:`archive.extract.extract` on the page body; never fails the crawl."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ExtractPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        item["extracted"] = extract(item["body"], item["url"], item.get("headers") or {})
+        return item
+
+
+def choose_canonical(declared: str | None, fetched: str) -> str:
+    """The article's key: its rel=canonical when that is a page of the same site, else the
+    URL fetched; canonicalised (:func:`archive.urls.canonical_url`).
+
+    A canonical link pointing at another site or at the home page is ignored (publishers
+    get these wrong), and so is one from an AMP page pointing at an AMP page.
+    """
+    if declared and declared.startswith(("http://", "https://")) and same_site(declared, fetched):
+        path = urlsplit(declared).path
+        if path not in ("", "/") or urlsplit(fetched).path in ("", "/"):
+            return canonical_url(declared)
+    return canonical_url(fetched)
+
+
+def published_day(extracted: ExtractedArticle) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((extracted.published or "")[:10])
+    except ValueError:
+        return None
+
+
+#: Words of text that make a page linked from a dated story teaser an article even when the
+#: page itself carries no article markup (og:type website, no NewsArticle, no dates).
+TEASER_ARTICLE_MIN_WORDS = 300
+
+
+def is_article(extracted: ExtractedArticle, *, teaser_dated: bool) -> bool:
+    """Whether a fetched page becomes an ``articles`` row.
+
+    The page's own signals decide (:attr:`ExtractedArticle.is_article`); a page reached from
+    a dated story teaser with a title and a long text is an article too, since some
+    publishers mark their stories up as plain web pages.
+    """
+    if extracted.is_article:
+        return True
+    return teaser_dated and bool(extracted.title) and len(extracted.text.split()) >= TEASER_ARTICLE_MIN_WORDS
+
+
+class IndexPipeline:
+    """Add each article page to the index, or count why not."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.store = ArchiveStore.for_crawler(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> IndexPipeline:
+        return cls(crawler)
+
+    def drop(self, reason: str, item: ArticleItem) -> NotArchived:
+        self.crawler.stats.inc_value(f"newsarchive/skipped/{reason}")
+        return NotArchived(f"{reason}: {item['url']}")
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        spider: Spider = self.crawler.spider
+        extracted: ExtractedArticle = item["extracted"]
+        issue_date: dt.date | None = item.get("issue_date")
+        if not is_article(extracted, teaser_dated=issue_date is not None):
+            raise self.drop("not an article page", item)
+        day = issue_date or published_day(extracted)
+        in_range = getattr(spider, "in_range", None)
+        if day is not None and in_range is not None and not in_range(day):
+            raise self.drop("published outside the date range", item)
+        if extracted.error:
+            self.crawler.stats.inc_value(f"newsarchive/extraction_errors/{extracted.error}")
+        canonical = choose_canonical(extracted.canonical_url, item["url"])
+        capture = item.get("capture")
+        row = ArticleRow.from_extracted(
+            extracted,
+            canonical_url=canonical,
+            url=item["url"],
+            site=item.get("site") or "",
+            issue_date=issue_date.isoformat() if issue_date else None,
+            capture=capture,
+            capture_id=None,
+        )
+        urls = [item.get("request_url"), *(item.get("redirect_urls") or []), item["url"]]
+        aliases = sorted(({canonical_url(u) for u in urls if u} | {u for u in urls if u}) - {canonical})
+        self.store.add_article(row, capture, aliases)
+        self.crawler.stats.inc_value("newsarchive/articles")
+        return item

@@ -1,0 +1,92 @@
+"""Scrapy settings for newsarchive: defaults in one place, overridable with ``-s NAME=VALUE``.
+
+Our own settings are ``ARCHIVE_*`` (where and how the archive is written) and ``CRAWL_*``
+(what the spider fetches), each with its unit in the name.
+"""
+from __future__ import annotations
+
+import os
+
+from archive import __version__
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# ---- the archive ---------------------------------------------------------------------
+#: The data folder: archive.db, warc/, indexes/, jobs/ (see README "Where the data goes").
+ARCHIVE_DATA_DIR = os.environ.get("NEWSARCHIVE_DATA", "data")
+#: A WARC file is closed and the next one begun at this size.
+ARCHIVE_WARC_MAX_BYTES = 1_000_000_000
+#: zlib level of each WARC record's gzip member (1 fastest .. 9 smallest).
+ARCHIVE_WARC_GZIP_LEVEL = 6
+#: WARC file name prefix.
+ARCHIVE_WARC_PREFIX = "newsarchive"
+#: Rows buffered before one write transaction to archive.db.
+ARCHIVE_INDEX_BATCH_SIZE = 50
+#: Who runs the crawl, for the warcinfo record's ``operator`` field.
+ARCHIVE_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
+
+# ---- what the spider fetches ------------------------------------------------------------
+#: Fetch the court filings (PDF documents) linked from in-range issues and articles.
+CRAWL_FETCH_DOCUMENTS = True
+#: Longest Retry-After (seconds) honoured in this crawl; a longer one defers the URL.
+CRAWL_RETRY_AFTER_MAX_SECS = 3600
+#: Seconds between progress lines on the terminal (0 turns them off).
+CRAWL_PROGRESS_INTERVAL_SECS = 5.0
+
+# ---- politeness --------------------------------------------------------------------------
+#: Where a site owner can reach the operator; set it with --contact or NEWSARCHIVE_CONTACT.
+CRAWL_CONTACT_URL = os.environ.get("NEWSARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive")
+USER_AGENT = f"newsarchive/{__version__} (+{CRAWL_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOAD_TIMEOUT = 60
+#: Pages larger than this are not downloaded (the reason is logged and counted).
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = False
+COOKIES_ENABLED = False
+REDIRECT_MAX_TIMES = 10
+METAREFRESH_ENABLED = False
+# 404s, 410s and other errors are archived and counted, not hidden from the spider.
+HTTPERROR_ALLOW_ALL = True
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+}
+
+# ---- components ----------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.ArchivedArticleFilterMiddleware": 90,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    # Closest to the downloader: sees every response with its raw bytes, before retries,
+    # redirects and decompression (STYLE.md habit 5).
+    "crawler.middlewares.WarcCaptureMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 300,
+    "crawler.pipelines.IndexPipeline": 800,
+}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.extensions.CrawlProgress": 500,
+}
+REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
+LOG_FORMATTER = "crawler.extensions.QuietLogFormatter"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False

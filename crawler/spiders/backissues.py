@@ -1,0 +1,565 @@
+"""BackIssuesSpider: walk a news site's back issues within a publication-date range.
+
+Seeds, all bounded by ``since`` / ``until`` *before* anything is fetched:
+
+* the list of back issues (daily editions), newest first, paged until it is older than
+  ``since``; each edition in range is fetched and its stories followed;
+* WordPress date archives (``/YYYY/MM/`` or ``/YYYY/MM/DD/`` with ``/page/N/``) for every
+  day of the range, so that days no edition covers (and stories an edition leaves out)
+  are found too; a month archive is paged only until it is older than the range;
+* RSS/Atom feeds and Google News sitemaps, whose items carry publication dates;
+* robots.txt sitemaps (sitemaps.org), whose ``lastmod`` skips what is wholly older than the
+  range; their undated URLs are fetched last, and only for days nothing else covered.
+
+Links are followed only from listing teasers and dated items; calendars, search pages,
+AMP twins and footers are never walked. The spider yields requests and
+:class:`~crawler.items.ArticleItem` values and stores nothing itself (the WARC capture
+middleware and the pipelines do).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from lxml import etree
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
+
+from archive.urls import match_key, same_site
+from crawler.items import ArticleItem
+from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE, SiteProfile, resolve
+
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], 1)}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+_TEXT_DATE_RE = re.compile(
+    r"\b(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})\b",
+    re.IGNORECASE,
+)
+_ISO_DATE_RE = re.compile(r"(?<!\d)(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?!\d)")
+_URL_MDY_RE = re.compile(r"(?<!\d)(?P<m>\d{1,2})-(?P<d>\d{1,2})-(?P<y>\d{4})(?!\d)")
+_NEXT_TEXT_RE = re.compile(r"^\s*(next|older|more|»|&raquo;|next page|older (posts|entries))\b", re.IGNORECASE)
+_ARCHIVE_LINK_RE = re.compile(r"back[\s-]*issues?|archives?\b|past (issues|editions)", re.IGNORECASE)
+TEASER_XPATH = (
+    "//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' post ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' teaser ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' story ')]"
+)
+#: Request priorities: discovery first, so that every spelling of an article meets the
+#: duplicate filter after its listing, then articles, then documents.
+PRIORITY = {"robots": 100, "back-issues": 90, "sitemap": 85, "feed": 85, "home": 80, "edition": 70,
+            "date-archive": 60, "article": 40, "document": 10}
+
+
+def parse_day(value: str | dt.date | None) -> dt.date | None:
+    """``YYYY-MM-DD`` (or a date) to a date; None stays None.
+
+    Raises:
+        ValueError: the text is not a valid ``YYYY-MM-DD`` date.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ValueError(f"not a date (want YYYY-MM-DD): {value!r}") from None
+
+
+def date_in_text(text: str) -> dt.date | None:
+    """The first calendar date written in ``text`` ("Monday, March 4, 2024", "2024-03-04")."""
+    for regex in (_TEXT_DATE_RE, _ISO_DATE_RE):
+        match = regex.search(text or "")
+        if match:
+            try:
+                month = match.group("mon") if "mon" in regex.groupindex else None
+                m = MONTHS[month.lower().rstrip(".")[:4] if month.lower().startswith("sept") else month.lower()[:3]] \
+                    if month else int(match.group("m"))
+                return dt.date(int(match.group("y")), m, int(match.group("d")))
+            except (ValueError, KeyError):
+                continue
+    return None
+
+
+def date_in_url(path: str) -> dt.date | None:
+    """A date spelled in a URL path: ``/2024/03/04/``, ``-3-4-2024``, ``2024-03-04``."""
+    for regex in (_ISO_DATE_RE, _URL_MDY_RE):
+        match = regex.search(path)
+        if match:
+            try:
+                return dt.date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+            except ValueError:
+                continue
+    return None
+
+
+def machine_date(value: str | None) -> dt.date | None:
+    """The date of an ISO 8601 / RFC 2822 timestamp (``<time datetime>``, ``lastmod``, ``pubDate``)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return parsedate_to_datetime(value).date()
+    except (TypeError, ValueError, IndexError):
+        return date_in_text(value)
+
+
+class BackIssuesSpider(scrapy.Spider):
+    """Archive a news site's back issues between ``since`` and ``until`` (inclusive).
+
+    Spider arguments (``scrapy crawl backissues -a site=... -a since=...``):
+        site: a profile name (``courthousenews``, ``wordpress``) or a start URL.
+        base_url: the site's root, overriding the profile's (needed for ``wordpress``).
+        since, until: the publication-date range, ``YYYY-MM-DD``; either may be left out.
+    """
+
+    name = "backissues"
+
+    def __init__(self, site: str = "courthousenews", base_url: str | None = None,
+                 since: str | None = None, until: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.profile: SiteProfile = resolve(site, base_url)
+        self.since = parse_day(since)
+        self.until = parse_day(until)
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"--since {self.since} is after --until {self.until}")
+        self.allowed_domains = [urlsplit(self.profile.base_url).hostname or ""]
+        self.wordpress = self.profile.wordpress
+        #: days whose complete listing was walked (a date archive to its last page)
+        self.covered: set[dt.date] = set()
+        #: days listed as back issues
+        self.edition_days: set[dt.date] = set()
+        #: match keys of every article request made, and of articles archived before
+        self.requested: set[str] = set()
+        self.known: set[str] = set()
+        #: sitemap URLs with only a lastmod, decided when everything else is done
+        self.undated: dict[str, tuple[str, dt.date | None]] = {}
+        self._undated_done = False
+        self._archives_scheduled = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BackIssuesSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
+
+    # ---- scope ------------------------------------------------------------------------
+    @property
+    def horizon(self) -> dt.date:
+        """The last day that can hold articles: ``until``, or today (UTC)."""
+        today = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
+        return min(self.until, today) if self.until else today
+
+    def in_range(self, day: dt.date | None) -> bool:
+        if day is None:
+            return True
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newsarchive/{key}", n)
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        """Count a page not fetched or not archived as an article, by reason."""
+        self.count(f"skipped/{reason}", n)
+
+    # ---- requests ---------------------------------------------------------------------
+    def request(self, url: str, callback: Any, role: str, **meta: Any) -> scrapy.Request:
+        meta["role"] = role
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+                              priority=PRIORITY.get(role, 0))
+
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.seed_requests():
+            yield request
+
+    def seed_requests(self) -> Iterator[scrapy.Request]:
+        profile = self.profile
+        self.known = set(getattr(self, "known_keys", set()))
+        yield self.request(profile.url("/robots.txt"), self.parse_robots, "robots", fingerprint_exact=True)
+        yield self.request(profile.url("/"), self.parse_home, "home")
+        if profile.back_issues_path:
+            yield self.request(profile.url(profile.back_issues_path), self.parse_back_issues, "back-issues")
+        for path in profile.feed_paths:
+            yield self.request(profile.url(path), self.parse_feed, "feed")
+        for url in profile.seeds:
+            yield self.request(url, self.parse_listing, "home")
+        if self.wordpress:
+            yield from self.date_archive_requests()
+
+    def date_archive_requests(self) -> Iterator[scrapy.Request]:
+        """WordPress date archives covering every day of the range.
+
+        A month with 8 or more days in range is walked as a month archive, a shorter
+        stretch day by day. Without ``since`` nothing is walked (the range has no start).
+        """
+        if self._archives_scheduled or self.since is None:
+            return
+        self._archives_scheduled = True
+        day, last = self.since, self.horizon
+        months: dict[tuple[int, int], list[dt.date]] = {}
+        while day <= last:
+            months.setdefault((day.year, day.month), []).append(day)
+            day += dt.timedelta(days=1)
+        for (year, month), days in sorted(months.items(), reverse=True):
+            if len(days) >= 8:
+                yield self.request(self.profile.url(f"/{year:04d}/{month:02d}/"), self.parse_listing,
+                                   "date-archive", month=(year, month), oldest=days[0], newest=days[-1])
+            else:
+                for d in reversed(days):
+                    yield self.request(self.profile.url(f"/{d:%Y/%m/%d}/"), self.parse_listing,
+                                       "date-archive", issue_date=d)
+
+    def article_request(self, url: str, day: dt.date | None, source: str) -> scrapy.Request | None:
+        """A request for an article link, or None when it is out of scope (counted)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not same_site(url, self.profile.base_url):
+            return None
+        verdict = self.profile.is_article_path(parts.path, parts.query)
+        if verdict is False or (verdict is None and not looks_like_article(parts.path, parts.query)):
+            return None
+        if day is not None and not self.in_range(day):
+            self.skip("listed outside the date range")
+            return None
+        key = match_key(url)
+        if key in self.known:
+            self.skip("archived by an earlier crawl")
+            return None
+        if key in self.requested:
+            return None
+        self.requested.add(key)
+        return self.request(url, self.parse_article, "article", issue_date=day, source=source)
+
+    # ---- robots.txt and sitemaps (sitemaps.org protocol) -------------------------------
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url)) if response.status == 200 else []
+        if not sitemaps and self.wordpress:
+            sitemaps = [self.profile.url("/wp-sitemap.xml")]
+        for url in sitemaps:
+            if same_site(url, self.profile.base_url):
+                yield self.request(url, self.parse_sitemap, "sitemap")
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status != 200:
+            return
+        body = response.body
+        if gzip_magic_number(response):
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except Exception as exc:  # noqa: BLE001 - a broken sitemap is counted, not fatal
+                self.logger.warning("sitemap %s: cannot decompress: %s", response.url, exc)
+                self.skip("broken sitemap")
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # noqa: BLE001 - lxml raises several kinds on junk
+            self.logger.warning("sitemap %s: not XML: %s", response.url, exc)
+            self.skip("broken sitemap")
+            return
+        news_dates = news_publication_dates(body)
+        if sitemap.type == "sitemapindex":
+            for entry in sitemap:
+                loc, lastmod = entry.get("loc", ""), machine_date(entry.get("lastmod"))
+                if re.search(r"wp-sitemap-(users|taxonomies)", loc):
+                    continue
+                if lastmod and self.since and lastmod < self.since:
+                    self.skip("sitemap older than the range")
+                    continue
+                if same_site(loc, self.profile.base_url):
+                    yield self.request(loc, self.parse_sitemap, "sitemap")
+            return
+        for entry in sitemap:
+            loc = entry.get("loc", "")
+            if loc in news_dates:
+                request = self.article_request(loc, news_dates[loc], "news-sitemap")
+                if request:
+                    yield request
+                continue
+            lastmod = machine_date(entry.get("lastmod"))
+            if lastmod and self.since and lastmod < self.since:
+                self.skip("sitemap lastmod before the range")
+                continue
+            self.undated.setdefault(match_key(loc), (loc, lastmod))
+
+    # ---- feeds (RSS 2.0, Atom RFC 4287) -------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status != 200:
+            return
+        try:
+            root = etree.fromstring(response.body, parser=etree.XMLParser(recover=True, resolve_entities=False))
+        except (etree.XMLSyntaxError, ValueError):
+            root = None
+        if root is None:
+            self.skip("broken feed")
+            return
+        for item in root.iter("{*}item", "{*}entry"):
+            link = item.findtext("{*}link") or ""
+            if not link.strip():
+                for el in item.iter("{*}link"):
+                    if el.get("rel", "alternate") == "alternate" and el.get("href"):
+                        link = el.get("href", "")
+                        break
+            day = None
+            for tag in ("{*}pubDate", "{*}published", "{*}date", "{*}updated"):
+                day = machine_date(item.findtext(tag))
+                if day:
+                    break
+            request = self.article_request(response.urljoin(link.strip()), day, "feed")
+            if request:
+                yield request
+
+    # ---- HTML listings ------------------------------------------------------------------
+    def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse) or response.status != 200:
+            return
+        generator = " ".join(response.xpath("//meta[@name='generator']/@content").getall())
+        if "wordpress" in generator.lower() or b"/wp-content/" in response.body:
+            if not self.wordpress:
+                self.wordpress = True
+                yield from self.date_archive_requests()
+        for href in response.xpath("//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')]/@href").getall():
+            url = response.urljoin(href)
+            if same_site(url, self.profile.base_url) and "comments" not in url:
+                yield self.request(url, self.parse_feed, "feed")
+        if not self.profile.back_issues_path:
+            for anchor in response.xpath("//a[@href]"):
+                text = " ".join(anchor.xpath(".//text()").getall())
+                if _ARCHIVE_LINK_RE.search(text):
+                    url = response.urljoin(anchor.xpath("@href").get())
+                    if same_site(url, self.profile.base_url):
+                        yield self.request(url, self.parse_back_issues, "back-issues")
+        yield from self.teaser_requests(response, None, "home")
+
+    def parse_back_issues(self, response: Response) -> Iterator[scrapy.Request]:
+        """The list of back issues: follow each issue in range; page while pages are in range."""
+        if not isinstance(response, TextResponse) or response.status != 200:
+            return
+        dates: list[dt.date] = []
+        for anchor in response.xpath("//main//a[@href] | //*[@id='content']//a[@href]") or response.xpath("//a[@href]"):
+            url = response.urljoin(anchor.xpath("@href").get())
+            if not same_site(url, self.profile.base_url):
+                continue
+            path = urlsplit(url).path
+            if DATE_ARCHIVE_RE.match(path) or "/page/" in path:
+                continue
+            day = self.profile.edition_date(path) or date_in_text(" ".join(anchor.xpath(".//text()").getall())) \
+                or date_in_url(path)
+            if day is None:
+                continue
+            dates.append(day)
+            self.edition_days.add(day)
+            if self.in_range(day) and day <= self.horizon:
+                yield self.request(url, self.parse_listing, "edition", issue_date=day)
+        if dates and (self.since is None or min(dates) >= self.since):
+            next_url = next_page(response)
+            if next_url:
+                yield self.request(next_url, self.parse_back_issues, "back-issues")
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        """An edition, a date archive or another listing: follow its stories in range."""
+        meta = response.meta
+        day: dt.date | None = meta.get("issue_date")
+        month = meta.get("month")
+        if response.status == 404 and meta["role"] == "date-archive":
+            # WordPress answers 404 for a date with no posts: nothing to find there.
+            self.mark_covered(day, month, meta)
+            return
+        if not isinstance(response, TextResponse) or response.status != 200:
+            return
+        yield from self.teaser_requests(response, day, meta["role"])
+        if self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and (day is None or self.in_range(day)):
+            for href in response.xpath("//a/@href").getall():
+                url = response.urljoin(href)
+                if DOCUMENT_RE.match(urlsplit(url).path) and same_site(url, self.profile.base_url):
+                    yield self.request(url, self.parse_document, "document", issue_date=day)
+        if meta["role"] != "date-archive":
+            return
+        teaser_dates = [d for _, d in iter_teasers(response) if d]
+        oldest = min(teaser_dates) if teaser_dates else day
+        next_url = next_page(response)
+        still_in_range = month is None or oldest is None or meta.get("oldest") is None or oldest >= meta["oldest"]
+        if next_url and still_in_range:
+            yield self.request(next_url, self.parse_listing, "date-archive", **{
+                k: meta[k] for k in ("issue_date", "month", "oldest", "newest") if k in meta})
+        else:
+            self.mark_covered(day, month, meta)
+
+    def mark_covered(self, day: dt.date | None, month: tuple[int, int] | None, meta: dict[str, Any]) -> None:
+        if day:
+            self.covered.add(day)
+        elif month and meta.get("oldest") and meta.get("newest"):
+            d = meta["oldest"]
+            while d <= meta["newest"]:
+                self.covered.add(d)
+                d += dt.timedelta(days=1)
+
+    def teaser_requests(self, response: TextResponse, day: dt.date | None, source: str) -> Iterator[scrapy.Request]:
+        found = False
+        for url, teaser_day in iter_teasers(response):
+            found = True
+            request = self.article_request(url, teaser_day or day, source)
+            if request:
+                yield request
+        if not found and day is not None:
+            # No teaser markup: the page's own date stands for the links in its content.
+            for href in response.xpath("//main//a/@href | //*[@id='content']//a/@href").getall():
+                request = self.article_request(response.urljoin(href), day, source)
+                if request:
+                    yield request
+
+    # ---- articles and documents ---------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        if response.status != 200:
+            self.skip(f"HTTP {response.status}")
+            return
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        if ctype and "html" not in ctype and "xml" not in ctype:
+            self.skip("not an HTML page")
+            return
+        yield ArticleItem(
+            url=response.url,
+            request_url=(meta.get("redirect_urls") or [response.url])[0],
+            redirect_urls=list(meta.get("redirect_urls") or []),
+            status=response.status,
+            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()},
+            body=response.body,
+            capture=meta.get("capture"),
+            issue_date=meta.get("issue_date"),
+            source=meta.get("source"),
+            site=self.profile.name,
+        )
+        if self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and isinstance(response, TextResponse):
+            for href in response.xpath("//a/@href").getall():
+                url = response.urljoin(href)
+                if DOCUMENT_RE.match(urlsplit(url).path) and same_site(url, self.profile.base_url):
+                    yield self.request(url, self.parse_document, "document")
+
+    def parse_document(self, response: Response) -> None:
+        """A court filing or other document: archived in WARC by the capture middleware."""
+        self.count("documents" if response.status == 200 else f"skipped/HTTP {response.status}")
+
+    # ---- the end of the crawl -----------------------------------------------------------------
+    def on_idle(self, spider: scrapy.Spider) -> None:
+        """When every listing is walked: fetch sitemap URLs for days nothing covered."""
+        if spider is not self or self._undated_done:
+            return
+        self._undated_done = True
+        scheduled = 0
+        for key, (url, lastmod) in sorted(self.undated.items()):
+            if key in self.requested or key in self.known:
+                continue
+            if lastmod is not None and (lastmod in self.covered or (self.until and lastmod > self.until)):
+                self.skip("sitemap URL on a day already covered")
+                continue
+            request = self.article_request(url, None, "sitemap")
+            if request:
+                self.crawler.engine.crawl(request)
+                scheduled += 1
+        if scheduled:
+            self.logger.info("fetching %d sitemap URLs no listing covered", scheduled)
+            raise DontCloseSpider
+
+    def on_error(self, failure: Failure) -> None:
+        """Count a request that got no response, by reason (robots.txt, too large, network)."""
+        request = failure.request  # type: ignore[attr-defined]
+        exc = failure.value
+        text = str(exc)
+        if isinstance(exc, IgnoreRequest) and "robots.txt" in text:
+            reason = "forbidden by robots.txt"
+        elif isinstance(exc, IgnoreRequest) and "earlier crawl" in text:
+            reason = "archived by an earlier crawl"
+        elif isinstance(exc, IgnoreRequest) and "Retry-After" in text:
+            reason = "deferred by Retry-After"
+        elif "maxsize" in text.lower() or "max size" in text.lower() or "larger than download" in text.lower():
+            reason = "larger than DOWNLOAD_MAXSIZE"
+        elif isinstance(exc, IgnoreRequest):
+            reason = "ignored"
+        else:
+            reason = type(exc).__name__
+        self.skip(reason)
+        if reason not in ("forbidden by robots.txt", "archived by an earlier crawl"):
+            self.logger.warning("%s: %s (%s)", request.url, reason, text[:200])
+
+
+def looks_like_article(path: str, query: str) -> bool:
+    """Generic guess, for sites with no profile: does this path name a story?"""
+    if query and not re.fullmatch(r"(p|id|story|article)=\d+", query):
+        return False
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    if not last:
+        return False
+    if DATE_ARCHIVE_RE.match(path) or DOCUMENT_RE.match(path) or "/page/" in path:
+        return False
+    return last.count("-") >= 2 or bool(re.search(r"\d{5,}|\.html?$", last))
+
+
+def iter_teasers(response: TextResponse) -> Iterable[tuple[str, dt.date | None]]:
+    """``(url, date)`` of each story teaser on a listing page (WordPress ``article.post``).
+
+    The link is the teaser's headline link (``.entry-title a``, ``h2 a``, ``h3 a``), else its
+    first link; the date its ``<time datetime>``, else a date written in the teaser.
+    """
+    seen: set[str] = set()
+    for block in response.xpath(TEASER_XPATH):
+        hrefs = block.xpath(".//*[contains(@class,'entry-title') or self::h1 or self::h2 or self::h3 or self::h4]//a/@href").getall() \
+            or block.xpath(".//a/@href").getall()[:1]
+        if not hrefs:
+            continue
+        url = response.urljoin(hrefs[0])
+        if url in seen:
+            continue
+        seen.add(url)
+        day = machine_date(block.xpath(".//time/@datetime").get()) or \
+            date_in_text(" ".join(block.xpath(".//*[contains(@class,'date') or contains(@class,'meta')]//text()").getall()))
+        yield url, day
+
+
+def next_page(response: TextResponse) -> str | None:
+    """The next (older) page of a paged listing: ``rel=next``, ``a.next``, or a "Next" link."""
+    href = response.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").get() \
+        or response.xpath("//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')]/@href").get()
+    if not href:
+        for anchor in response.xpath("//nav//a[@href] | //*[contains(@class,'pagination')]//a[@href]"):
+            if _NEXT_TEXT_RE.match(" ".join(anchor.xpath(".//text()").getall())):
+                href = anchor.xpath("@href").get()
+                break
+    return response.urljoin(href) if href else None
+
+
+def news_publication_dates(body: bytes) -> dict[str, dt.date]:
+    """``{loc: publication date}`` of a Google News sitemap's ``<news:publication_date>``."""
+    if b"publication_date" not in body:
+        return {}
+    try:
+        root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False))
+    except (etree.XMLSyntaxError, ValueError):
+        return {}
+    dates: dict[str, dt.date] = {}
+    if root is None:
+        return dates
+    for url in root.iter("{*}url"):
+        loc = (url.findtext("{*}loc") or "").strip()
+        day = None
+        for el in url.iter("{*}publication_date"):
+            day = machine_date(el.text)
+        if loc and day:
+            dates[loc] = day
+    return dates

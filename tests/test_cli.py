@@ -1,0 +1,86 @@
+"""The command line: help everywhere, clear messages and exit codes, no tracebacks."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = sorted(main.commands)
+
+
+def run(*args: str, data: Path | None = None) -> object:
+    runner = CliRunner()
+    argv = (["--data", str(data)] if data else []) + list(args)
+    return runner.invoke(main, argv, catch_exceptions=False)
+
+
+def test_commands_exist() -> None:
+    assert {"crawl", "search", "export"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    assert f"newsarchive {command}" in result.output or f"newsarchive --data" in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_in_the_readme(command: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"newsarchive (--data \S+ )?{command}\b", readme), command
+
+
+def test_readme_opens_with_demo_and_test() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```", 2)[1]
+    assert "make demo" in first_block and "make test" in first_block
+
+
+def test_unknown_site_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("crawl", "nosuchsite", data=tmp_path)
+    assert result.exit_code == 2
+    assert "unknown site 'nosuchsite'" in result.output and "courthousenews" in result.output
+
+
+def test_wordpress_profile_needs_base_url(tmp_path: Path) -> None:
+    result = run("crawl", "wordpress", data=tmp_path)
+    assert result.exit_code == 2 and "--base-url" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["crawl", "courthousenews", "--since", "2024-13-01"],
+    ["crawl", "courthousenews", "--since", "yesterday"],
+    ["crawl", "courthousenews", "--since", "2024-05-01", "--until", "2024-04-01"],
+    ["search", "x", "--until", "04/01/2024"],
+    ["export", "--format", "xml"],
+    ["crawl", "courthousenews", "-s", "NOEQUALS"],
+])
+def test_bad_options_exit_2_without_traceback(tmp_path: Path, args: list[str]) -> None:
+    result = run(*args, data=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["search", "court"], ["export"]])
+def test_reading_a_missing_archive_says_how_to_make_one(tmp_path: Path, command: list[str]) -> None:
+    result = run(*command, data=tmp_path / "nothing")
+    assert result.exit_code == 1
+    assert "no archive at" in result.output and "newsarchive" in result.output and "crawl" in result.output
+
+
+def test_search_never_crashes_on_odd_input(tmp_path: Path) -> None:
+    from archive.index import Index
+
+    Index(tmp_path / "archive.db").close()
+    for query in ['"unbalanced', "AND", "-", "time: 10:30", "C++", "😀", "NEAR(", "*", "'", ""]:
+        result = run("search", query, data=tmp_path)
+        assert result.exit_code == 0, (query, result.output)
+    result = run("search", "NEAR(", "--raw", data=tmp_path)
+    assert result.exit_code == 2 and "FTS5" in result.output

@@ -1,0 +1,227 @@
+"""End to end: crawl our mock news site with the CLI, then check WARC, index, search, export.
+
+One crawl (module fixture) of the mock site with faults on; each test checks one promise
+against the site's own request log and ground truth.
+"""
+from __future__ import annotations
+
+import collections
+import gzip
+import io
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from archive.index import Index
+from archive.urls import match_key
+from archive.warc import iter_records, read_record
+from tests.mocksite import MockSite
+
+ROOT = Path(__file__).resolve().parents[1]
+SINCE, UNTIL = "2024-03-01", "2024-03-31"
+
+
+def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "archive.cli", "--data", str(data), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=check)
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory):
+    work = tmp_path_factory.mktemp("crawl")
+    data = work / "data"
+    with MockSite(log_path=work / "requests.jsonl") as site:
+        result = cli(data, "crawl", "courthousenews", "--base-url", site.url, "--since", SINCE,
+                     "--until", UNTIL, "-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False",
+                     check=False)
+        assert result.returncode == 0, result.stderr[-3000:]
+        log = site.requests()
+        # what the site serves for a few articles, fetched directly, for byte comparisons
+        expected = site.expected(SINCE, UNTIL)
+        served = {}
+        for article in expected[:3]:
+            with urllib.request.urlopen(site.url_for(article)) as resp:
+                served[article.slug] = resp.read()
+        yield {"site": site, "data": data, "log": log, "stderr": result.stderr,
+               "expected": expected, "served": served, "url": site.url}
+
+
+def warc_records(data: Path) -> list[tuple[Path, int, int, object]]:
+    out = []
+    for path in sorted((data / "warc").glob("*.warc.gz")):
+        for offset, length, record in iter_records(path):
+            out.append((path, offset, length, record))
+    return out
+
+
+def article_rows(data: Path) -> list[dict]:
+    with Index(data / "archive.db", readonly=True) as index:
+        return list(index.iter_articles())
+
+
+def test_every_article_in_range_is_archived_once(crawled):
+    rows = article_rows(crawled["data"])
+    got = collections.Counter(match_key(r["canonical_url"]) for r in rows)
+    want = {match_key(crawled["url"] + a.path) for a in crawled["expected"]}
+    assert set(got) == want
+    assert all(n == 1 for n in got.values())
+
+
+def test_no_listing_or_out_of_range_page_becomes_an_article(crawled):
+    rows = article_rows(crawled["data"])
+    for row in rows:
+        assert SINCE <= (row["published"] or "")[:10] <= UNTIL, row["url"]
+        assert "/category/" not in row["url"] and "/top-" not in row["url"] and "/20" not in row["url"]
+
+
+def test_extracted_fields(crawled):
+    rows = {match_key(r["canonical_url"]): r for r in article_rows(crawled["data"])}
+    for article in crawled["expected"]:
+        row = rows[match_key(crawled["url"] + article.path)]
+        assert row["title"] == article.title
+        assert [a.lower() for a in row["authors"]] == [a.lower() for a in article.authors]
+        assert row["published"][:10] == article.date.isoformat()
+        assert row["warc_filename"] and row["warc_length"] > 0
+        words = set(article.text.split()[:40])
+        assert len(words & set(row["text"].split())) > 0.8 * len(words)
+
+
+def test_politeness_robots_traps_and_scope(crawled):
+    log = crawled["log"]
+    assert log, "the site saw no requests"
+    assert not [e for e in log if e.get("robots_violation")]
+    assert not [e for e in log if e.get("trap")]
+    assert not [e for e in log if e.get("amp")]
+    assert not [e for e in log if e["path"].startswith("/big-page")]
+    fetched = collections.Counter(e["article"] for e in log if e.get("article") and e["status"] == 200)
+    assert fetched and max(fetched.values()) == 1, fetched
+    out_of_range = [a.slug for a in crawled["site"].articles if not SINCE <= a.date.isoformat() <= UNTIL]
+    assert out_of_range and not set(out_of_range) & set(fetched)
+    assert all(e["ua"].startswith("newsarchive/") for e in log)
+
+
+def test_retry_after_429_and_503_are_retried_and_archived(crawled):
+    log = crawled["log"]
+    first = {}
+    for e in log:
+        first.setdefault(e["path"], []).append(e)
+    retried = [entries for entries in first.values() if entries[0]["status"] in (429, 503)]
+    assert len(retried) >= 2
+    for entries in retried:
+        assert entries[-1]["status"] == 200
+        if entries[0]["status"] == 429:  # Retry-After: 1
+            assert entries[1]["t"] - entries[0]["t"] >= 0.9
+    statuses = collections.Counter(r.status for _, _, _, r in warc_records(crawled["data"]) if r.rec_type == "response")
+    assert statuses[429] >= 1 and statuses[503] >= 1
+
+
+def test_every_exchange_is_in_warc_as_request_and_response(crawled):
+    records = warc_records(crawled["data"])
+    responses = [r for _, _, _, r in records if r.rec_type == "response"]
+    requests = [r for _, _, _, r in records if r.rec_type == "request"]
+    assert len(responses) == len(crawled["log"])
+    assert len(requests) == len(responses)
+    ids = {r.warc_headers["WARC-Record-ID"] for r in responses}
+    assert all(r.warc_headers["WARC-Concurrent-To"] in ids for r in requests)
+    first = records[0][3]
+    assert first.rec_type == "warcinfo"
+
+
+def test_redirect_hops_are_archived(crawled):
+    """Case B04: the 301 of a /?p=N shortlink is its own response record with Location."""
+    redirects = [r for _, _, _, r in warc_records(crawled["data"]) if r.rec_type == "response" and r.status == 301]
+    assert redirects
+    assert all(r.header("Location") for r in redirects)
+    with Index(crawled["data"] / "archive.db", readonly=True) as index:
+        for r in redirects:
+            target = r.header("Location")
+            if "/?p=" in r.warc_headers["WARC-Target-URI"]:
+                assert index.article_id_for(r.warc_headers["WARC-Target-URI"]) == index.article_id_for(target)
+
+
+def test_gzip_and_chunked_bodies_are_stored_as_received(crawled):
+    """Cases B01-B03: gzip kept with its Content-Encoding, no chunked framing claimed."""
+    records = [r for _, _, _, r in warc_records(crawled["data"]) if r.rec_type == "response"]
+    gzipped = [r for r in records if (r.header("Content-Encoding") or "") == "gzip"]
+    assert gzipped
+    for r in records:
+        assert "chunked" not in (r.header("Transfer-Encoding") or "")
+        assert int(r.header("Content-Length")) == len(r.raw_payload)
+    for r in gzipped:
+        assert r.raw_payload[:2] == b"\x1f\x8b"
+        assert gzip.decompress(r.raw_payload) == r.payload
+    chunked = [r for r in records if r.header("X-Archive-Orig-Transfer-Encoding")]
+    assert all(int(r.header("Content-Length")) == len(r.raw_payload) for r in chunked)
+
+
+def test_replayed_bytes_equal_served_bytes(crawled):
+    rows = {match_key(r["canonical_url"]): r for r in article_rows(crawled["data"])}
+    for slug, body in crawled["served"].items():
+        row = rows[match_key(f"{crawled['url']}/{slug}/")]
+        record = read_record(crawled["data"] / "warc" / row["warc_filename"], row["warc_offset"])
+        assert record.rec_type == "response" and record.status == 200
+        assert record.payload == body
+
+
+def test_cdxj_indexer_reads_every_file(crawled):
+    from cdxj_indexer.main import CDXJIndexer
+
+    for path in (crawled["data"] / "warc").glob("*.warc.gz"):
+        out = io.StringIO()
+        CDXJIndexer(output=out, inputs=[str(path)]).process_all()
+        lines = out.getvalue().splitlines()
+        assert lines and all(json.loads(line.split(" ", 2)[2])["filename"] == path.name for line in lines)
+
+
+def test_search_and_export(crawled):
+    data = crawled["data"]
+    result = cli(data, "search", "Kazakhstan", "--json")
+    hits = json.loads(result.stdout)
+    assert [h["title"] for h in hits] == ["Federal judge blocks Kazakhstan pipeline seizure pending arbitration"]
+    assert "[Kazakhstan]" in hits[0]["snippet"]
+    result = cli(data, "export", "--format", "jsonl")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == len(crawled["expected"])
+    assert list(lines[0]) == ["url", "canonical_url", "title", "authors", "published", "modified", "categories",
+                              "tags", "description", "sitename", "language", "text", "warc_filename",
+                              "warc_offset", "warc_length", "fetched_at"]
+
+
+def test_progress_and_summary_are_printed(crawled):
+    err = crawled["stderr"]
+    assert "Crawl finished:" in err and "articles archived" in err
+    assert "Articles per issue date:" in err and "2024-03-04" in err
+    assert "Skipped, and why:" in err
+    assert "Traceback" not in err
+
+
+def test_second_crawl_fetches_no_article_again(crawled, tmp_path):
+    """Articles already in the index are not fetched again by a later crawl."""
+    site: MockSite = crawled["site"]
+    with MockSite(log_path=tmp_path / "again.jsonl") as again:
+        # a fresh site process with the same content, on another port: point the index at it
+        data = tmp_path / "data"
+        cli(data, "crawl", "courthousenews", "--base-url", again.url, "--since", "2024-03-04", "--until", "2024-03-05",
+            "-s", "DOWNLOAD_DELAY=0.01")
+        before = [e for e in again.requests() if e.get("article") and e["status"] == 200]
+        cli(data, "crawl", "courthousenews", "--base-url", again.url, "--since", "2024-03-04", "--until", "2024-03-05",
+            "-s", "DOWNLOAD_DELAY=0.01")
+        after = [e for e in again.requests() if e.get("article") and e["status"] == 200]
+    assert before and len(after) == len(before)
+    assert site is not None
+
+
+def test_teaser_context_makes_an_unmarked_story_an_article():
+    from archive.records import ExtractedArticle
+    from crawler.pipelines import is_article
+
+    long_text = " ".join(["word"] * 400)
+    unmarked = ExtractedArticle(title="A story", text=long_text, is_article=False)
+    assert is_article(unmarked, teaser_dated=True)
+    assert not is_article(unmarked, teaser_dated=False)
+    assert not is_article(ExtractedArticle(title="Listing", text="word " * 50, is_article=False), teaser_dated=True)
+    assert is_article(ExtractedArticle(title="x", text="short", is_article=True), teaser_dated=False)
