@@ -291,8 +291,99 @@ def _migration_1_initial_schema(db: Database) -> None:
     articles.enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize=FTS_TOKENIZE)
 
 
+def _migration_2_versions_state_schedules(db: Database) -> None:
+    """Revisit details on captures; article versions; per-URL crawl state; schedules.
+
+    * ``captures`` gains the revisit record's ``profile`` (WARC 1.1 section 6.7.2),
+      ``refers_to_uri`` and ``refers_to_date``.
+    * ``articles`` gains ``version`` (1, 2, ... as the publisher revises it),
+      ``payload_digest`` of its latest capture, and ``published_month`` (a virtual column,
+      ``YYYY-MM``, for facets).
+    * ``article_versions`` keeps every version of every article.
+    * ``url_state`` keeps, per URL fetched, its HTTP validators (RFC 9110 section 8.8), last
+      payload digest and when it was last checked, for incremental crawls.
+    * ``crawls`` gains ``horizon`` (the last day the crawl covered) and ``schedule_id``.
+    * ``schedules`` holds recurring crawls.
+    """
+    captures = db.table("captures")
+    for column in ("profile", "refers_to_uri", "refers_to_date"):
+        captures.add_column(column, str)
+    articles = db.table("articles")
+    articles.add_column("version", int)
+    articles.add_column("payload_digest", str)
+    db.execute("UPDATE articles SET version = 1")
+    db.execute(
+        "ALTER TABLE articles ADD COLUMN published_month TEXT"
+        " GENERATED ALWAYS AS (substr(published, 1, 7)) VIRTUAL"
+    )
+    versions = db.table("article_versions").create(
+        {
+            "id": int,
+            "article_id": int,
+            "version": int,
+            "capture_id": int,
+            "fetched_at": str,
+            "payload_digest": str,
+            "title": str,
+            "authors": str,  # JSON list
+            "published": str,
+            "modified": str,
+            "text": str,
+            "changed": str,  # JSON list of the fields that differ from the previous version
+            "warc_filename": str,
+            "warc_offset": int,
+            "warc_length": int,
+        },
+        pk="id",
+        not_null={"article_id", "version"},
+        foreign_keys=[("article_id", "articles", "id"), ("capture_id", "captures", "id")],
+    )
+    versions.create_index(["article_id", "version"], unique=True)
+    db.execute(
+        "INSERT INTO article_versions (article_id, version, capture_id, fetched_at, payload_digest,"
+        " title, authors, published, modified, text, changed, warc_filename, warc_offset, warc_length)"
+        " SELECT a.id, 1, a.capture_id, a.fetched_at, c.payload_digest, a.title, a.authors,"
+        " a.published, a.modified, a.text, '[]', a.warc_filename, a.warc_offset, a.warc_length"
+        " FROM articles a LEFT JOIN captures c ON c.id = a.capture_id"
+    )
+    db.table("url_state").create(
+        {
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "payload_digest": str,
+            "status": int,
+            "last_checked": str,
+            "lastmod": str,  # sitemap lastmod last seen
+            "article_id": int,
+        },
+        pk="url",
+    )
+    crawls = db.table("crawls")
+    crawls.add_column("horizon", str)
+    crawls.add_column("schedule_id", int)
+    db.table("schedules").create(
+        {
+            "id": int,
+            "site": str,
+            "args": str,  # JSON list of crawl options
+            "every_secs": int,
+            "cron": str,
+            "created_at": str,
+            "last_run_at": str,
+            "last_status": str,
+            "enabled": int,
+        },
+        pk="id",
+        not_null={"site", "created_at"},
+    )
+
+
 #: Schema migrations; number N (1-based) takes ``user_version`` from N-1 to N. Append only.
-migrations: list[Callable[[Database], None]] = [_migration_1_initial_schema]
+migrations: list[Callable[[Database], None]] = [
+    _migration_1_initial_schema,
+    _migration_2_versions_state_schedules,
+]
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -307,6 +398,7 @@ _LIST_COLUMNS = ("authors", "categories", "tags")
 _CAPTURE_COLUMNS = (
     "url", "status", "mime", "payload_digest", "fetched_at", "warc_filename",
     "warc_offset", "warc_length", "record_id", "record_type", "crawl_id",
+    "profile", "refers_to_uri", "refers_to_date",
 )
 _HIT_COLUMNS = """
     a.id, a.url, a.canonical_url, a.title, a.authors, a.published,

@@ -60,7 +60,13 @@ class CaptureRecord:
     warc_offset: int
     warc_length: int
     record_id: str
+    #: ``response``, ``revisit``, ``request`` or ``metadata``
     record_type: str = "response"
+    #: a revisit record's WARC-Profile (WARC 1.1 section 6.7.2), else None
+    profile: str | None = None
+    #: a revisit record's WARC-Refers-To-Target-URI and WARC-Refers-To-Date
+    refers_to_uri: str | None = None
+    refers_to_date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -68,10 +68,11 @@ def index(db_path: Path) -> Iterator[Index]:
 def test_schema_created_with_wal_and_busy_timeout(index: Index, db_path: Path) -> None:
     assert db_path.is_file()
     tables = set(index.db.table_names())
-    assert {"captures", "articles", "aliases", "crawls", "articles_fts"} <= tables
+    assert {"captures", "articles", "aliases", "crawls", "articles_fts", "article_versions",
+            "url_state", "schedules"} <= tables
     assert index.db.journal_mode == "wal"
     assert index.db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
-    assert index.schema_version == len(migrations) == 1
+    assert index.schema_version == len(migrations) == 2
     assert {t.name for t in index.db.table("articles").triggers} == {
         "articles_ai", "articles_ad", "articles_au",
     }
@@ -98,11 +99,11 @@ def test_reopen_is_idempotent(db_path: Path) -> None:
         ix.upsert_articles([article(1)])
         schema = ix.db.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     with Index(db_path) as ix:
-        assert ix.schema_version == 1
+        assert ix.schema_version == len(migrations)
         assert ix.db.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == schema
         assert ix.count_articles() == 1
     raw = sqlite3.connect(db_path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == len(migrations)
     raw.close()
 
 
@@ -192,6 +193,9 @@ def test_add_captures_returns_ids_in_order_and_is_idempotent(index: Index) -> No
         "record_id": "<urn:uuid:00000000-0000-0000-0000-000000000003>",
         "record_type": "revisit",
         "crawl_id": crawl_id,
+        "profile": None,
+        "refers_to_uri": None,
+        "refers_to_date": None,
     }
     assert index.add_captures([], None) == []
 
@@ -484,3 +488,20 @@ def test_b22_deferred_transaction_really_fails(db_path: Path) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_migration_2_keeps_articles_and_makes_their_first_version(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.index as index_module
+
+    monkeypatch.setattr(index_module, "migrations", index_module.migrations[:1])
+    with Index(db_path) as old:
+        old.upsert_articles([article(1), article(2)])
+        assert old.schema_version == 1
+    monkeypatch.undo()
+    with Index(db_path) as new:
+        assert new.schema_version == len(index_module.migrations)
+        rows = list(new.db.query("SELECT article_id, version, title FROM article_versions ORDER BY article_id"))
+        assert [(r["article_id"], r["version"]) for r in rows] == [(1, 1), (2, 1)]
+        assert [r["version"] for r in new.db.query("SELECT version FROM articles")] == [1, 1]
+        month = next(new.db.query("SELECT published, published_month FROM articles WHERE id = 1"))
+        assert (month["published"], month["published_month"]) == ("2024-03-02", "2024-03")
