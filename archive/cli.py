@@ -6,9 +6,6 @@ Library first, CLI thin: each command calls :mod:`archive` (or :mod:`crawler` fo
 """
 from __future__ import annotations
 
-import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,127 +67,33 @@ def main(ctx: click.Context, data: Path) -> None:
     ctx.obj = Context(data)
 
 
-@main.command()
-@click.argument("query", default="")
-@click.option("--since", callback=check_date, help="Published on or after this date (YYYY-MM-DD).")
-@click.option("--until", callback=check_date, help="Published on or before this date (YYYY-MM-DD).")
-@click.option("--limit", type=click.IntRange(0, 10_000), default=20, show_default=True, help="Most hits to show.")
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Hits to skip (paging).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits instead of a table.")
-@click.option("--raw", is_flag=True, help="Pass QUERY to SQLite FTS5 unchanged (expert syntax).")
-@click.pass_obj
-def search(obj: Context, query: str, since: str | None, until: str | None, limit: int, offset: int,
-           as_json: bool, raw: bool) -> None:
-    """Full-text search of the archived articles, best match first (bm25).
+#: Modules that add commands to :data:`main` (each imports ``main`` and decorates).
+COMMAND_MODULES = [
+    "archive.cli_query",
+    "archive.cli_export",
+    "crawler.cli",
+]
 
-    QUERY is plain words (all must match) and "quoted phrases". Anything may be typed:
-    punctuation is searched as text, never as syntax. An empty QUERY lists the latest
-    articles.
 
-    \b
-    Examples:
-      newsarchive search kazakhstan
-      newsarchive search '"class action" settlement' --since 2024-01-01 --limit 5
-      newsarchive search court --json | jq '.[0].url'
-    """
-    from archive.query import QueryError
+def _register_commands() -> None:
+    """Import every command module; a missing optional part (the crawler) only loses its commands."""
+    import importlib
 
-    with obj.open_index() as index:
+    for name in COMMAND_MODULES:
         try:
-            hits = index.search(query, since=since, until=until, limit=limit, offset=offset, raw=raw)
-        except QueryError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-    if as_json:
-        click.echo(json.dumps([hit_dict(h) for h in hits], ensure_ascii=False, indent=1))
-        return
-    print_hits(hits, query)
+            importlib.import_module(name)
+        except ImportError as exc:  # pragma: no cover - archive/ works without the crawler
+            if not name.startswith("crawler."):
+                raise
+            missing = str(exc)
+
+            @main.command(name="crawl")
+            def crawl() -> None:
+                """Crawl a site (needs the crawler package and Scrapy)."""
+                raise click.ClickException(f"the crawler is not installed: {missing}")
 
 
-def hit_dict(hit: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(hit)
-
-
-def print_hits(hits: list[Any], query: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    if not hits:
-        console.print(f"No articles match {query!r}." if query.strip() else "The archive has no articles yet.")
-        return
-    table = Table(show_lines=True, title=f"{len(hits)} article(s)" + (f" for {query!r}" if query.strip() else ", latest first"))
-    table.add_column("published", no_wrap=True)
-    table.add_column("title / snippet", ratio=3)
-    table.add_column("authors", ratio=1)
-    for hit in hits:
-        snippet = (hit.snippet or "").replace("\n", " ")
-        body = f"[bold]{escape(hit.title or '(no title)')}[/bold]\n{escape(snippet)}\n[dim]{escape(hit.url)}[/dim]"
-        table.add_row((hit.published or "")[:10], body, escape(", ".join(hit.authors)))
-    console.print(table)
-
-
-def escape(text: str) -> str:
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
-
-
-@main.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
-              help="JSON Lines (one object per article) or CSV.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of standard output.")
-@click.option("--since", callback=check_date, help="Published on or after this date (YYYY-MM-DD).")
-@click.option("--until", callback=check_date, help="Published on or before this date (YYYY-MM-DD).")
-@click.pass_obj
-def export(obj: Context, fmt: str, output: Path | None, since: str | None, until: str | None) -> None:
-    """Export every archived article, one object (or CSV row) per article.
-
-    Fields: url, canonical_url, title, authors, published, modified, categories, tags,
-    description, sitename, language, text, warc_filename, warc_offset, warc_length,
-    fetched_at.
-
-    \b
-    Examples:
-      newsarchive export --format jsonl -o articles.jsonl
-      newsarchive export --format csv --since 2024-04-01 > april.csv
-    """
-    from archive.export import export_articles
-
-    with obj.open_index() as index:
-        if output is None:
-            count = export_articles(index, fmt, sys.stdout, since=since, until=until)
-        else:
-            tmp = output.with_name(output.name + ".part")
-            try:
-                with open(tmp, "w", encoding="utf-8", newline="") as out:
-                    count = export_articles(index, fmt, out, since=since, until=until)
-                os.replace(tmp, output)
-            except OSError as exc:
-                raise click.ClickException(f"cannot write {output}: {exc}") from None
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
-    click.echo(f"Exported {count} articles" + (f" to {output}" if output else ""), err=True)
-
-
-def _register_crawler_commands() -> None:
-    """Add ``crawl`` from :mod:`crawler.cli` (it imports Scrapy only when it runs)."""
-    try:
-        from crawler.cli import crawl
-    except ImportError as exc:  # pragma: no cover - archive/ works without the crawler
-        @main.command()
-        def crawl() -> None:
-            """Crawl a site (needs the crawler package and Scrapy)."""
-            raise click.ClickException(f"the crawler is not installed: {exc}")
-        return
-    main.add_command(crawl)
-
-
-_register_crawler_commands()
+_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

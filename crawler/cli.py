@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from archive.cli import Context, check_date
+from archive.cli import Context, check_date, main
 
 
 def parse_setting(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -24,7 +24,7 @@ def parse_setting(ctx: click.Context, param: click.Parameter, values: tuple[str,
     return settings
 
 
-@click.command()
+@main.command()
 @click.argument("site")
 @click.option("--base-url", help="The site's root URL (overrides the profile's; needed for 'wordpress').")
 @click.option("--since", callback=check_date, help="First publication date to archive (YYYY-MM-DD).")

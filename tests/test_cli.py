@@ -28,7 +28,7 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.output
-    assert f"newsarchive {command}" in result.output or f"newsarchive --data" in result.output
+    assert f"newsarchive {command}" in result.output or "newsarchive --data" in result.output
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,0 +1,49 @@
+"""``newsarchive export``: the archived articles as JSON Lines or CSV."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from archive.cli import Context, check_date, main
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="JSON Lines (one object per article) or CSV.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here instead of standard output.")
+@click.option("--since", callback=check_date, help="Published on or after this date (YYYY-MM-DD).")
+@click.option("--until", callback=check_date, help="Published on or before this date (YYYY-MM-DD).")
+@click.pass_obj
+def export(obj: Context, fmt: str, output: Path | None, since: str | None, until: str | None) -> None:
+    """Export every archived article, one object (or CSV row) per article.
+
+    Fields: url, canonical_url, title, authors, published, modified, categories, tags,
+    description, sitename, language, text, warc_filename, warc_offset, warc_length,
+    fetched_at.
+
+    \b
+    Examples:
+      newsarchive export --format jsonl -o articles.jsonl
+      newsarchive export --format csv --since 2024-04-01 > april.csv
+    """
+    from archive.export import export_articles
+
+    with obj.open_index() as index:
+        if output is None:
+            count = export_articles(index, fmt, sys.stdout, since=since, until=until)
+        else:
+            tmp = output.with_name(output.name + ".part")
+            try:
+                with open(tmp, "w", encoding="utf-8", newline="") as out:
+                    count = export_articles(index, fmt, out, since=since, until=until)
+                os.replace(tmp, output)
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {output}: {exc}") from None
+            finally:
+                if tmp.exists():
+                    tmp.unlink()
+    click.echo(f"Exported {count} articles" + (f" to {output}" if output else ""), err=True)
