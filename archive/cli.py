@@ -95,6 +95,3 @@ def _register_commands() -> None:
 
 _register_commands()
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -24,6 +24,7 @@ import base64
 import datetime as dt
 import hashlib
 import io
+import json
 import os
 import re
 import socket
@@ -48,6 +49,11 @@ WARC_VERSION = "WARC/1.1"
 DEFAULT_MAX_BYTES = 1_000_000_000
 #: Default zlib level for each record's gzip member (1 fastest .. 9 smallest).
 DEFAULT_GZIP_LEVEL = 6
+#: Revisit profiles (WARC 1.1 sections 6.7.2 and 6.7.3).
+PROFILE_IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+PROFILE_SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+#: Content-Type of our metadata records: the extracted article as one JSON object.
+METADATA_CONTENT_TYPE = "application/json"
 
 HeaderList = Sequence[tuple[bytes, bytes]]
 
@@ -351,14 +357,65 @@ class WarcWriter:
         Raises:
             WarcError: the file cannot be written.
         """
+        return self._write_pair(exchange)
+
+    def write_revisit(
+        self,
+        exchange: HttpExchange,
+        *,
+        profile: str,
+        refers_to_uri: str,
+        refers_to_date: str,
+        refers_to_record_id: str | None = None,
+        payload_digest: str | None = None,
+    ) -> ExchangeRecords:
+        """Write an exchange whose payload is already archived as request + ``revisit`` records.
+
+        The revisit record keeps the HTTP header block and leaves the payload out (WARC 1.1
+        section 6.7). ``profile`` is :data:`PROFILE_IDENTICAL_PAYLOAD` (the payload digest
+        equals an earlier capture's; ``payload_digest`` is that digest) or
+        :data:`PROFILE_SERVER_NOT_MODIFIED` (a 304 to a conditional request).
+
+        Args:
+            exchange: the exchange as received.
+            profile: the WARC-Profile URI.
+            refers_to_uri: WARC-Refers-To-Target-URI, the earlier capture's URI.
+            refers_to_date: WARC-Refers-To-Date, the earlier capture's WARC-Date.
+            refers_to_record_id: WARC-Refers-To, the earlier record's ID, when known.
+            payload_digest: the payload digest (identical-payload-digest profile).
+
+        Returns:
+            Pointers to the request and the revisit record.
+
+        Raises:
+            ValueError: identical-payload-digest without ``payload_digest``.
+            WarcError: the file cannot be written.
+        """
+        if profile == PROFILE_IDENTICAL_PAYLOAD and not payload_digest:
+            raise ValueError("an identical-payload-digest revisit needs the payload digest")
+        return self._write_pair(exchange, revisit={
+            "WARC-Profile": profile,
+            "WARC-Refers-To-Target-URI": target_uri(refers_to_uri),
+            "WARC-Refers-To-Date": refers_to_date,
+            "WARC-Refers-To": refers_to_record_id or "",
+        }, payload_digest=payload_digest)
+
+    def _write_pair(self, exchange: HttpExchange, revisit: Mapping[str, str] | None = None,
+                    payload_digest: str | None = None) -> ExchangeRecords:
         self._ensure_open()
         uri = target_uri(exchange.url)
         date = warc_date(exchange.fetched_at)
         block, payload = http_response_block(exchange)
         extra = {"WARC-IP-Address": exchange.ip_address or "", "WARC-Truncated": exchange.truncated or ""}
+        if revisit is None:
+            record_type, digest = "response", sha1_digest(payload)
+        else:
+            record_type, digest = "revisit", payload_digest
+            extra.update(revisit)
+            block = block[: len(block) - len(payload)]  # the HTTP headers only
         response = self._block_record(
-            "response", uri, block, content_type="application/http; msgtype=response", date=date,
-            payload_digest=sha1_digest(payload), extra=extra,
+            record_type, uri, block, content_type="application/http; msgtype=response", date=date,
+            payload_digest=digest, extra=extra,
         )
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         request_block = http_request_block(exchange)
@@ -378,13 +435,46 @@ class WarcWriter:
             response=CaptureRecord(
                 url=uri, status=exchange.status,
                 mime=mime.decode("latin-1").split(";")[0].strip().lower() if mime else None,
-                payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
+                payload_digest=digest,
                 fetched_at=date, warc_filename=resp_file, warc_offset=resp_offset, warc_length=resp_length,
-                record_id=response_id, record_type="response",
+                record_id=response_id, record_type=record_type,
+                profile=(revisit or {}).get("WARC-Profile"),
+                refers_to_uri=(revisit or {}).get("WARC-Refers-To-Target-URI"),
+                refers_to_date=(revisit or {}).get("WARC-Refers-To-Date"),
             ),
         )
         self._rotate_if_full()
         return pointers
+
+    def write_metadata(self, refers_to: CaptureRecord, fields: Mapping[str, Any],
+                       *, date: dt.datetime | None = None) -> CaptureRecord:
+        """Write a ``metadata`` record describing the capture ``refers_to`` (WARC 1.1 section 6.8).
+
+        The block is one JSON object (``Content-Type: application/json``): the extracted
+        article's fields plus whatever the caller adds (extractor name and version,
+        canonical URL, issue date). ``WARC-Refers-To`` is the response's WARC-Record-ID and
+        ``WARC-Target-URI`` its URI, so the WARC files alone describe the articles.
+
+        Returns:
+            A pointer to the metadata record.
+
+        Raises:
+            WarcError: the file cannot be written.
+        """
+        self._ensure_open()
+        block = json.dumps(dict(fields), ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+        record = self._block_record(
+            "metadata", refers_to.url, block, content_type=METADATA_CONTENT_TYPE, date=warc_date(date),
+            extra={"WARC-Refers-To": refers_to.record_id},
+        )
+        filename, offset, length = self._write(record)
+        pointer = CaptureRecord(
+            url=refers_to.url, status=None, mime=METADATA_CONTENT_TYPE, payload_digest=None,
+            fetched_at=record.rec_headers.get_header("WARC-Date"), warc_filename=filename, warc_offset=offset,
+            warc_length=length, record_id=record.rec_headers.get_header("WARC-Record-ID"), record_type="metadata",
+        )
+        self._rotate_if_full()
+        return pointer
 
 
 # ---- reading -----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ SINCE, UNTIL = "2024-03-01", "2024-03-31"
 
 
 def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archive.cli", "--data", str(data), *args],
+    return subprocess.run([sys.executable, "-m", "archive", "--data", str(data), *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=300, check=check)
 
 

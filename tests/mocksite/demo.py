@@ -16,7 +16,7 @@ DATA = ROOT / ".demo" / "data"
 
 
 def run(*args: str) -> None:
-    cli = [sys.executable, "-m", "archive.cli", "--data", str(DATA), *args]
+    cli = [sys.executable, "-m", "archive", "--data", str(DATA), *args]
     print("$ newsarchive --data .demo/data " + " ".join(args), flush=True)
     subprocess.run(cli, check=True, cwd=ROOT)
 
