@@ -6,6 +6,7 @@ Library first, CLI thin: each command calls :mod:`archive` (or :mod:`crawler` fo
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +28,26 @@ class Context:
         return self.data / "archive.db"
 
     def open_index(self) -> Any:
-        from archive.index import Index, IndexNotFound
+        """The archive's index, read-only; an older schema is migrated first.
+
+        Raises:
+            click.ClickException: there is no archive, or it cannot be opened.
+        """
+        from archive.index import ArchiveIndexError, Index, IndexNotFound, SchemaOutdated
 
         try:
-            return Index(self.db_path, readonly=True)
+            try:
+                return Index(self.db_path, readonly=True)
+            except SchemaOutdated:
+                Index(self.db_path).close()  # migrates, in one transaction
+                return Index(self.db_path, readonly=True)
         except IndexNotFound:
             raise click.ClickException(
                 f"no archive at {self.data} (no archive.db). Crawl first, e.g.\n"
                 f"  newsarchive --data {self.data} crawl courthousenews --since 2024-04-01 --until 2024-04-24"
             ) from None
+        except (ArchiveIndexError, sqlite3.DatabaseError) as exc:
+            raise click.ClickException(f"cannot open {self.db_path}: {exc}") from None
 
 
 def check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

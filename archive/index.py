@@ -44,6 +44,7 @@ __all__ = [
     "IndexNotFound",
     "QueryError",
     "SearchHit",
+    "SchemaOutdated",
     "migrations",
 ]
 
@@ -67,6 +68,10 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 class IndexNotFound(ArchiveIndexError, FileNotFoundError):
     """The index file does not exist (raised when opening read-only)."""
+
+
+class SchemaOutdated(ArchiveIndexError):
+    """A read-only open found a schema older than this code: open it writable once to migrate."""
 
 
 # -- records ----------------------------------------------------------------------------
@@ -559,7 +564,7 @@ class Index:
                 f"knows ({len(migrations)}): upgrade newsarchive"
             )
         if self.readonly and version < len(migrations):
-            raise ArchiveIndexError(
+            raise SchemaOutdated(
                 f"{self.path} has schema version {version}, older than {len(migrations)}: "
                 "open it once without read-only (e.g. run reindex) to migrate it"
             )

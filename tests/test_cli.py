@@ -84,3 +84,22 @@ def test_search_never_crashes_on_odd_input(tmp_path: Path) -> None:
         assert result.exit_code == 0, (query, result.output)
     result = run("search", "NEAR(", "--raw", data=tmp_path)
     assert result.exit_code == 2 and "FTS5" in result.output
+
+
+def test_an_older_schema_is_migrated_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.index as index_module
+
+    monkeypatch.setattr(index_module, "migrations", index_module.migrations[:1])
+    index_module.Index(tmp_path / "archive.db").close()
+    monkeypatch.undo()
+    result = run("search", "anything", data=tmp_path)
+    assert result.exit_code == 0, result.output
+    with index_module.Index(tmp_path / "archive.db", readonly=True) as index:
+        assert index.schema_version == len(index_module.migrations)
+
+
+def test_a_corrupt_database_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "archive.db").write_bytes(b"this is not sqlite" * 100)
+    result = run("search", "court", data=tmp_path)
+    assert result.exit_code == 1
+    assert "cannot open" in result.output
