@@ -517,7 +517,10 @@ def dechunk(data: bytes) -> bytes:
         if pos + size > len(data):
             raise ValueError("chunk runs past the end of the data")
         out.write(data[pos:pos + size])
-        pos += size + 2
+        pos += size
+        if data[pos:pos + 2] != b"\r\n":
+            raise ValueError("chunk data not followed by CRLF")
+        pos += 2
 
 
 def decode_content(body: bytes, content_encoding: str | None) -> bytes:
@@ -527,27 +530,59 @@ def decode_content(body: bytes, content_encoding: str | None) -> bytes:
         ValueError: the body does not decode under the coding its header names.
     """
     for coding in reversed([c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]):
-        try:
-            if coding in ("gzip", "x-gzip"):
-                body = zlib.decompress(body, zlib.MAX_WBITS | 32)
-            elif coding == "deflate":
+        if coding in ("gzip", "x-gzip"):
+            body = _gunzip_members(body)
+        elif coding == "deflate":
+            try:
+                body = zlib.decompress(body)
+            except zlib.error:
                 try:
-                    body = zlib.decompress(body)
-                except zlib.error:
                     body = zlib.decompress(body, -zlib.MAX_WBITS)
-            elif coding == "br":
-                import brotli  # type: ignore[import-not-found]  # installed with Scrapy
+                except zlib.error as exc:
+                    raise ValueError(f"body is not valid deflate: {exc}") from exc
+        elif coding == "br":
+            import brotli  # type: ignore[import-not-found]  # installed with Scrapy
 
+            try:
                 body = brotli.decompress(body)
-            elif coding != "identity":
-                raise ValueError(f"unsupported Content-Encoding {coding!r}")
-        except zlib.error as exc:
-            raise ValueError(f"body is not valid {coding}: {exc}") from exc
+            except brotli.error as exc:
+                raise ValueError(f"body is not valid br: {exc}") from exc
+        elif coding != "identity":
+            raise ValueError(f"unsupported Content-Encoding {coding!r}")
     return body
+
+
+def _gunzip_members(body: bytes) -> bytes:
+    """Decompress every member of a gzip body (RFC 1952 section 2.2: members may follow
+    one another).
+
+    Raises:
+        ValueError: the body is not gzip, a member is cut short, or junk follows.
+    """
+    out = bytearray()
+    data = body
+    while True:
+        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        try:
+            out += decompressor.decompress(data)
+            out += decompressor.flush()
+        except zlib.error as exc:
+            raise ValueError(f"body is not valid gzip: {exc}") from exc
+        if not decompressor.eof:
+            raise ValueError("gzip body is truncated")
+        data = decompressor.unused_data
+        if not data:
+            return bytes(out)
+        if data[:2] != b"\x1f\x8b":
+            raise ValueError(f"{len(data)} bytes of junk after the gzip data")
 
 
 def _stored(record: Any) -> StoredRecord:
     raw = record.raw_stream.read()
+    head = record.http_headers.total_len if record.http_headers is not None else 0
+    if record.length is not None and head + len(raw) < int(record.length):
+        raise WarcError(f"truncated {record.rec_type} record: Content-Length {record.length}, "
+                        f"{head + len(raw)} bytes present")
     status = None
     headers: list[tuple[str, str]] = []
     decoded = raw
@@ -583,6 +618,8 @@ def read_record(path: str | os.PathLike[str], offset: int) -> StoredRecord:
                 return _stored(record)
     except OSError as exc:
         raise WarcError(f"cannot read {path}: {exc}") from exc
+    except WarcError as exc:
+        raise WarcError(f"{path}:{offset}: {exc}") from exc
     except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bad bytes
         raise WarcError(f"no readable WARC record at {path}:{offset}: {exc}") from exc
     raise WarcError(f"no WARC record at {path}:{offset}")
@@ -600,13 +637,16 @@ def iter_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, int, Store
         raise WarcError(f"cannot read {path}: {exc}") from exc
     with fh:
         iterator = ArchiveIterator(fh)
+        offset = 0  # where the record being read starts (warcio knows only after reading it)
         try:
             for record in iterator:
                 stored = _stored(record)
-                offset = iterator.get_record_offset()
                 iterator.read_to_end(record)
-                yield offset, iterator.get_record_length(), stored
-        except WarcError:
-            raise
+                offset = iterator.get_record_offset()
+                length = iterator.get_record_length()
+                yield offset, length, stored
+                offset += length
+        except WarcError as exc:
+            raise WarcError(f"{path}:{offset}: {exc}") from exc
         except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bad bytes
             raise WarcError(f"{path}: unreadable record: {exc}") from exc

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -78,7 +79,7 @@ def retry_after_seconds(value: bytes | str | None, date: bytes | str | None = No
         return None
     text = value.decode("latin-1") if isinstance(value, bytes) else value
     text = text.strip()
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]+", text):
         return float(text)
     try:
         when = parsedate_to_datetime(text)
