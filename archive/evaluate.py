@@ -8,6 +8,7 @@ and ``html/<id>.html.gz`` (the publisher's page, gzip-compressed). The figures a
 
 Usage::
 
+    newsarchive eval --corpus ../shared/realsite/corpus [--json] [--show N]
     python -m archive.evaluate --corpus ../shared/realsite/corpus [--json] [--show N]
 """
 from __future__ import annotations
@@ -166,6 +167,32 @@ def evaluate(
     return figures, misses
 
 
+def format_report(figures: dict[str, Any], misses: dict[str, list[tuple[Any, Any, Any]]], show: int) -> str:
+    """The figures, one a line, then up to ``show`` worst misses per field, as text.
+
+    Args:
+        figures: As returned by :func:`evaluate`.
+        misses: As returned by :func:`evaluate`.
+        show: Misses to print per field (0: none).
+
+    Returns:
+        The report, lines joined by newlines (no trailing newline).
+    """
+    width = max(len(k) for k in figures)
+    lines = [f"{key:<{width}}  {value}" for key, value in figures.items()]
+    for field, items in misses.items():
+        if items and show:
+            lines.append(f"-- {field}: {len(items)} misses")
+            lines += ["    " + str(item)[:300] for item in items[:show]]
+    return "\n".join(lines)
+
+
+def report_json(figures: dict[str, Any], misses: dict[str, list[tuple[Any, Any, Any]]], show: int) -> str:
+    """The figures and up to ``show`` misses per field as one JSON object (text)."""
+    return json.dumps({"figures": figures, "misses": {k: v[:show] for k, v in misses.items()}},
+                      indent=1, ensure_ascii=False, default=str)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: print the figures and the worst misses.
 
@@ -183,19 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=5, help="misses to print per field")
     args = parser.parse_args(argv)
     figures, misses = evaluate(args.corpus, args.score)
-    if args.json:
-        json.dump({"figures": figures, "misses": {k: v[: args.show] for k, v in misses.items()}},
-                  sys.stdout, indent=1, ensure_ascii=False, default=str)
-        print()
-        return 0
-    width = max(len(k) for k in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
-    for field, items in misses.items():
-        if items and args.show:
-            print(f"-- {field}: {len(items)} misses")
-            for item in items[: args.show]:
-                print("   ", str(item)[:300])
+    print(report_json(figures, misses, args.show) if args.json else format_report(figures, misses, args.show))
     return 0
 
 

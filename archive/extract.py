@@ -254,14 +254,15 @@ _WS = re.compile(r"\s+")
 
 
 def _norm(value: Any) -> str:
-    """Unescape entities and collapse whitespace (NBSP and soft hyphen included)."""
+    """Unescape entities and collapse whitespace (NBSP included). Soft hyphens (U+00AD)
+    are kept: they are the page's spelling, and comparisons go through :func:`_key`."""
     if value is None:
         return ""
     if not isinstance(value, str):
         value = str(value)
     if "&" in value:
         value = html.unescape(value)
-    return _WS.sub(" ", value.replace("\xad", "")).strip()
+    return _WS.sub(" ", value).strip()
 
 
 def _key(value: str | None) -> str:
@@ -573,9 +574,11 @@ def _item_owner(el: lxml.html.HtmlElement) -> Any:
 
 #: Separators between a headline and a site or section name. Strong ones are almost never
 #: part of a headline; weak ones are, so they are only cut next to a known site name.
-_STRONG_SEPS = (" | ", " || ", " :: ", " * ", " · ", " • ", " » ", "｜", " ｜ ", "：")
+#: U+3163 HANGUL LETTER I (a lone compatibility jamo, never part of composed Korean text)
+#: serves Korean sites as a vertical bar.
+_STRONG_SEPS = (" | ", " || ", " :: ", " * ", " · ", " • ", " » ", "｜", " ｜ ", "：", "ㅣ", " ㅣ ")
 _WEAK_SEPS = (" - ", " – ", " — ", " -- ", " : ", ": ", " / ")
-_ANY_SEP = re.compile(r"\s+(?:\|\||::|[|*·•»\-–—/])\s+|｜|：|\s+--\s+|:\s+")
+_ANY_SEP = re.compile(r"\s+(?:\|\||::|[|*·•»\-–—/])\s+|[｜：ㅣ]|\s+--\s+|:\s+")
 
 
 def _site_keys(names: Iterable[str], url: str) -> set[str]:
@@ -678,6 +681,7 @@ def _choose_title(page: _Page, doc: Any, site_names: list[str], site_keys: set[s
         "parsely": page.m1("parsely-title"),
         "twitter": page.m1("twitter:title"),
         "micro": page.micro_headline,
+        "meta": page.m1("headline"),
         "dc": page.m1("dc.title", "dcterms.title"),
         "title": page.html_title,
         "h1": page.h1,
@@ -685,15 +689,29 @@ def _choose_title(page: _Page, doc: Any, site_names: list[str], site_keys: set[s
     }
     cleaned = {k: _strip_affixes(v, site_names, site_keys) for k, v in raw.items() if v}
     cleaned = {k: v for k, v in cleaned.items() if v}
-    refs = [v for k, v in cleaned.items() if k in ("og", "ld", "h1", "twitter", "parsely", "micro")]
-    reduced = {k: v for k, v in ((k, _reduce_to_reference(v, refs)) for k, v in cleaned.items()) if len(v) <= 400}
+    refs = [v for k, v in cleaned.items() if k in ("og", "ld", "h1", "twitter", "parsely", "micro", "meta")]
+    # The schema.org headline is the publisher's statement of the headline: it is not cut
+    # down to a shorter candidate, and neither is an og:title that repeats it.
+    headline = _key(cleaned.get("ld"))
+    reduced = {k: v for k, v in ((k, v if headline and _key(v) == headline and k in ("ld", "og") else _reduce_to_reference(v, refs))
+                                 for k, v in cleaned.items()) if len(v) <= 400}
     # og:title first: where og:title and the schema.org headline really differ (not just by
     # affixes), neither is more often the displayed headline; og:title is the one social
     # sites show and the more often present.
-    for key in ("og", "ld", "parsely", "twitter", "micro", "dc", "title", "h1", "traf"):
+    for key in ("og", "ld", "parsely", "twitter", "micro", "meta", "dc", "title", "h1", "traf"):
         if reduced.get(key):
             return reduced[key]
     return None
+
+    kicker, rest = parts
+    if len(rest.split()) < 3 or len(rest) <= len(kicker):
+        return title
+    for other in others:
+        other_parts = _ANY_SEP.split(other, maxsplit=1)
+        if (len(other_parts) == 2 and _key(other_parts[1]) == _key(rest)
+                and _key(other_parts[0]) != _key(kicker) and _key(other_parts[0])):
+            return rest
+    return title
 
 
 # --------------------------------------------------------------------------------------
@@ -799,7 +817,9 @@ def _clean_authors(raws: Iterable[str], site_keys: set[str]) -> list[str]:
         names += _split_author(raw)
     names = _dedupe(names, key=lambda n: _key(n))
     if len(names) > 1:
-        persons = [n for n in names if not _is_site_name(n, site_keys) and not re.fullmatch(r"[\w-]+\.[a-z]{2,}", n)]
+        # The publication's own name ("mdr.de", "MDR THÜRINGEN" beside site name "MDR").
+        persons = [n for n in names if not _is_site_name(n, site_keys) and not re.fullmatch(r"[\w-]+\.[a-z]{2,}", n)
+                   and not (len(n.split()) <= 3 and n.split()[0].isupper() and _key(n.split()[0]) in site_keys)]
         if persons:
             names = persons
     return names[:20]
@@ -821,24 +841,24 @@ def _person_like(name: str, site_keys: set[str]) -> bool:
 
 
 def _choose_authors(page: _Page, doc: Any, site_keys: set[str]) -> list[str]:
-    ld = page.ld.authors()
-    ld_names = _clean_authors((n for n, _ in ld), site_keys)
-    # A schema.org author that is only the site itself (often the publisher organisation)
-    # is a weak statement: a person named by the meta tags or the byline wins over it.
-    weak = bool(ld_names) and all(_is_site_name(n, site_keys, fuzzy=False) for n in ld_names)
-    if ld_names and not weak:
-        return ld_names
-    sources: list[list[str]] = [
-        [v for v in page.m(name) if not _URLISH.match(v)] for name in _META_AUTHOR_NAMES]
+    """The authors from the most trusted source that names any: schema.org first, then the
+    author meta tags, byline markup, Parse.ly and trafilatura. A source that names only the
+    site itself (a publisher organisation as author, ``<meta name=author content=site.com>``)
+    is a weak statement: a later source that names a person wins over it."""
+    sources: list[list[str]] = [[n for n, _ in page.ld.authors()]]
+    sources += [[v for v in page.m(name) if not _URLISH.match(v)] for name in _META_AUTHOR_NAMES]
     sources += [page.bylines, _as_strings(_parsely_page(page).get("author")),
                 [a for a in re.split(r";", _norm(getattr(doc, "author", None))) if a]]
-    candidates = [names for names in (_clean_authors(source, site_keys) for source in sources) if names]
-    if weak:
-        for names in candidates:
-            if any(_person_like(n, site_keys) for n in names):
-                return names
-        return ld_names
-    return candidates[0] if candidates else []
+    weak: list[str] = []
+    for source in sources:
+        names = _clean_authors(source, site_keys) if source else []
+        if not names:
+            continue
+        if all(_is_site_name(n, site_keys, fuzzy=False) for n in names):
+            weak = weak or names
+        elif not weak or any(_person_like(n, site_keys) for n in names):
+            return names
+    return weak
 
 
 def _parsely_page(page: _Page) -> dict[str, Any]:
@@ -981,6 +1001,37 @@ def _prune_comments(tree: lxml.html.HtmlElement) -> None:
                     parent.text = (parent.text or "") + tail
 
 
+#: Lead-ins of a link to another story ("Read also: <a>...</a>") in the languages of the
+#: news sites we know of; the paragraph is a teaser, not article text.
+_RELATED_LEAD = re.compile(
+    r"^\W*(?:read|see)\s+(?:also|more)\b|^\W*(?:also\s+read|related|more)\s*:|^\W*(?:lesen\s+sie\s+(?:auch|mehr)|"
+    r"mehr\s+zum\s+thema|auch\s+interessant|das\s+könnte\s+sie\s+(?:auch\s+)?interessieren|"
+    r"les\s+også|læs\s+også|läs\s+också|lees\s+ook|lire\s+aussi|à\s+lire\s+aussi|lea\s+también|"
+    r"leer\s+más|leia\s+também|leggi\s+anche|czytaj\s+(?:też|także|więcej))\b", re.I)
+#: Embedded social-media posts (third-party text, not the article's).
+_EMBEDS = lxml.etree.XPath(
+    "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
+    " or contains(@class, 'tiktok-embed')]")
+_LINK_PARAGRAPHS = lxml.etree.XPath("//p[.//a]|//li[.//a]")
+
+
+def _prune_boilerplate(tree: lxml.html.HtmlElement) -> None:
+    """Remove embedded social posts and "Read also: <link>" teaser paragraphs (a lead-in
+    followed by a link that makes up most of the paragraph's text)."""
+    doomed = list(_EMBEDS(tree))
+    for el in _LINK_PARAGRAPHS(tree):
+        text = _norm(el.text_content())
+        if not text or len(text) > 300 or not _RELATED_LEAD.match(text):
+            continue
+        linked = sum(len(_norm(a.text_content())) for a in el.iter("a"))
+        if linked * 2 >= len(text):
+            doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            el.drop_tree()
+
+
 def _clean_text(text: str, title: str | None, h1: str) -> str:
     """Drop leading lines that repeat the headline (the headline is metadata)."""
     lines = [line.strip() for line in (text or "").splitlines()]
@@ -1092,6 +1143,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
 
     page = _Page(tree, url or "")
     _prune_comments(tree)
+    _prune_boilerplate(tree)
     try:
         doc = trafilatura.bare_extraction(
             tree, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
@@ -1133,6 +1185,9 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     canonical = next((urljoin(url or "", c) for c in (*page.links.get("canonical", []), *page.m("og:url")) if c), None)
 
     body_text = _prefer_article_body(_clean_text(getattr(doc, "text", None) or "", title, page.h1), ld)
+    if not body_text and description and (ld.article is not None or page.m1("og:type").casefold().startswith("article")):
+        # An article page whose body is rendered by script: its summary is the only text it holds.
+        body_text = _norm(description)
     is_article = _is_article(page, body_text, title)
     error = None if body_text else "no text extracted"
     return ExtractedArticle(

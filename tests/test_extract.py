@@ -482,7 +482,163 @@ def test_realsite_corpus_targets() -> None:
     from archive.evaluate import evaluate
 
     figures, _ = evaluate(_corpus())  # type: ignore[arg-type]
-    assert figures["title"] >= 0.85
-    assert figures["authors"] >= 0.85
-    assert figures["date"] >= 0.97
-    assert figures["body_f1"] >= 0.955
+    assert figures["title"] >= 0.885
+    assert figures["authors"] >= 0.90
+    assert figures["date"] >= 0.98
+    assert figures["body_f1"] >= 0.958
+
+
+# ----------------------------------------------------------------------------- titles (more rules)
+
+def test_soft_hyphen_in_title_is_kept_as_the_page_spells_it() -> None:
+    head = '<meta property="og:title" content="Helikopter&shy;landeplatz geplant">'
+    art = extract(page(head), "https://news.example.org/a")
+    assert art.title == "Helikopter\xadlandeplatz geplant"
+
+
+def test_korean_hangul_bar_separator_and_section_suffix() -> None:
+    head = ('<meta property="og:site_name" content="한국신문">'
+            '<meta property="og:title" content="장관, 예산안 발표했다-정치ㅣ한국신문">'
+            '<meta name="headline" content="장관, 예산안 발표했다">')
+    art = extract(page(head, lang="ko"), "https://news.example.kr/a")
+    assert art.title == "장관, 예산안 발표했다"
+
+
+def test_hangul_bar_strips_site_name_without_other_reference() -> None:
+    head = ('<meta property="og:site_name" content="한국신문">'
+            '<meta property="og:title" content="장관, 예산안 발표ㅣ한국신문">')
+    assert extract(page(head, lang="ko"), "https://news.example.kr/a").title == "장관, 예산안 발표"
+
+
+def test_og_title_equal_to_json_ld_headline_is_not_cut_to_a_shorter_h1() -> None:
+    head = ('<meta property="og:title" content="Forest fires in the south - latest news">'
+            + ld({"@type": "NewsArticle", "headline": "Forest fires in the south - latest news"}))
+    body = "<h1>Forest fires in the south</h1>" + PARAGRAPHS
+    assert extract(page(head, body), "https://news.example.org/a").title == "Forest fires in the south - latest news"
+
+
+def test_og_title_with_section_suffix_is_still_cut_to_the_headline() -> None:
+    head = ('<meta property="og:title" content="Forest fires in the south - World">'
+            + ld({"@type": "NewsArticle", "headline": "Forest fires in the south"}))
+    assert extract(page(head), "https://news.example.org/a").title == "Forest fires in the south"
+
+
+# ----------------------------------------------------------------------------- authors (more rules)
+
+def test_site_name_meta_author_loses_to_a_byline_person() -> None:
+    head = '<meta name="author" content="example.org"><meta property="og:site_name" content="Example">'
+    body = '<p class="author">von <a href="mailto:d@example.org">David Straub</a></p>' + PARAGRAPHS
+    assert extract(page(head, body), "https://www.example.org/a").authors == ["David Straub"]
+
+
+def test_site_name_meta_author_kept_when_nobody_else_is_named() -> None:
+    head = '<meta name="author" content="Example News">'
+    assert extract(page(head), "https://www.examplenews.org/a").authors == ["Example News"]
+
+
+def test_publication_name_with_region_dropped_beside_a_person() -> None:
+    head = '<meta property="og:site_name" content="ZDR">'
+    body = '<p class="byline">von David Straub, ZDR THÜRINGEN</p>' + PARAGRAPHS
+    assert extract(page(head, body), "https://www.zdr.de/a").authors == ["David Straub"]
+
+
+# ----------------------------------------------------------------------------- body (more rules)
+
+def test_read_also_teaser_paragraphs_are_pruned() -> None:
+    body = (PARAGRAPHS + '<p><b>Les også: <a href="/x">Another story about something else entirely</a></b></p>'
+            '<p>Read more: <a href="/y">Yet another story from the archive</a></p>'
+            "<p>Read more about the scheduler in the documentation, which the developers wrote last year.</p>")
+    text = extract(page("", body), "https://news.example.org/a").text
+    assert "Another story" not in text and "Yet another story" not in text
+    assert "Paragraph 3" in text
+    assert "Read more about the scheduler" in text  # a sentence that is not a link teaser stays
+
+
+def test_embedded_tweets_are_pruned() -> None:
+    body = (PARAGRAPHS + '<blockquote class="twitter-tweet"><p>Breaking: someone tweeted something loud</p>'
+            '&mdash; Someone (@someone) <a href="https://twitter.com/x">July 18, 2026</a></blockquote>')
+    text = extract(page("", body), "https://news.example.org/a").text
+    assert "tweeted" not in text and "Paragraph 2" in text
+
+
+def test_script_rendered_article_falls_back_to_its_description() -> None:
+    html = ('<html><head><meta property="og:type" content="article"><meta property="og:title" content="A story">'
+            '<meta property="og:description" content="The summary of the story, the only text on the page.">'
+            '</head><body><div id="root"></div><script>render()</script></body></html>').encode()
+    art = extract(html, "https://news.example.org/a")
+    assert art.text == "The summary of the story, the only text on the page."
+    assert art.error is None and art.is_article is True
+
+
+# ----------------------------------------------------------------------------- newsarchive eval
+
+def _small_corpus(tmp_path: Path, body: str = "wrong body entirely") -> Path:
+    corpus = tmp_path / "corpus"
+    (corpus / "html").mkdir(parents=True)
+    (tmp_path / "score.py").write_text(
+        "import re, collections\n"
+        "def fold(t): return re.sub(r'\\s+', ' ', str(t or '')).strip().casefold()\n"
+        "def tokens(t): return re.findall(r'\\w+', fold(t))\n"
+        "def f1(p, g):\n p, g = collections.Counter(p), collections.Counter(g)\n c = sum((p & g).values())\n"
+        " return 0.0 if not c else 2 * c / (sum(p.values()) + sum(g.values()))\n"
+        "def set_f1(p, g): return 1.0 if {fold(x) for x in p} == {fold(x) for x in g} else 0.0\n"
+        "def as_list(v): return list(v or [])\n")
+    (corpus / "html" / "b14.html.gz").write_bytes(gzip.compress(case("B14.html")))
+    truth = {"id": "b14", "original_url": "https://news.example.org/a", "title": "Council approves budget",
+             "authors": ["Jane Placeholder"], "published": "2024-03-02 08:15:00", "body": body}
+    (corpus / "truth.jsonl").write_text(json.dumps(truth) + "\n")
+    return corpus
+
+
+def test_cli_eval_prints_figures_and_misses(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    corpus = _small_corpus(tmp_path)
+    result = CliRunner().invoke(main, ["eval", "--corpus", str(corpus)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "title    1.0" in lines and "authors  1.0" in lines and "date     1.0" in lines
+    assert "body_f1  0.0" in lines
+    assert "-- body: 1 misses" in lines
+
+
+def test_cli_eval_json_and_min(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    corpus = _small_corpus(tmp_path)
+    result = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--json", "--show", "0"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["figures"]["pages"] == 1 and data["figures"]["title"] == 1.0
+    assert data["misses"]["body"] == []
+    failed = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--min", "body_f1=0.5", "--show", "0"])
+    assert failed.exit_code == 1 and "body_f1=0.0" in failed.output
+    passed = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--min", "title=0.9", "--show", "0"])
+    assert passed.exit_code == 0
+
+
+@pytest.mark.parametrize("args", [["--min", "nonsense"], ["--min", "speed=1"], ["--show", "-1"]])
+def test_cli_eval_usage_errors(tmp_path: Path, args: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    corpus = _small_corpus(tmp_path)
+    assert CliRunner().invoke(main, ["eval", "--corpus", str(corpus), *args]).exit_code == 2
+
+
+def test_cli_eval_not_a_corpus_is_a_usage_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    _small_corpus(tmp_path)  # writes tmp_path/score.py beside the folders
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["eval", "--corpus", str(tmp_path / "empty")])
+    assert result.exit_code == 2 and "truth.jsonl" in result.output
+    missing = CliRunner().invoke(main, ["eval", "--corpus", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2
