@@ -1,0 +1,167 @@
+"""``newsarchive reindex`` and ``newsarchive warc check``: the WARC files as the source of truth."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from archive.cli import Context, main
+
+
+@main.command()
+@click.option("--re-extract", is_flag=True,
+              help="Run extraction again on each archived article page instead of reading the "
+                   "metadata records (after extraction improved).")
+@click.pass_obj
+def reindex(obj: Context, re_extract: bool) -> None:
+    """Rebuild archive.db from the WARC files alone.
+
+    Reads DATA/warc/*.warc.gz in name order: a captures row for every response and revisit
+    record, an article for every article metadata record (or, with --re-extract, from
+    extracting the archived page again), aliases from the metadata. The new index is built
+    in archive.db.rebuild and then replaces archive.db, which is kept as archive.db.bak.
+    Truncated records are left out (repair them with `newsarchive warc check --repair`).
+
+    \b
+    Examples:
+      newsarchive --data data reindex
+      newsarchive reindex --re-extract
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from archive.reindex import ReindexError, ReindexProgress
+    from archive.reindex import reindex as rebuild
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("reindex", total=None, counts="")
+
+        def show(state: ReindexProgress) -> None:
+            bar.update(
+                task, total=state.bytes_total, completed=state.bytes_done,
+                description=f"file {min(state.files_done + 1, state.files_total)}/{state.files_total}",
+                counts=f"{state.records} records, {state.captures} captures, {state.articles} articles",
+            )
+
+        try:
+            stats = rebuild(obj.data, re_extract=re_extract, progress=show)
+        except ReindexError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(f"cannot rebuild the index: {exc}") from None
+    click.echo(
+        f"Rebuilt {stats.db_path} from {stats.files} WARC files: {stats.records} records, "
+        f"{stats.captures} captures ({stats.revisits} revisits), {stats.articles} articles, "
+        f"{stats.aliases} aliases" + (f"; previous index kept as {stats.backup_path}" if stats.backup_path else ""),
+        err=True,
+    )
+    if re_extract:
+        changed = ", ".join(f"{name} {count}" for name, count in sorted(stats.changed.items()))
+        click.echo(f"Re-extracted {stats.metadata} article captures: {stats.changed_articles} changed"
+                   + (f" ({changed})" if changed else ""), err=True)
+    if stats.orphans:
+        click.echo(f"Skipped {stats.orphans} metadata records whose response is not in the WARC files", err=True)
+    for filename, offset, why in stats.damaged:
+        click.echo(f"Left out {filename}:{offset}: {why}. Run `newsarchive warc check --repair`.", err=True)
+
+
+@main.group()
+def warc() -> None:
+    """Check and repair the WARC files.
+
+    \b
+    Examples:
+      newsarchive warc check
+      newsarchive --data data warc check --repair
+    """
+
+
+@warc.command("check")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--repair", is_flag=True,
+              help="Move a truncated or corrupt tail into FILE.damaged, so that each WARC is readable "
+                   "to its last whole record.")
+@click.pass_obj
+def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
+    """Verify WARC files (default: every file in DATA/warc).
+
+    Checks each record's WARC-Block-Digest, the WARC-Payload-Digest of responses (over the
+    entity after chunked framing is removed), that Content-Length, Transfer-Encoding and
+    Content-Encoding agree with the stored body, that each record is one gzip member, and
+    that the file does not end in a truncated record. Prints one line per finding,
+    FILE:OFFSET  KIND  DETAIL, then a summary. Exit 1 if anything was found (and, with
+    --repair, not repaired), 0 if the files are clean.
+
+    \b
+    Examples:
+      newsarchive warc check
+      newsarchive warc check data/warc/newsarchive-20240402120000-00000-host.warc.gz
+      newsarchive warc check --repair
+    """
+    from archive.reindex import warc_files
+    from archive.warc_check import check_file, repair_tail
+
+    if not files:
+        warc_dir = obj.data / "warc"
+        files = tuple(warc_files(warc_dir)) if warc_dir.is_dir() else ()
+        if not files:
+            raise click.ClickException(f"no WARC files in {warc_dir}")
+    records = remaining = repaired = 0
+    bad_files: set[Path] = set()
+    for path in files:
+        try:
+            result = check_file(path)
+        except OSError as exc:
+            click.echo(f"{path}:0  unreadable  {exc}")
+            remaining += 1
+            bad_files.add(path)
+            continue
+        records += result.records
+        fixed = repair_tail(path, result) if repair and result.damaged_tail else None
+        for finding in result.findings:
+            cut = fixed is not None and finding.offset >= result.good_end
+            click.echo(f"{finding}" + ("  [moved to " + fixed.damaged_path.name + "]" if cut and fixed else ""))
+            if cut:
+                repaired += 1
+            else:
+                remaining += 1
+                bad_files.add(path)
+        if fixed is not None:
+            click.echo(f"{path}: repaired: kept {fixed.kept_bytes} bytes, moved {fixed.moved_bytes} bytes "
+                       f"to {fixed.damaged_path}")
+    summary = f"Checked {len(files)} WARC files, {records} records: "
+    if remaining:
+        summary += f"{remaining} problems in {len(bad_files)} files"
+    else:
+        summary += "no problems"
+    if repaired:
+        summary += f" ({repaired} repaired)"
+    click.echo(summary)
+    if repaired:
+        _refresh_cdxj(obj)
+    sys.exit(1 if remaining else 0)
+
+
+def _refresh_cdxj(obj: Context) -> None:
+    """Bring DATA/indexes up to date after a repair changed WARC files, when it exists."""
+    if not (obj.data / "indexes").is_dir():
+        return
+    try:
+        from archive.cdxj import update_index
+    except ImportError:  # pragma: no cover - the replay index is optional here
+        return
+    try:
+        update_index(obj.data)
+    except Exception as exc:  # noqa: BLE001 - the repair stands; only the replay index is stale
+        click.echo(f"Could not update the CDXJ index: {exc}", err=True)

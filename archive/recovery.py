@@ -1,0 +1,52 @@
+"""After a crash: repair the WARC tail that was being written, and index what the WARC files
+hold that the index did not get (the WARCs are the source of truth).
+
+A crawl killed by SIGKILL or a power cut can leave (1) a half-written last record in the
+WARC file it had open (case B11) and (2) WARC records whose ``captures``/``articles`` rows
+were still in the batch buffer. :func:`repair_tails` handles the first with
+:func:`archive.warc_check.repair_tail`; :func:`recover_index` the second with
+:func:`archive.reindex.index_warc_files`, which is idempotent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from archive.index import Index
+from archive.reindex import index_warc_files, warc_files
+from archive.warc_check import check_file, repair_tail
+
+
+def repair_tails(warc_dir: Path, *, newest: int = 1) -> list[str]:
+    """Check the ``newest`` WARC files (the one a killed writer had open) and move a
+    truncated or corrupt tail aside into ``FILE.damaged``.
+
+    Returns:
+        One line per file repaired, saying what was kept and what was moved.
+    """
+    lines = []
+    for path in warc_files(warc_dir)[-newest:] if warc_dir.is_dir() else []:
+        result = check_file(path)
+        if not result.damaged_tail:
+            continue
+        repaired = repair_tail(path, result)
+        if repaired is not None:
+            lines.append(f"{path.name}: kept {repaired.kept_bytes} bytes, moved {repaired.moved_bytes} "
+                         f"to {repaired.damaged_path.name if repaired.damaged_path else '?'}")
+    return lines
+
+
+def recover_index(index: Index, warc_dir: Path, *, since: str) -> dict[str, int]:
+    """Index the records of the WARC files written since ``since`` (ISO 8601 UTC).
+
+    Returns:
+        ``{"captures": n, "articles": n}``: how many rows were added.
+    """
+    started = dt.datetime.fromisoformat(since.replace("Z", "+00:00")).timestamp() - 5
+    files = [p for p in warc_files(warc_dir) if p.stat().st_mtime >= started] if warc_dir.is_dir() else []
+    before_captures = index.db.table("captures").count
+    before_articles = index.count_articles()
+    if files:
+        index_warc_files(index, warc_dir, files)
+    return {"captures": index.db.table("captures").count - before_captures,
+            "articles": index.count_articles() - before_articles}

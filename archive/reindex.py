@@ -1,0 +1,482 @@
+"""Rebuild ``archive.db`` from the WARC files alone.
+
+The WARC files are the archive; the SQLite index is a view of them. :func:`reindex` reads
+every ``DATA/warc/*.warc.gz`` in name order and builds a new index from it:
+
+* a ``captures`` row for every ``response`` and ``revisit`` record (WARC 1.1 sections 6.6
+  and 6.7), pointing at the record's gzip member exactly as the crawler's rows do;
+* an ``articles`` row for every ``metadata`` record in our article format
+  (:data:`ARTICLE_RECORD_FORMAT`, a JSON block whose ``WARC-Refers-To`` names the response
+  it was extracted from), upserted in capture order so the newest capture's fields win;
+* ``aliases`` from each metadata record's ``aliases``, and from redirects (3xx with a
+  ``Location``) whose target is an article, as the crawler records them.
+
+With ``re_extract`` the article fields come from running :func:`archive.extract.extract`
+again on the archived response (its entity body, content-decoded); the metadata record
+still gives the canonical URL, site, issue date and aliases, which depend on the crawl.
+
+The new index is built in ``archive.db.rebuild`` and then moved over ``archive.db`` (the
+old one is kept as ``archive.db.bak``). A truncated record (case B11) is never indexed.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.index import ArticleRow, Index
+from archive.records import CaptureRecord, ExtractedArticle
+from archive.urls import canonical_url
+from archive.warc import read_record
+
+__all__ = [
+    "ARTICLE_RECORD_FORMAT",
+    "COMPARED_FIELDS",
+    "ReindexError",
+    "ReindexProgress",
+    "ReindexStats",
+    "article_from_metadata",
+    "reindex",
+    "warc_files",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The ``record`` marker of the crawler's per-article metadata records.
+ARTICLE_RECORD_FORMAT = "newsarchive-article/1"
+#: Fields compared between the archived extraction and a new one (``--re-extract``).
+COMPARED_FIELDS = (
+    "title", "authors", "published", "modified", "categories", "tags", "description",
+    "sitename", "language", "text", "error",
+)
+#: Rows buffered before each write transaction.
+BATCH_SIZE = 500
+
+_EXTRACTED_FIELDS = tuple(ExtractedArticle.__dataclass_fields__)
+
+
+class ReindexError(Exception):
+    """The index could not be rebuilt (no WARC files, the index is in use, a write failed)."""
+
+
+@dataclass
+class ReindexProgress:
+    """Where a rebuild is, for a progress display (handed to the ``progress`` callback)."""
+
+    files_done: int = 0
+    files_total: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+    records: int = 0
+    captures: int = 0
+    articles: int = 0
+    current_file: str = ""
+
+
+@dataclass
+class ReindexStats:
+    """What a rebuild did.
+
+    Attributes:
+        files: WARC files read.
+        records: WARC records read.
+        captures: ``captures`` rows (response and revisit records).
+        revisits: Of which revisit records.
+        metadata: Article metadata records read.
+        articles: Distinct articles in the new index.
+        aliases: Rows in the new ``aliases`` table.
+        orphans: Metadata records whose response is not in the WARC files (skipped).
+        damaged: ``(file, offset, why)`` of records left out because they are truncated
+            or unreadable (``newsarchive warc check --repair`` trims such a tail).
+        changed: With re-extraction: ``{field: number of articles whose field changed}``.
+        changed_articles: With re-extraction: how many articles changed at all.
+        db_path: The rebuilt index.
+        backup_path: Where the previous index was kept, if there was one.
+    """
+
+    files: int = 0
+    records: int = 0
+    captures: int = 0
+    revisits: int = 0
+    metadata: int = 0
+    articles: int = 0
+    aliases: int = 0
+    orphans: int = 0
+    damaged: list[tuple[str, int, str]] = field(default_factory=list)
+    changed: dict[str, int] = field(default_factory=dict)
+    changed_articles: int = 0
+    db_path: Path | None = None
+    backup_path: Path | None = None
+
+
+def warc_files(warc_dir: Path) -> list[Path]:
+    """The WARC files of a data folder's ``warc/``, in name order (which is write order)."""
+    return sorted(p for p in warc_dir.iterdir() if p.is_file() and p.name.endswith((".warc.gz", ".warc")))
+
+
+def article_from_metadata(fields: dict[str, Any]) -> ExtractedArticle:
+    """The :class:`ExtractedArticle` a metadata record's JSON block holds.
+
+    The block's ``canonical_url`` is the chosen key, which the caller uses as such; it is
+    carried over here too. Unknown keys are ignored, missing ones take their defaults.
+    """
+    values = {name: fields[name] for name in _EXTRACTED_FIELDS if name in fields}
+    for name in ("authors", "categories", "tags"):
+        values[name] = list(values.get(name) or [])
+    values["text"] = values.get("text") or ""
+    values["extractor"] = values.get("extractor") or ""
+    values["is_article"] = bool(values.get("is_article", True))
+    return ExtractedArticle(**values)
+
+
+def _capture_from(record: Any, filename: str, offset: int, length: int) -> CaptureRecord:
+    """The ``captures`` pointer of a response or revisit record, as the WARC writer makes it."""
+    headers = record.rec_headers
+    status: int | None = None
+    mime: str | None = None
+    if record.http_headers is not None:
+        try:
+            status = int(record.http_headers.get_statuscode())
+        except (TypeError, ValueError):
+            status = None
+        content_type = record.http_headers.get_header("Content-Type")
+        if content_type:
+            mime = content_type.split(";")[0].strip().lower()
+    is_revisit = record.rec_type == "revisit"
+    return CaptureRecord(
+        url=headers.get_header("WARC-Target-URI") or "",
+        status=status,
+        mime=mime,
+        payload_digest=headers.get_header("WARC-Payload-Digest"),
+        fetched_at=headers.get_header("WARC-Date") or "",
+        warc_filename=filename,
+        warc_offset=offset,
+        warc_length=length,
+        record_id=headers.get_header("WARC-Record-ID") or "",
+        record_type=record.rec_type,
+        profile=headers.get_header("WARC-Profile") if is_revisit else None,
+        refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI") if is_revisit else None,
+        refers_to_date=headers.get_header("WARC-Refers-To-Date") if is_revisit else None,
+    )
+
+
+@dataclass
+class _Pending:
+    """A metadata record waiting for its response's ``captures.id``."""
+
+    fields: dict[str, Any]
+    refers_to: str
+
+
+class _Builder:
+    """Buffers rows and writes them to the new index in batches, in capture order."""
+
+    def __init__(self, index: Index, warc_dir: Path, stats: ReindexStats, re_extract: bool) -> None:
+        self.index = index
+        self.warc_dir = warc_dir
+        self.stats = stats
+        self.re_extract = re_extract
+        self.captures: list[CaptureRecord] = []
+        self.pending: list[_Pending] = []
+        self.redirects: list[tuple[str, str]] = []
+        self.aliases: list[tuple[str, str]] = []
+        #: record id -> (pointer, captures.id), for the captures of the current batch
+        self.recent: dict[str, tuple[CaptureRecord, int]] = {}
+
+    def add_capture(self, capture: CaptureRecord, location: str | None) -> None:
+        self.captures.append(capture)
+        if location and capture.status and 300 <= capture.status < 400:
+            self.redirects.append((canonical_url(capture.url), canonical_url(urljoin(capture.url, location))))
+        if len(self.captures) >= BATCH_SIZE:
+            self.flush()
+
+    def add_metadata(self, fields: dict[str, Any], refers_to: str) -> None:
+        self.pending.append(_Pending(fields, refers_to))
+        if len(self.pending) >= BATCH_SIZE:
+            self.flush()
+
+    def _lookup(self, record_id: str) -> tuple[CaptureRecord, int] | None:
+        found = self.recent.get(record_id)
+        if found is not None:
+            return found
+        row = self.index.db.execute(
+            "SELECT * FROM captures WHERE record_id = ?", (record_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        columns = [d[0] for d in self.index.db.execute("SELECT * FROM captures LIMIT 0").description]
+        values = dict(zip(columns, row))
+        capture_id = int(values.pop("id"))
+        values.pop("crawl_id", None)
+        return CaptureRecord(**{k: values[k] for k in CaptureRecord.__dataclass_fields__ if k in values}), capture_id
+
+    def flush(self) -> None:
+        if self.captures:
+            batch, self.captures = self.captures, []
+            ids = self.index.add_captures(batch, None)
+            self.recent = {c.record_id: (c, i) for c, i in zip(batch, ids)}
+        if self.pending:
+            rows: list[ArticleRow] = []
+            for item in self.pending:
+                row = self._row(item)
+                if row is not None:
+                    rows.append(row)
+            self.pending = []
+            self.index.upsert_articles(rows)
+        if self.aliases:
+            self.aliases = self.index.add_aliases(self.aliases)[-100_000:]
+
+    def _row(self, item: _Pending) -> ArticleRow | None:
+        found = self._lookup(item.refers_to)
+        fields = item.fields
+        if found is None:
+            self.stats.orphans += 1
+            logger.warning("metadata record for %s refers to %s, which is not in the WARC files",
+                           fields.get("url"), item.refers_to)
+            return None
+        capture, capture_id = found
+        canonical = fields.get("canonical_url") or canonical_url(fields.get("url") or capture.url)
+        extracted = article_from_metadata(fields)
+        if self.re_extract:
+            extracted = self._extract_again(capture, fields, extracted)
+        row = ArticleRow.from_extracted(
+            extracted,
+            canonical_url=canonical,
+            url=fields.get("url") or capture.url,
+            site=fields.get("site"),
+            issue_date=fields.get("issue_date"),
+            capture=capture,
+            capture_id=capture_id,
+        )
+        self.aliases.extend((alias, canonical) for alias in fields.get("aliases") or [] if alias)
+        return row
+
+    def _extract_again(self, capture: CaptureRecord, fields: dict[str, Any],
+                       archived: ExtractedArticle) -> ExtractedArticle:
+        from archive.extract import extract
+
+        stored = read_record(self.warc_dir / capture.warc_filename, capture.warc_offset)
+        headers = {name: value for name, value in stored.http_headers}
+        fresh = extract(stored.payload, fields.get("url") or capture.url, headers)
+        changed = [name for name in COMPARED_FIELDS if getattr(fresh, name) != getattr(archived, name)]
+        for name in changed:
+            self.stats.changed[name] = self.stats.changed.get(name, 0) + 1
+        if changed:
+            self.stats.changed_articles += 1
+        return fresh
+
+    def finish(self) -> None:
+        self.flush()
+        if self.redirects or self.aliases:
+            # redirect sources name the article they lead to; chains resolve step by step
+            pairs = self.aliases + self.redirects
+            self.aliases, self.redirects = [], []
+            for _ in range(5):
+                left = self.index.add_aliases(pairs)
+                if len(left) == len(pairs):
+                    break
+                pairs = left
+
+
+def _read_file(path: Path, base: int, builder: _Builder, stats: ReindexStats, progress: ReindexProgress,
+               report: Callable[[ReindexProgress], None]) -> None:
+    """Index one WARC file's records; ``base`` is the bytes of the files before it."""
+    filename = path.name
+    offset = end = 0
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        iterator = ArchiveIterator(fh)
+        try:
+            for record in iterator:
+                block = b""
+                if record.rec_type == "metadata":
+                    block = record.content_stream().read()
+                offset = iterator.get_record_offset()
+                iterator.read_to_end(record)
+                length = iterator.get_record_length()
+                missing = getattr(record.raw_stream, "limit", 0) or 0
+                if missing > 0:
+                    # warcio reads a cut-off gzip member as a short record (case B11)
+                    stats.damaged.append((filename, offset, f"truncated: {missing} bytes of its block missing"))
+                    return
+                stats.records += 1
+                progress.records += 1
+                end = offset + length
+                progress.bytes_done = base + offset + length
+                if record.rec_type in ("response", "revisit"):
+                    capture = _capture_from(record, filename, offset, length)
+                    location = record.http_headers.get_header("Location") if record.http_headers else None
+                    builder.add_capture(capture, location)
+                    stats.captures += 1
+                    progress.captures += 1
+                    if record.rec_type == "revisit":
+                        stats.revisits += 1
+                elif record.rec_type == "metadata":
+                    fields = _article_fields(record, block)
+                    if fields is not None:
+                        stats.metadata += 1
+                        progress.articles += 1
+                        builder.add_metadata(fields, record.rec_headers.get_header("WARC-Refers-To") or "")
+                if progress.records % 200 == 0:
+                    report(progress)
+        except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bad bytes
+            stats.damaged.append((filename, end, f"unreadable: {type(exc).__name__}: {exc}"))
+            return
+    if end < size:
+        # warcio stops quietly at a gzip member cut off inside its header block
+        stats.damaged.append((filename, end, f"truncated: the last {size - end} bytes are not a whole record"))
+
+
+def _article_fields(record: Any, block: bytes) -> dict[str, Any] | None:
+    content_type = (record.rec_headers.get_header("Content-Type") or "").lower()
+    if not content_type.startswith("application/json"):
+        return None
+    try:
+        fields = json.loads(block.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        logger.warning("metadata record %s is not JSON", record.rec_headers.get_header("WARC-Record-ID"))
+        return None
+    if not isinstance(fields, dict) or fields.get("record") != ARTICLE_RECORD_FORMAT:
+        return None
+    return fields
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.exists():
+            candidate.unlink()
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold an index's WAL into its file so that the file alone is the database."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=10)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        logger.warning("could not checkpoint %s: %s", path, exc)
+
+
+def _swap_in(rebuilt: Path, target: Path) -> Path | None:
+    """Replace ``target`` by ``rebuilt``, keeping the old one (and its WAL) as ``.bak``."""
+    backup = target.with_name(target.name + ".bak")
+    if not target.exists():
+        os.replace(rebuilt, target)
+        return None
+    _checkpoint(target)
+    _remove_db(backup)
+    wal = target.with_name(target.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # the old index could not be checkpointed (corrupt?): keep its WAL beside its backup
+        os.replace(target, backup)
+        os.replace(wal, backup.with_name(backup.name + "-wal"))
+    else:
+        os.link(target, backup)
+    shm = target.with_name(target.name + "-shm")
+    for leftover in (wal, shm):
+        if leftover.exists():
+            leftover.unlink()
+    os.replace(rebuilt, target)  # atomic: readers see the old index or the new one
+    return backup
+
+
+def index_warc_files(
+    index: Index,
+    warc_dir: Path,
+    files: list[Path],
+    *,
+    re_extract: bool = False,
+    progress: Callable[[ReindexProgress], None] | None = None,
+) -> ReindexStats:
+    """Add what ``files`` hold to an open index: captures, articles (from metadata records)
+    and aliases. Idempotent: records already indexed (same WARC-Record-ID) are kept once,
+    articles are upserted by canonical URL. ``reindex`` and crash recovery both use it.
+
+    Args:
+        index: The index to fill (writable).
+        warc_dir: The folder the WARC file names are relative to.
+        files: The WARC files, in the order they were written.
+        re_extract: Run extraction again instead of reading the metadata records.
+        progress: Called now and then with where the work is.
+
+    Returns:
+        What was read and written.
+    """
+    report = progress or (lambda _p: None)
+    stats = ReindexStats()
+    state = ReindexProgress(files_total=len(files), bytes_total=sum(p.stat().st_size for p in files))
+    builder = _Builder(index, warc_dir, stats, re_extract)
+    base = 0
+    for path in files:
+        state.current_file = path.name
+        report(state)
+        _read_file(path, base, builder, stats, state, report)
+        builder.flush()
+        base += path.stat().st_size
+        state.bytes_done = base
+        state.files_done += 1
+        stats.files += 1
+        report(state)
+    builder.finish()
+    return stats
+
+
+def reindex(
+    data_dir: str | os.PathLike[str],
+    *,
+    re_extract: bool = False,
+    progress: Callable[[ReindexProgress], None] | None = None,
+) -> ReindexStats:
+    """Rebuild ``DATA/archive.db`` from ``DATA/warc/`` alone.
+
+    Args:
+        data_dir: The data folder.
+        re_extract: Run extraction again on each article's archived response instead of
+            taking the fields from its metadata record.
+        progress: Called now and then (every 200 records and after each file) with where
+            the rebuild is.
+
+    Returns:
+        What was read and written.
+
+    Raises:
+        ReindexError: There are no WARC files, or the new index could not be put in place.
+        OSError: A WARC file cannot be read.
+    """
+    data = Path(data_dir)
+    warc_dir = data / "warc"
+    files = warc_files(warc_dir) if warc_dir.is_dir() else []
+    if not files:
+        raise ReindexError(f"no WARC files in {warc_dir}: nothing to rebuild the index from")
+    report = progress or (lambda _p: None)
+    target = data / "archive.db"
+    rebuilt = data / "archive.db.rebuild"
+    _remove_db(rebuilt)
+    index = Index(rebuilt)
+    try:
+        stats = index_warc_files(index, warc_dir, files, re_extract=re_extract, progress=report)
+        stats.articles = index.count_articles()
+        stats.aliases = int(index.db.execute("SELECT count(*) FROM aliases").fetchone()[0])
+    except BaseException:
+        index.close()
+        _remove_db(rebuilt)
+        raise
+    index.close()
+    _checkpoint(rebuilt)
+    try:
+        stats.backup_path = _swap_in(rebuilt, target)
+    except OSError as exc:
+        raise ReindexError(f"rebuilt {rebuilt} but could not move it to {target}: {exc}") from exc
+    stats.db_path = target
+    return stats

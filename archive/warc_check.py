@@ -1,0 +1,771 @@
+"""Check WARC files record by record, and repair a truncated or corrupt tail.
+
+warcio's reader and ``warcio check`` accept a ``.warc.gz`` whose last gzip member was cut
+short by a crash: the last record reads back empty and validation passes (case B11,
+webrecorder/warcio#138). They also accept a payload digest taken over chunk framing (case
+B02, webrecorder/warcio#74). This module reads the file itself, one gzip member at a time
+(:mod:`zlib`, RFC 1952), and parses each record's header block (WARC 1.1 section 4) and
+HTTP header block (RFC 9112) as the bytes stream past, so no record is held in memory
+(except the payload of a record stored with ``Transfer-Encoding: chunked``, which must be
+de-chunked before its digest can be checked).
+
+What :func:`check_file` verifies, and the ``kind`` of each :class:`Finding`:
+
+==================  ===========================================================================
+``truncated``       the file ends inside a gzip member or a record: the record declares more
+                    bytes (``Content-Length``) than the file holds (B11)
+``corrupt``         bytes that are not a gzip member, a member that does not inflate or whose
+                    CRC fails, or a record whose header block cannot be parsed
+``gzip-member``     a record that does not fill exactly one gzip member (several records in
+                    one member, or one record spread over several)
+``header``          a missing mandatory WARC field (WARC 1.1 section 5), a bad version line,
+                    or a record not followed by CRLF CRLF; the file not starting with warcinfo
+``block-digest``    ``WARC-Block-Digest`` does not match the block (section 5.8)
+``payload-digest``  ``WARC-Payload-Digest`` does not match the entity body after transfer
+                    decoding (section 5.9); the detail says when it matches the chunked bytes
+``content-length``  the HTTP ``Content-Length`` disagrees with the stored entity body
+``chunked``         the stored headers say ``Transfer-Encoding: chunked`` but the body is
+                    not valid chunked framing
+``content-encoding`` ``Content-Encoding: gzip`` (or deflate) over a body that does not decode
+==================  ===========================================================================
+
+:func:`repair_tail` moves a damaged tail (everything after the last whole record, when no
+whole record follows the damage) into ``FILE.damaged``, so the WARC is readable to its end
+again. It never deletes bytes, and running it twice is harmless.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = [
+    "CheckResult",
+    "Finding",
+    "RepairResult",
+    "check_file",
+    "check_files",
+    "repair_tail",
+]
+
+#: Bytes read from the file at a time.
+READ_SIZE = 1 << 16
+#: The longest WARC or HTTP header block accepted before the record is called corrupt.
+MAX_HEADER_BYTES = 1 << 20
+#: Fields every WARC record must have (WARC 1.1 section 5).
+MANDATORY_FIELDS = ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type")
+#: Statuses whose responses carry no body whatever Content-Length says (RFC 9110 section 6.4.1).
+_NO_BODY_STATUSES = frozenset({204, 304})
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a WARC file.
+
+    Attributes:
+        path: The file.
+        offset: Byte offset in the file (of the gzip member, or of the record in an
+            uncompressed file) where the problem lies.
+        kind: What kind of problem (see the module docstring).
+        detail: A sentence for people.
+    """
+
+    path: Path
+    offset: int
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.offset}  {self.kind}  {self.detail}"
+
+
+@dataclass
+class CheckResult:
+    """What :func:`check_file` found in one file.
+
+    Attributes:
+        path: The file.
+        size: Its size in bytes.
+        records: Whole records read.
+        findings: The problems, in file order.
+        good_end: The offset just after the last whole record that no damage follows
+            to the end of the file: the file is readable up to here. Equals ``size`` when
+            the file ends cleanly.
+    """
+
+    path: Path
+    size: int = 0
+    records: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    good_end: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found."""
+        return not self.findings
+
+    @property
+    def damaged_tail(self) -> bool:
+        """True when the file ends in bytes that are not whole records (repairable)."""
+        return self.good_end < self.size
+
+
+@dataclass(frozen=True)
+class RepairResult:
+    """What :func:`repair_tail` did to one file.
+
+    Attributes:
+        path: The WARC file, now ending after its last whole record.
+        kept_bytes: Its new size.
+        moved_bytes: How many bytes were cut off.
+        damaged_path: The file those bytes were written to.
+        findings: The findings of the check that led to the repair.
+    """
+
+    path: Path
+    kept_bytes: int
+    moved_bytes: int
+    damaged_path: Path
+    findings: tuple[Finding, ...] = ()
+
+
+# ---- digests ---------------------------------------------------------------------------------
+
+
+def _new_hasher(label: str | None) -> tuple[str, hashlib._Hash] | None:
+    """``(algorithm, hasher)`` for a WARC digest label like ``sha1:BASE32``; None if unusable."""
+    if not label or ":" not in label:
+        return None
+    algorithm = label.split(":", 1)[0].strip().lower().replace("-", "")
+    try:
+        return algorithm, hashlib.new(algorithm)
+    except ValueError:
+        return None
+
+
+def _digest_matches(label: str, digest: bytes) -> bool:
+    """Whether the label's value (base32, as WARC tools write it, or hex) spells ``digest``."""
+    value = label.split(":", 1)[1].strip()
+    if value.lower() == digest.hex():
+        return True
+    padded = value.upper() + "=" * (-len(value) % 8)
+    try:
+        return base64.b32decode(padded) == digest
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _label(algorithm: str, digest: bytes) -> str:
+    return f"{algorithm}:{base64.b32encode(digest).decode('ascii')}"
+
+
+# ---- header blocks ---------------------------------------------------------------------------
+
+
+def _parse_fields(lines: list[bytes]) -> list[tuple[str, str]]:
+    """Header fields (RFC 9112 section 5 syntax, obsolete line folding joined)."""
+    fields: list[tuple[str, str]] = []
+    for line in lines:
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t") and fields:
+            name, value = fields[-1]
+            fields[-1] = (name, value + " " + line.strip().decode("utf-8", "replace"))
+            continue
+        name, sep, value = line.partition(b":")
+        if not sep:
+            raise ValueError(f"not a header field: {line[:60]!r}")
+        fields.append((name.strip().decode("utf-8", "replace"), value.strip().decode("utf-8", "replace")))
+    return fields
+
+
+def _get(fields: Iterable[tuple[str, str]], name: str) -> str | None:
+    lname = name.lower()
+    for key, value in fields:
+        if key.lower() == lname:
+            return value
+    return None
+
+
+class _Dechunker:
+    """Strict streaming ``Transfer-Encoding: chunked`` decoder (RFC 9112 section 7.1)."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.remaining = -1  # -1: expecting a size line; >0: chunk data; -2: CRLF after data
+        self.done = False
+        self.error: str | None = None
+
+    def feed(self, data: bytes) -> bytes:
+        if self.done or self.error:
+            return b""
+        out = bytearray()
+        self.buffer += data
+        while self.buffer and not self.done:
+            if self.remaining == -1:
+                end = self.buffer.find(b"\r\n")
+                if end < 0:
+                    if len(self.buffer) > 1024:
+                        self.error = "chunk size line too long"
+                    break
+                try:
+                    size = int(self.buffer[:end].split(b";")[0].strip(), 16)
+                except ValueError:
+                    self.error = f"bad chunk size line {self.buffer[:min(end, 40)]!r}"
+                    break
+                self.buffer = self.buffer[end + 2:]
+                if size == 0:
+                    self.done = True  # trailers, if any, are not part of the entity
+                    break
+                self.remaining = size
+            elif self.remaining == -2:
+                if len(self.buffer) < 2:
+                    break
+                if self.buffer[:2] != b"\r\n":
+                    self.error = "chunk data not followed by CRLF"
+                    break
+                self.buffer = self.buffer[2:]
+                self.remaining = -1
+            else:
+                take = self.buffer[: self.remaining]
+                out += take
+                self.buffer = self.buffer[len(take):]
+                self.remaining -= len(take)
+                if self.remaining == 0:
+                    self.remaining = -2
+        return bytes(out)
+
+
+class _ContentDecoder:
+    """Checks, as the bytes stream past, that a body decodes under its Content-Encoding.
+
+    ``deflate`` is the zlib format (RFC 9110 section 8.4.1.2); raw deflate, which some
+    servers send, is accepted too (as browsers do).
+    """
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self._inflater: Any = None if coding == "deflate" else zlib.decompressobj(zlib.MAX_WBITS | 16)
+        self._head = b""
+        self.error: str | None = None
+
+    def feed(self, data: bytes) -> None:
+        if self.error or not data:
+            return
+        if self._inflater is None:
+            self._head += data
+            if len(self._head) < 2:
+                return
+            cmf, flg = self._head[0], self._head[1]
+            zlib_wrapped = cmf & 0x0F == 8 and (cmf * 256 + flg) % 31 == 0
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
+            data, self._head = self._head, b""
+        try:
+            self._inflater.decompress(data, 1 << 16)
+            while self._inflater.unconsumed_tail:
+                self._inflater.decompress(self._inflater.unconsumed_tail, 1 << 16)
+        except zlib.error as exc:
+            self.error = f"body is not valid {self.coding}: {exc}"
+
+    def finish(self, empty: bool) -> None:
+        if self.error is None and not empty and (self._inflater is None or not self._inflater.eof):
+            self.error = f"{self.coding} body ends before its end-of-stream marker"
+
+
+# ---- one record, streamed ----------------------------------------------------------------------
+
+
+class _Record:
+    """One record's block as it streams past: digests, HTTP header block, payload checks."""
+
+    def __init__(self, offset: int, warc_fields: list[tuple[str, str]], length: int) -> None:
+        self.offset = offset
+        self.fields = warc_fields
+        self.length = length
+        self.seen = 0
+        self.rec_type = (_get(warc_fields, "WARC-Type") or "").lower()
+        self.uri = _get(warc_fields, "WARC-Target-URI") or ""
+        self.block_label = _get(warc_fields, "WARC-Block-Digest")
+        self.block_hasher = _new_hasher(self.block_label)
+        self.payload_label = _get(warc_fields, "WARC-Payload-Digest")
+        content_type = (_get(warc_fields, "Content-Type") or "").lower()
+        self.http = self.rec_type in ("response", "revisit") and content_type.startswith("application/http")
+        self.resource = self.rec_type == "resource"
+        self.truncated_flag = _get(warc_fields, "WARC-Truncated")
+        # HTTP state
+        self.http_head = b""
+        self.in_payload = not self.http
+        self.status: int | None = None
+        self.http_fields: list[tuple[str, str]] = []
+        self.payload_len = 0
+        self.payload_hasher: tuple[str, hashlib._Hash] | None = None
+        self.raw_hasher: tuple[str, hashlib._Hash] | None = None
+        self.chunked = False
+        self.dechunker: _Dechunker | None = None
+        self.decoder: _ContentDecoder | None = None
+        self.decoded_len = 0
+        self.http_error: str | None = None
+        if self.resource:
+            self.payload_hasher = _new_hasher(self.payload_label)
+
+    def describe(self) -> str:
+        return f"{self.rec_type or 'record'} {self.uri}".rstrip()
+
+    def feed(self, data: bytes) -> None:
+        self.seen += len(data)
+        if self.block_hasher:
+            self.block_hasher[1].update(data)
+        if self.http and self.http_error is None:
+            self._feed_http(data)
+        elif self.resource and self.payload_hasher:
+            self.payload_hasher[1].update(data)
+
+    def _feed_http(self, data: bytes) -> None:
+        if not self.in_payload:
+            self.http_head += data
+            end = self.http_head.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self.http_head) > MAX_HEADER_BYTES:
+                    self.http_error = "HTTP header block too long or not terminated"
+                return
+            head, data = self.http_head[:end], self.http_head[end + 4:]
+            self.http_head = b""
+            self.in_payload = True
+            try:
+                self._start_payload(head)
+            except ValueError as exc:
+                self.http_error = f"HTTP header block cannot be parsed: {exc}"
+                return
+        self.payload_len += len(data)
+        if self.rec_type != "response":
+            return
+        if self.raw_hasher:
+            self.raw_hasher[1].update(data)
+        if self.dechunker:
+            data = self.dechunker.feed(data)
+        if self.payload_hasher:
+            self.payload_hasher[1].update(data)
+        self.decoded_len += len(data)
+        if self.decoder:
+            self.decoder.feed(data)
+
+    def _start_payload(self, head: bytes) -> None:
+        lines = head.split(b"\r\n")
+        status_line = lines[0].decode("latin-1")
+        parts = status_line.split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/"):
+            raise ValueError(f"bad status line {status_line[:60]!r}")
+        self.status = int(parts[1])
+        self.http_fields = _parse_fields(lines[1:])
+        te = (_get(self.http_fields, "Transfer-Encoding") or "").lower()
+        self.chunked = "chunked" in te
+        if self.rec_type != "response":
+            return
+        self.payload_hasher = _new_hasher(self.payload_label)
+        if self.chunked:
+            self.dechunker = _Dechunker()
+            self.raw_hasher = _new_hasher(self.payload_label)
+        coding = (_get(self.http_fields, "Content-Encoding") or "").strip().lower()
+        if coding in ("gzip", "x-gzip", "deflate"):
+            self.decoder = _ContentDecoder(coding)
+
+    def findings(self, path: Path) -> Iterator[Finding]:
+        """The problems of a whole record (call once its block has been fed)."""
+        where = self.describe()
+        if self.block_label:
+            if self.block_hasher is None:
+                pass  # an algorithm hashlib does not know: nothing to compare
+            elif not _digest_matches(self.block_label, self.block_hasher[1].digest()):
+                yield Finding(path, self.offset, "block-digest",
+                              f"{where}: WARC-Block-Digest {self.block_label} but the block's is "
+                              f"{_label(self.block_hasher[0], self.block_hasher[1].digest())}")
+        if self.http_error:
+            yield Finding(path, self.offset, "corrupt", f"{where}: {self.http_error}")
+            return
+        if self.http and not self.in_payload:
+            yield Finding(path, self.offset, "corrupt", f"{where}: the block ends inside the HTTP header block")
+            return
+        if self.resource and self.payload_label and self.payload_hasher:
+            if not _digest_matches(self.payload_label, self.payload_hasher[1].digest()):
+                yield Finding(path, self.offset, "payload-digest",
+                              f"{where}: WARC-Payload-Digest {self.payload_label} does not match the block")
+        if self.rec_type != "response" or not self.http:
+            return
+        complete = not self.truncated_flag
+        if self.dechunker and (self.dechunker.error or not self.dechunker.done):
+            detail = self.dechunker.error or "chunked body ends before its last chunk"
+            if complete:
+                yield Finding(path, self.offset, "chunked",
+                              f"{where}: headers say Transfer-Encoding: chunked but {detail}")
+        if self.payload_label and self.payload_hasher:
+            digest = self.payload_hasher[1].digest()
+            if not _digest_matches(self.payload_label, digest):
+                over_chunks = bool(self.raw_hasher and _digest_matches(self.payload_label, self.raw_hasher[1].digest()))
+                yield Finding(
+                    path, self.offset, "payload-digest",
+                    f"{where}: WARC-Payload-Digest {self.payload_label} but the entity's is "
+                    f"{_label(self.payload_hasher[0], digest)}"
+                    + (" (the stored digest is over the chunk framing, case B02)" if over_chunks else ""),
+                )
+        declared = _get(self.http_fields, "Content-Length")
+        if (declared is not None and not self.chunked and complete and self.status is not None
+                and self.status not in _NO_BODY_STATUSES and not 100 <= self.status < 200):
+            try:
+                declared_len = int(declared.split(",")[0].strip())
+            except ValueError:
+                yield Finding(path, self.offset, "content-length", f"{where}: Content-Length {declared!r} is not a number")
+            else:
+                if declared_len != self.payload_len:
+                    yield Finding(path, self.offset, "content-length",
+                                  f"{where}: Content-Length {declared_len} but the stored body is "
+                                  f"{self.payload_len} bytes")
+        if self.decoder and complete:
+            self.decoder.finish(empty=self.decoded_len == 0)
+            if self.decoder.error:
+                yield Finding(path, self.offset, "content-encoding", f"{where}: {self.decoder.error}")
+
+
+class _RecordStream:
+    """Splits a decompressed byte stream into records, however the input is cut up.
+
+    ``feed(data, member_offset)``: ``member_offset`` is the gzip member the bytes come from,
+    or None for an uncompressed file (records are then placed by the stream's own count).
+    """
+
+    def __init__(self, path: Path, report: Callable[[Finding], None], start: int = 0) -> None:
+        self.path = path
+        self.report = report
+        self.buffer = b""
+        self.record: _Record | None = None
+        self.trailer_needed = 0
+        self.records = 0
+        self.first_type: str | None = None
+        self.failed = False  # unparseable: nothing more can be read from this stream
+        self.record_offset = start
+        self.consumed = start  # uncompressed files: bytes consumed, i.e. the file offset
+        self.last_end = start  # uncompressed files: the end of the last whole record
+        self.started_in_member = 0  # records begun in the current gzip member
+
+    @property
+    def between_records(self) -> bool:
+        return self.record is None and self.trailer_needed == 0 and not self.buffer
+
+    def feed(self, data: bytes, member_offset: int | None) -> None:
+        while data and not self.failed:
+            if self.record is None and self.trailer_needed == 0:
+                if not self.buffer:
+                    self.record_offset = self.consumed if member_offset is None else member_offset
+                    self.started_in_member += 1
+                    if member_offset is not None and self.started_in_member > 1:
+                        self.report(Finding(self.path, member_offset, "gzip-member",
+                                            "this gzip member holds more than one record"))
+                had = len(self.buffer)
+                self.buffer += data
+                end = self.buffer.find(b"\r\n\r\n")
+                if end < 0:
+                    self.consumed += len(data)
+                    if len(self.buffer) > MAX_HEADER_BYTES:
+                        self._fail("WARC header block too long or not terminated")
+                    return
+                head, data = self.buffer[:end], self.buffer[end + 4:]
+                self.consumed += end + 4 - had
+                self.buffer = b""
+                self._start(head)
+            elif self.record is not None:
+                take = data[: self.record.length - self.record.seen]
+                self.record.feed(take)
+                self.consumed += len(take)
+                data = data[len(take):]
+                if self.record.seen == self.record.length:
+                    self._finish_block()
+            else:
+                take = data[: self.trailer_needed]
+                self.buffer += take
+                self.consumed += len(take)
+                data = data[len(take):]
+                self.trailer_needed = 4 - len(self.buffer)
+                if self.trailer_needed == 0:
+                    if self.buffer != b"\r\n\r\n":
+                        self.report(Finding(self.path, self.record_offset, "header",
+                                            f"record not followed by CRLF CRLF (found {self.buffer!r})"))
+                    self.buffer = b""
+                    self.last_end = self.consumed
+
+    def _fail(self, detail: str) -> None:
+        self.failed = True
+        self.report(Finding(self.path, self.record_offset, "corrupt", detail))
+
+    def _start(self, head: bytes) -> None:
+        lines = head.split(b"\r\n")
+        version = lines[0].strip()
+        if version not in (b"WARC/1.0", b"WARC/1.1", b"WARC/0.18", b"WARC/0.17"):
+            self._fail(f"not a WARC record: starts with {lines[0][:40]!r}")
+            return
+        try:
+            fields = _parse_fields(lines[1:])
+        except ValueError as exc:
+            self._fail(f"WARC header block cannot be parsed: {exc}")
+            return
+        try:
+            length = int(_get(fields, "Content-Length") or "")
+            if length < 0:
+                raise ValueError(length)
+        except ValueError:
+            self._fail(f"WARC Content-Length {_get(fields, 'Content-Length')!r} is not a length")
+            return
+        record = _Record(self.record_offset, fields, length)
+        missing = [name for name in MANDATORY_FIELDS if _get(fields, name) is None]
+        if missing:
+            self.report(Finding(self.path, self.record_offset, "header",
+                                f"{record.describe()}: missing {', '.join(missing)}"))
+        if self.first_type is None:
+            self.first_type = record.rec_type
+        self.record = record
+        if length == 0:
+            self._finish_block()
+
+    def _finish_block(self) -> None:
+        assert self.record is not None
+        for finding in self.record.findings(self.path):
+            self.report(finding)
+        self.records += 1
+        self.record = None
+        self.trailer_needed = 4
+
+    def at_eof(self) -> str | None:
+        """Why the stream ends mid-record, or None when it ends between records."""
+        if self.record is not None:
+            return (f"{self.record.describe()}: Content-Length {self.record.length} but only "
+                    f"{self.record.seen} bytes of it before the end of the file")
+        if self.trailer_needed:
+            return "the record's closing CRLF CRLF is cut off"
+        if self.buffer:
+            return f"{len(self.buffer)} bytes of a WARC header block with no end"
+        return None
+
+
+# ---- one file --------------------------------------------------------------------------------
+
+
+def check_file(path: str | os.PathLike[str]) -> CheckResult:
+    """Check one WARC file: a ``.warc.gz`` of gzip members (RFC 1952), or a plain ``.warc``.
+
+    Every record's digests and HTTP headers are checked (see the module docstring), each
+    gzip member must hold exactly one record, and the file must end after a whole record.
+    After a member that does not inflate the check resumes at the next one that does.
+
+    Args:
+        path: The file.
+
+    Returns:
+        The findings (in file order) and ``good_end``, the offset up to which the file is
+        whole records with no damaged tail after them.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    path = Path(path)
+    result = CheckResult(path=path, size=path.stat().st_size)
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == _GZIP_MAGIC
+        fh.seek(0)
+        first_type = _check_gzip(fh, result) if gzipped else _check_plain(fh, result)
+    if result.size and first_type not in (None, "warcinfo"):
+        result.findings.append(Finding(path, 0, "header", f"the file starts with a {first_type} record, not warcinfo"))
+    result.findings.sort(key=lambda f: f.offset)
+    return result
+
+
+def _check_plain(fh: IO[bytes], result: CheckResult) -> str | None:
+    stream = _RecordStream(result.path, result.findings.append)
+    while not stream.failed:
+        data = fh.read(READ_SIZE)
+        if not data:
+            break
+        stream.feed(data, None)
+    result.records += stream.records
+    result.good_end = stream.last_end
+    if not stream.failed:
+        why = stream.at_eof()
+        if why:
+            result.findings.append(Finding(result.path, stream.record_offset, "truncated", why))
+    return stream.first_type
+
+
+def _check_gzip(fh: IO[bytes], result: CheckResult) -> str | None:
+    path, report = result.path, result.findings.append
+    stream = _RecordStream(path, report)
+    first_type: str | None = None
+    position = 0  # file offset of the next gzip member
+    pending = b""  # bytes read from the file and not yet inflated
+    while True:
+        if not pending:
+            pending = fh.read(READ_SIZE)
+            if not pending:
+                break  # a clean end: between members
+        if len(pending) < 2:
+            pending += fh.read(READ_SIZE)
+        if pending[:2] != _GZIP_MAGIC:
+            report(Finding(path, position, "corrupt", "bytes here are not a gzip member"))
+            position, pending = _resync(fh, position), b""
+            if position < 0:
+                break
+            result.records += stream.records
+            stream = _RecordStream(path, report)
+            continue
+        member_start = position
+        stream.started_in_member = 0
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        produced = 0
+        cut_off = broken = False
+        try:
+            while True:
+                out = inflater.decompress(pending, READ_SIZE)
+                while True:
+                    produced += len(out)
+                    stream.feed(out, member_start)
+                    if not inflater.unconsumed_tail:
+                        break
+                    out = inflater.decompress(inflater.unconsumed_tail, READ_SIZE)
+                if inflater.eof:
+                    position += len(pending) - len(inflater.unused_data)
+                    pending = inflater.unused_data
+                    break
+                position += len(pending)
+                pending = fh.read(READ_SIZE)
+                if not pending:
+                    cut_off = True
+                    break
+        except zlib.error as exc:
+            report(Finding(path, member_start, "corrupt", f"gzip member does not inflate: {exc}"))
+            broken = True
+        if first_type is None:
+            first_type = stream.first_type
+        if cut_off:
+            why = stream.at_eof()
+            detail = f"gzip member cut off at the end of the file, {result.size - member_start} bytes from its start"
+            report(Finding(path, stream.record_offset if why else member_start, "truncated",
+                           f"{why}; {detail}" if why else detail))
+            result.records += stream.records
+            return first_type
+        if broken or stream.failed:
+            result.records += stream.records
+            position, pending = _resync(fh, member_start), b""
+            if position < 0:
+                return first_type
+            stream = _RecordStream(path, report)
+            continue
+        if produced == 0:
+            report(Finding(path, member_start, "gzip-member", "empty gzip member"))
+        if stream.between_records:
+            result.good_end = position
+        else:
+            report(Finding(path, stream.record_offset, "gzip-member",
+                           "the record continues past the end of its gzip member"))
+    result.records += stream.records
+    why = stream.at_eof()
+    if why:
+        report(Finding(path, stream.record_offset, "truncated", why))
+    return first_type
+
+
+def _resync(fh: IO[bytes], after: int) -> int:
+    """The offset of the next gzip member after ``after`` that inflates to a WARC record, or -1."""
+    offset = after + 1
+    carry = b""
+    while True:
+        fh.seek(offset)
+        data = fh.read(READ_SIZE)
+        if not data:
+            return -1
+        window = carry + data
+        base = offset - len(carry)
+        index = window.find(_GZIP_MAGIC + b"\x08")
+        while index >= 0:
+            if _member_starts_record(fh, base + index):
+                fh.seek(base + index)
+                return base + index
+            index = window.find(_GZIP_MAGIC + b"\x08", index + 1)
+        carry = window[-2:]
+        offset += len(data)
+
+
+def _member_starts_record(fh: IO[bytes], offset: int) -> bool:
+    fh.seek(offset)
+    try:
+        return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(fh.read(4096), 8).startswith(b"WARC/")
+    except zlib.error:
+        return False
+
+
+def check_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[CheckResult]:
+    """:func:`check_file` for each path, in the order given."""
+    for path in paths:
+        yield check_file(path)
+
+
+# ---- repair ----------------------------------------------------------------------------------
+
+
+def _damaged_path(path: Path) -> Path:
+    candidate = path.with_name(path.name + ".damaged")
+    serial = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.damaged.{serial}")
+        serial += 1
+    return candidate
+
+
+def repair_tail(path: str | os.PathLike[str], result: CheckResult | None = None) -> RepairResult | None:
+    """Cut a truncated or corrupt tail off a WARC file, keeping the cut bytes aside.
+
+    The file is checked (unless ``result`` is a fresh :func:`check_file` of it) and, when it
+    ends in bytes that are not whole records (``good_end < size``: a gzip member cut off by
+    a crash, case B11, or garbage), those bytes are first written to ``FILE.damaged`` (or
+    ``FILE.damaged.2`` ... when that exists) and flushed to disk, then the WARC is truncated
+    to ``good_end``. Damage followed by whole records is left in place (it is reported by
+    the check, not repaired). A second call finds nothing to cut and returns None.
+
+    This is the hook a crawl calls on the WARC file an earlier crash left open, before it
+    begins a new file.
+
+    Args:
+        path: The WARC file. Nothing may be writing to it.
+        result: Its check result, when already computed.
+
+    Returns:
+        What was moved, or None when the file already ends after a whole record.
+
+    Raises:
+        OSError: The file cannot be read, or the ``.damaged`` file written, or the WARC
+            truncated (the WARC is then unchanged, or whole up to ``good_end``).
+    """
+    path = Path(path)
+    if result is None:
+        result = check_file(path)
+    if not result.damaged_tail:
+        return None
+    damaged = _damaged_path(path)
+    moved = result.size - result.good_end
+    with open(path, "rb") as src, open(damaged, "xb") as out:
+        src.seek(result.good_end)
+        while True:
+            chunk = src.read(READ_SIZE)
+            if not chunk:
+                break
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    with open(path, "r+b") as fh:
+        fh.truncate(result.good_end)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tail = tuple(f for f in result.findings if f.offset >= result.good_end)
+    return RepairResult(path=path, kept_bytes=result.good_end, moved_bytes=moved, damaged_path=damaged, findings=tail)

@@ -1,0 +1,375 @@
+"""``newsarchive warc check [--repair]``: digests, header/payload agreement, gzip members, tails.
+
+Good files come from our WarcWriter; broken ones are made from them (a tail cut off as a
+crash would, case B11; a byte changed inside a record; garbage) or written byte by byte
+(a record whose payload digest covers the chunk framing, case B02).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import hashlib
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import main
+from archive.warc import (
+    PROFILE_IDENTICAL_PAYLOAD,
+    PROFILE_SERVER_NOT_MODIFIED,
+    HttpExchange,
+    WarcWriter,
+    iter_records,
+    sha1_digest,
+)
+from archive.warc_check import check_file, repair_tail
+
+CASES = Path(__file__).resolve().parent / "cases"
+T0 = dt.datetime(2024, 4, 2, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def exchange(url: str, body: bytes, status: int = 200, headers: list[tuple[bytes, bytes]] | None = None) -> HttpExchange:
+    return HttpExchange(url=url, method="GET", request_headers=[(b"User-Agent", b"t")], status=status,
+                        response_headers=headers if headers is not None else [(b"Content-Type", b"text/html")],
+                        body=body, fetched_at=T0)
+
+
+def page(n: int, size: int = 3200) -> bytes:
+    return (f"<html><body><p>story {n} ".encode() + bytes(range(32, 127)) * (size // 95 + 1))[:size]
+
+
+def write_warc(directory: Path, *, pages: int = 3) -> Path:
+    """warcinfo, then ``pages`` exchanges of 3200-byte pages (as case B11 builds it), plus a
+    gzip body, a 304 revisit, a repeated payload (identical-payload revisit), a metadata record."""
+    with WarcWriter(directory) as writer:
+        first = None
+        for n in range(pages):
+            records = writer.write_exchange(exchange(f"https://news.example/{n}/", page(n)))
+            first = first or records.response
+        writer.write_exchange(exchange("https://news.example/gz/", gzip.compress(b"<html>zipped</html>"),
+                                       headers=[(b"Content-Type", b"text/html"), (b"Content-Encoding", b"gzip"),
+                                                (b"Transfer-Encoding", b"chunked")]))
+        writer.write_revisit(exchange("https://news.example/0/", b"", status=304, headers=[(b"ETag", b'"a"')]),
+                             profile=PROFILE_SERVER_NOT_MODIFIED, refers_to_uri=first.url,
+                             refers_to_date=first.fetched_at, refers_to_record_id=first.record_id)
+        writer.write_revisit(exchange("https://news.example/0/amp/", page(0)), profile=PROFILE_IDENTICAL_PAYLOAD,
+                             refers_to_uri=first.url, refers_to_date=first.fetched_at,
+                             payload_digest=sha1_digest(page(0)))
+        writer.write_metadata(first, {"record": "newsarchive-article/1", "title": "Story 0"})
+        [name] = writer.files_written
+    return directory / name
+
+
+def members(path: Path) -> list[tuple[int, bytes]]:
+    """(offset, compressed bytes) of each gzip member."""
+    data, out, pos = path.read_bytes(), [], 0
+    while pos < len(data):
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        inflater.decompress(data[pos:])
+        end = len(data) - len(inflater.unused_data)
+        out.append((pos, data[pos:end]))
+        pos = end
+    return out
+
+
+def gz(raw: bytes) -> bytes:
+    return gzip.compress(raw, mtime=0)
+
+
+def b32(algorithm: str, data: bytes) -> str:
+    return f"{algorithm}:" + base64.b32encode(hashlib.new(algorithm, data).digest()).decode()
+
+
+def raw_record(rec_type: str, block: bytes, *, uri: str = "https://news.example/x", extra: dict[str, str] | None = None,
+               content_type: str = "application/http; msgtype=response", block_digest: str | None = None) -> bytes:
+    fields = {"WARC-Type": rec_type, "WARC-Record-ID": "<urn:uuid:12345678-1234-1234-1234-123456789abc>",
+              "WARC-Date": "2024-04-02T09:00:00Z", "WARC-Target-URI": uri, "Content-Type": content_type,
+              "WARC-Block-Digest": block_digest or b32("sha1", block), **(extra or {}),
+              "Content-Length": str(len(block))}
+    head = "WARC/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
+    return head.encode() + block + b"\r\n\r\n"
+
+
+def warcinfo() -> bytes:
+    return raw_record("warcinfo", b"software: tests\r\n", uri="", content_type="application/warc-fields")
+
+
+def kinds(path: Path) -> list[str]:
+    return [f.kind for f in check_file(path).findings]
+
+
+def cli(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+# ---- clean files ---------------------------------------------------------------------------------
+
+
+def test_our_writer_makes_clean_files(tmp_path: Path) -> None:
+    path = write_warc(tmp_path)
+    result = check_file(path)
+    assert result.ok, [str(f) for f in result.findings]
+    assert result.records == 1 + 3 * 2 + 2 + 2 + 2 + 1
+    assert result.good_end == result.size == path.stat().st_size
+
+
+def test_cli_exit_0_on_clean_files(tmp_path: Path) -> None:
+    write_warc(tmp_path / "warc")
+    result = cli("--data", str(tmp_path), "warc", "check")
+    assert result.exit_code == 0, result.output
+    assert "Checked 1 WARC files, 14 records: no problems" in result.output
+
+
+def test_uncompressed_warc(tmp_path: Path) -> None:
+    path = tmp_path / "plain.warc"
+    path.write_bytes(warcinfo() + raw_record("resource", b"hello", content_type="text/plain",
+                                             extra={"WARC-Payload-Digest": b32("sha1", b"hello")}))
+    assert check_file(path).ok
+    path.write_bytes(path.read_bytes()[:-6])
+    result = check_file(path)
+    assert [f.kind for f in result.findings] == ["truncated"]
+    assert result.good_end == len(warcinfo())
+
+
+# ---- B11: a tail cut off by a crash --------------------------------------------------------------
+
+
+@pytest.fixture
+def b11(tmp_path: Path) -> tuple[Path, bytes, int]:
+    """Case B11: 3 exchanges of 3200-byte pages, the last 40 bytes of the file cut off."""
+    with WarcWriter(tmp_path) as writer:
+        for n in range(3):
+            last = writer.write_exchange(exchange(f"https://news.example/{n}/", page(n))).response
+        [name] = writer.files_written
+    path = tmp_path / name
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-40])
+    return path, whole, last.warc_offset
+
+
+def test_b11_warcio_reads_the_cut_record_as_empty(b11) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    path, _, last_offset = b11
+    with open(path, "rb") as fh:
+        iterator = ArchiveIterator(fh)
+        records = [(iterator.get_record_offset(), r.content_stream().read()) for r in iterator]
+    assert records[-1] == (last_offset, b"")  # the fault: silent
+
+
+def test_b11_truncation_reported_with_its_offset(b11) -> None:
+    path, whole, last_offset = b11
+    result = check_file(path)
+    assert [(f.kind, f.offset) for f in result.findings] == [("truncated", last_offset)]
+    assert "Content-Length 3" in result.findings[0].detail and "cut off" in result.findings[0].detail
+    assert result.good_end == last_offset and result.damaged_tail
+    assert result.records == 6  # warcinfo, 2 whole exchanges, the last request
+
+
+def test_b11_check_exits_1_then_0_after_repair(b11) -> None:
+    path, whole, last_offset = b11
+    cut = path.read_bytes()
+    result = cli("warc", "check", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:{last_offset}  truncated  response https://news.example/2/" in result.output
+    assert "1 problems in 1 files" in result.output
+    result = cli("warc", "check", "--repair", str(path))
+    assert result.exit_code == 0, result.output
+    assert "repaired" in result.output and ".damaged" in result.output
+    assert cli("warc", "check", str(path)).exit_code == 0
+    damaged = path.with_name(path.name + ".damaged")
+    assert path.read_bytes() + damaged.read_bytes() == cut  # nothing lost
+    assert path.read_bytes() == whole[:last_offset]
+    assert [r.rec_type for _, _, r in iter_records(path)] == ["warcinfo", "request", "response", "request",
+                                                              "response", "request"]
+
+
+def test_repair_twice_is_harmless(b11) -> None:
+    path, _, last_offset = b11
+    first = repair_tail(path)
+    assert first is not None and first.kept_bytes == last_offset and first.moved_bytes > 0
+    assert first.findings and first.findings[0].kind == "truncated"
+    assert repair_tail(path) is None
+    assert path.stat().st_size == last_offset
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, path.name + ".damaged"])
+
+
+def test_a_second_crash_keeps_the_first_damaged_file(b11) -> None:
+    path, _, _ = b11
+    repair_tail(path)
+    with open(path, "ab") as fh:
+        fh.write(gz(b"WARC/1.1\r\nWARC-Type: response\r\n")[:-10])
+    again = repair_tail(path)
+    assert again is not None and again.damaged_path.name == path.name + ".damaged.2"
+    assert check_file(path).ok
+
+
+@pytest.mark.parametrize("cut", [1, 8, 20, 100, 200])
+def test_any_cut_inside_the_last_member_is_found(tmp_path: Path, cut: int) -> None:
+    path = write_warc(tmp_path)
+    last_offset, last = members(path)[-1]
+    assert cut < len(last)
+    path.write_bytes(path.read_bytes()[:-cut])
+    result = check_file(path)
+    assert [f.kind for f in result.findings] == ["truncated"]
+    assert result.good_end == last_offset
+
+
+def test_garbage_tail_is_corrupt_and_repaired(tmp_path: Path) -> None:
+    path = write_warc(tmp_path)
+    size = path.stat().st_size
+    with open(path, "ab") as fh:
+        fh.write(b"\x00" * 512)
+    result = check_file(path)
+    assert [(f.kind, f.offset) for f in result.findings] == [("corrupt", size)]
+    fixed = repair_tail(path, result)
+    assert fixed is not None and fixed.moved_bytes == 512 and check_file(path).ok
+
+
+# ---- damage in the middle: reported, not cut off -------------------------------------------------
+
+
+def rewrite_member(path: Path, index: int, change) -> int:
+    parts = members(path)
+    offset, member = parts[index]
+    parts[index] = (offset, gz(change(zlib.decompress(member, zlib.MAX_WBITS | 16))))
+    path.write_bytes(b"".join(m for _, m in parts))
+    return offset
+
+
+def test_bad_digest_is_found_and_not_repaired(tmp_path: Path) -> None:
+    path = write_warc(tmp_path)
+    offset = rewrite_member(path, 2, lambda raw: raw.replace(b"story 0", b"story X"))  # the first response
+    result = check_file(path)
+    assert sorted((f.kind, f.offset) for f in result.findings) == [("block-digest", offset), ("payload-digest", offset)]
+    assert not result.damaged_tail and repair_tail(path) is None
+    run = cli("warc", "check", "--repair", str(path))
+    assert run.exit_code == 1 and "block-digest" in run.output and "2 problems in 1 files" in run.output
+
+
+def test_corrupt_member_in_the_middle_the_rest_still_checked(tmp_path: Path) -> None:
+    path = write_warc(tmp_path)
+    parts = members(path)
+    offset, member = parts[3]
+    damaged = bytearray(member)
+    damaged[len(member) // 2] ^= 0xFF
+    parts[3] = (offset, bytes(damaged))
+    path.write_bytes(b"".join(m for _, m in parts))
+    result = check_file(path)
+    assert [f.kind for f in result.findings] == ["corrupt"] and result.findings[0].offset == offset
+    assert result.good_end == result.size  # whole records follow: not a tail
+    assert result.records == 14 - 1
+
+
+def test_b02_payload_digest_over_chunk_framing(tmp_path: Path) -> None:
+    wire = (CASES / "B02.response.bin").read_bytes()
+    path = tmp_path / "b02.warc.gz"
+    bad = raw_record("response", wire, extra={"WARC-Payload-Digest": "sha1:ZZG2ARWAY7WNPD4AFEDEJPZX2MFMQ7NS"})
+    path.write_bytes(gz(warcinfo()) + gz(bad))
+    [finding] = check_file(path).findings
+    assert finding.kind == "payload-digest" and "OO6CF4XXAMOGX432YEQJL34UDXLZTKHY" in finding.detail
+    assert "chunk framing" in finding.detail
+    good = raw_record("response", wire, extra={"WARC-Payload-Digest": "sha1:OO6CF4XXAMOGX432YEQJL34UDXLZTKHY"})
+    path.write_bytes(gz(warcinfo()) + gz(good))
+    assert check_file(path).ok
+
+
+def http_block(head: bytes, body: bytes) -> bytes:
+    return head + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize(("head", "body", "kind"), [
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 10", b"12345", "content-length"),
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip", b"<html>not gzip</html>", "content-encoding"),
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip", gzip.compress(b"<html>cut</html>")[:-12], "content-encoding"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked", b"zz\r\nnot chunked\r\n", "chunked"),
+])
+def test_headers_that_disagree_with_the_payload(tmp_path: Path, head: bytes, body: bytes, kind: str) -> None:
+    path = tmp_path / "x.warc.gz"
+    payload = body
+    if b"chunked" in head:
+        payload = b""  # nothing valid to digest; the chunked finding says why
+    path.write_bytes(gz(warcinfo()) + gz(raw_record("response", http_block(head, body),
+                                                   extra={"WARC-Payload-Digest": b32("sha1", payload)})))
+    assert kind in kinds(path)
+
+
+def test_deflate_and_304_and_truncated_flag_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    deflated = zlib.compress(b"<html>deflate</html>")
+    raw_deflate = zlib.compress(b"<html>raw</html>")[2:-4]
+    records = [
+        raw_record("response", http_block(b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate", deflated),
+                   extra={"WARC-Payload-Digest": b32("sha1", deflated)}),
+        raw_record("response", http_block(b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate", raw_deflate),
+                   extra={"WARC-Payload-Digest": b32("sha1", raw_deflate)}),
+        raw_record("response", http_block(b"HTTP/1.1 304 Not Modified\r\nContent-Length: 99", b""),
+                   extra={"WARC-Payload-Digest": b32("sha1", b"")}),
+        raw_record("response", http_block(b"HTTP/1.1 200 OK\r\nContent-Length: 99", b"short"),
+                   extra={"WARC-Payload-Digest": b32("sha1", b"short"), "WARC-Truncated": "length"}),
+    ]
+    path.write_bytes(gz(warcinfo()) + b"".join(gz(r) for r in records))
+    assert check_file(path).ok, [str(f) for f in check_file(path).findings]
+
+
+def test_sha256_and_hex_digests(tmp_path: Path) -> None:
+    block = b"hello"
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(gz(warcinfo()) + gz(raw_record("resource", block, content_type="text/plain",
+                                                   block_digest="sha256:" + hashlib.sha256(block).hexdigest())))
+    assert check_file(path).ok
+    path.write_bytes(gz(warcinfo()) + gz(raw_record("resource", block, content_type="text/plain",
+                                                   block_digest=b32("sha256", b"other"))))
+    assert kinds(path) == ["block-digest"]
+
+
+# ---- gzip members and headers --------------------------------------------------------------------
+
+
+def test_several_records_in_one_member(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(gz(warcinfo() + raw_record("resource", b"a", content_type="text/plain")))
+    assert kinds(path) == ["gzip-member"]
+
+
+def test_one_record_over_two_members(tmp_path: Path) -> None:
+    record = raw_record("resource", b"abcdef" * 50, content_type="text/plain")
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(gz(warcinfo()) + gz(record[:100]) + gz(record[100:]))
+    result = check_file(path)
+    assert [f.kind for f in result.findings] == ["gzip-member"] and result.records == 2
+
+
+def test_missing_fields_and_no_warcinfo(tmp_path: Path) -> None:
+    record = raw_record("resource", b"a", content_type="text/plain").replace(b"WARC-Date: 2024-04-02T09:00:00Z\r\n", b"")
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(gz(record))
+    found = check_file(path).findings
+    assert sorted(f.kind for f in found) == ["header", "header"]
+    assert any("WARC-Date" in f.detail for f in found) and any("warcinfo" in f.detail for f in found)
+
+
+def test_not_a_warc(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(gz(b"<html>hello</html>\r\n\r\n"))
+    result = check_file(path)
+    assert [f.kind for f in result.findings] == ["corrupt"] and result.good_end == 0
+
+
+def test_cli_checks_every_file_of_the_data_folder(tmp_path: Path) -> None:
+    good = write_warc(tmp_path / "warc")
+    bad = tmp_path / "warc" / "zz-bad.warc.gz"
+    bad.write_bytes(good.read_bytes()[:-30])
+    result = cli("--data", str(tmp_path), "warc", "check")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{bad}:") and "  truncated  " in lines[0]
+    assert lines[-1] == "Checked 2 WARC files, 27 records: 1 problems in 1 files"
+
+
+def test_cli_without_warc_files(tmp_path: Path) -> None:
+    result = cli("--data", str(tmp_path), "warc", "check")
+    assert result.exit_code == 1 and "no WARC files" in result.output
