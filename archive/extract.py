@@ -703,16 +703,6 @@ def _choose_title(page: _Page, doc: Any, site_names: list[str], site_keys: set[s
             return reduced[key]
     return None
 
-    kicker, rest = parts
-    if len(rest.split()) < 3 or len(rest) <= len(kicker):
-        return title
-    for other in others:
-        other_parts = _ANY_SEP.split(other, maxsplit=1)
-        if (len(other_parts) == 2 and _key(other_parts[1]) == _key(rest)
-                and _key(other_parts[0]) != _key(kicker) and _key(other_parts[0])):
-            return rest
-    return title
-
 
 # --------------------------------------------------------------------------------------
 # Authors
@@ -1142,6 +1132,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
         return ExtractedArticle(error="not HTML", extractor=EXTRACTOR)
 
     page = _Page(tree, url or "")
+    notices = _notices(tree)
     _prune_comments(tree)
     _prune_boilerplate(tree)
     try:
@@ -1188,6 +1179,9 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     if not body_text and description and (ld.article is not None or page.m1("og:type").casefold().startswith("article")):
         # An article page whose body is rendered by script: its summary is the only text it holds.
         body_text = _norm(description)
+    for notice in notices:
+        if body_text and notice not in body_text:
+            body_text = f"{body_text}\n{notice}"
     is_article = _is_article(page, body_text, title)
     error = None if body_text else "no text extracted"
     return ExtractedArticle(
@@ -1206,6 +1200,35 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
         error=error,
         extractor=EXTRACTOR,
     )
+
+
+#: Class or id tokens of a publisher's update or correction notice. Such a notice is part of
+#: the story as published, even where it sits outside the article's container (a correction
+#: appended at the end of the page), so it is kept with the text and shows in versions.
+_NOTICE_TOKENS = frozenset({
+    "update-note", "updatenote", "story-update", "article-update", "correction", "corrections",
+    "correction-note", "correction-notice", "editors-note", "editor-note", "editorial-note",
+    "clarification", "article-correction",
+})
+_NOTICE_XPATH = (
+    "//*[contains(@class, 'update') or contains(@class, 'correction') or contains(@class, 'note')"
+    " or contains(@class, 'clarification') or contains(@id, 'correction') or contains(@id, 'update')]"
+)
+
+
+def _notices(tree: Any) -> list[str]:
+    """The texts of update and correction notices on the page (see :data:`_NOTICE_TOKENS`)."""
+    found: list[str] = []
+    for el in tree.xpath(_NOTICE_XPATH):
+        if el.tag not in ("p", "div", "aside", "section", "ins", "span", "em", "strong"):
+            continue
+        tokens = set((el.get("class") or "").lower().split()) | {(el.get("id") or "").lower()}
+        if not tokens & _NOTICE_TOKENS:
+            continue
+        text = _norm(el.text_content())
+        if 4 <= len(text.split()) <= 200 and text not in found:
+            found.append(text)
+    return found
 
 
 def _split_list(value: Any) -> list[str]:

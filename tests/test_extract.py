@@ -642,3 +642,18 @@ def test_cli_eval_not_a_corpus_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "truth.jsonl" in result.output
     missing = CliRunner().invoke(main, ["eval", "--corpus", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2
+
+
+def test_correction_notice_outside_the_article_is_kept_with_the_text() -> None:
+    """A revised story's update note (appended after the article) is part of what was
+    published, so a revision shows as changed text (issue 7's versions)."""
+    paragraphs = "".join(f"<p>Paragraph {i} of the story about the harbour and the city council vote.</p>" for i in range(8))
+    page = (f"<html><head><title>Harbour vote</title><meta property='og:type' content='article'></head><body>"
+            f"<article><h1>Harbour vote</h1>{paragraphs}</article>"
+            f"<footer>About us</footer><p class='update-note'>Update 2024-03-15: this story was updated with a correction.</p>"
+            f"</body></html>").encode()
+    result = extract(page, "https://news.example.org/harbour-vote/")
+    assert result.text.endswith("Update 2024-03-15: this story was updated with a correction.")
+    # a time stamp such as "Updated 3 hours ago" in a class named "updated" is not a notice
+    stamp = page.replace(b"class='update-note'", b"class='updated'")
+    assert "this story was updated" not in extract(stamp, "https://news.example.org/harbour-vote/").text

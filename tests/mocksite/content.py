@@ -23,7 +23,7 @@ Each article carries:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SITE_NAME = "Mock Courthouse News"
 FORTNIGHT = (dt.date(2024, 3, 4), dt.date(2024, 3, 15))
