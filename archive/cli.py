@@ -83,7 +83,12 @@ def main(ctx: click.Context, data: Path) -> None:
 COMMAND_MODULES = [
     "archive.cli_query",
     "archive.cli_export",
+    "archive.cli_history",
+    "archive.cli_warc",
+    "archive.cli_replay",
+    "archive.cli_eval",
     "crawler.cli",
+    "crawler.cli_schedule",
 ]
 
 

@@ -11,15 +11,16 @@ from archive.cli import Context, check_date, main
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
-              help="JSON Lines (one object per article) or CSV.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "wacz"]), default="jsonl", show_default=True,
+              help="JSON Lines (one object per article), CSV, or WACZ (the WARC files, a CDXJ index and "
+                   "pages.jsonl with the articles' titles and text; needs -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of standard output.")
 @click.option("--since", callback=check_date, help="Published on or after this date (YYYY-MM-DD).")
 @click.option("--until", callback=check_date, help="Published on or before this date (YYYY-MM-DD).")
 @click.pass_obj
 def export(obj: Context, fmt: str, output: Path | None, since: str | None, until: str | None) -> None:
-    """Export every archived article, one object (or CSV row) per article.
+    """Export every archived article, one object (or CSV row) per article, or the archive as WACZ.
 
     Fields: url, canonical_url, title, authors, published, modified, categories, tags,
     description, sitename, language, text, warc_filename, warc_offset, warc_length,
@@ -29,7 +30,11 @@ def export(obj: Context, fmt: str, output: Path | None, since: str | None, until
     Examples:
       newsarchive export --format jsonl -o articles.jsonl
       newsarchive export --format csv --since 2024-04-01 > april.csv
+      newsarchive export --format wacz -o archive.wacz
     """
+    if fmt == "wacz":
+        _export_wacz(obj, output, since, until)
+        return
     from archive.export import export_articles
 
     with obj.open_index() as index:
@@ -47,3 +52,20 @@ def export(obj: Context, fmt: str, output: Path | None, since: str | None, until
                 if tmp.exists():
                     tmp.unlink()
     click.echo(f"Exported {count} articles" + (f" to {output}" if output else ""), err=True)
+
+
+def _export_wacz(obj: Context, output: Path | None, since: str | None, until: str | None) -> None:
+    """``export --format wacz``: package the WARC files and the articles' page list (py-wacz)."""
+    from archive.index import IndexNotFound
+    from archive.wacz import WaczError, create_wacz
+
+    if output is None:
+        raise click.UsageError("--format wacz writes a ZIP file: give it a name with -o, e.g. -o archive.wacz")
+    obj.open_index().close()  # a missing or outdated archive gets the usual message first
+    try:
+        result = create_wacz(obj.data, output, since=since, until=until)
+    except (WaczError, IndexNotFound) as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc}") from None
+    click.echo(f"Exported {result.pages} articles and {result.warc_files} WARC files to {output}", err=True)

@@ -1,56 +1,181 @@
-"""``newsarchive search``: full-text search of the archived articles."""
+"""``newsarchive search``, ``show``, ``stats`` and ``datasette``: read the archive.
+
+Every command here reads through :class:`archive.index.Index` opened read-only, so it
+works while a crawl writes to the same database (WAL; case B22).
+"""
 from __future__ import annotations
 
+import csv
 import json
 import sys
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import click
 
 from archive.cli import Context, check_date, main
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-@main.command()
-@click.argument("query", default="")
+#: Snippet highlight markers for the terminal table (never in article text), made bold.
+_HL_OPEN, _HL_CLOSE = "\x02", "\x03"
+#: Columns of ``search --csv``, in order.
+SEARCH_CSV_COLUMNS = (
+    "id", "published", "title", "authors", "categories", "tags", "site", "language",
+    "url", "canonical_url", "score", "snippet", "warc_filename", "warc_offset",
+    "warc_length", "fetched_at", "replay_url",
+)
+
+
+def output_options(func: F) -> F:
+    """Add ``--table`` (the default), ``--json``, ``--nl`` and ``--csv`` as one ``fmt``."""
+    for flag, value, text in reversed([
+        ("--table", "table", "A table for the terminal (the default)."),
+        ("--json", "json", "A JSON array."),
+        ("--nl", "nl", "One JSON object per line (JSON Lines)."),
+        ("--csv", "csv", "CSV with a header row; lists joined with '; '."),
+    ]):
+        func = click.option(flag, "fmt", flag_value=value, help=text)(func)
+    return func
+
+
+def _usage_error(message: str) -> None:
+    """Print a one-line usage error and exit 2."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def _write_records(fmt: str, records: Iterable[dict[str, Any]], columns: Iterable[str]) -> None:
+    """Print *records* as a JSON array, JSON Lines or CSV."""
+    out = sys.stdout
+    if fmt == "json":
+        out.write(json.dumps(list(records), ensure_ascii=False, indent=1) + "\n")
+    elif fmt == "nl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        writer = csv.writer(out, lineterminator="\n")
+        names = list(columns)
+        writer.writerow(names)
+        for record in records:
+            writer.writerow([
+                "; ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+                for v in (record.get(n) for n in names)
+            ])
+
+
+# -- search -----------------------------------------------------------------------------
+
+
+class _SearchCommand(click.Command):
+    """``search``, where ``-word`` (an exclusion) is part of QUERY, not an unknown option.
+
+    Words that start with a single ``-`` (other than ``-h``) are moved behind a ``--``, so
+    ``newsarchive search court -appeal --since 2024-01-01`` works as typed.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            opt for param in self.params if isinstance(param, click.Option) and not param.is_flag
+            for opt in param.opts
+        }
+        kept: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                words.extend(args[i + 1:])
+                break
+            if arg in takes_value:
+                kept.extend(args[i:i + 2])
+                i += 2
+                continue
+            if arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg != "-h":
+                words.append(arg)
+            else:
+                kept.append(arg)
+            i += 1
+        return super().parse_args(ctx, kept + (["--", *words] if words else []))
+
+
+@main.command(cls=_SearchCommand)
+@click.argument("query_words", metavar="QUERY", nargs=-1)
 @click.option("--since", callback=check_date, help="Published on or after this date (YYYY-MM-DD).")
 @click.option("--until", callback=check_date, help="Published on or before this date (YYYY-MM-DD).")
+@click.option("--author", help="Only this author's articles (the whole name, any case).")
+@click.option("--category", help="Only articles in this category (the whole name, any case).")
+@click.option("--tag", help="Only articles with this tag (the whole tag, any case).")
+@click.option("--site", help="Only this site: a profile name or a host (www. optional).")
+@click.option("--lang", help="Only articles in this language (en also matches en-US).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+              show_default=True, help="Order of the hits (relevance: bm25, title above body).")
 @click.option("--limit", type=click.IntRange(0, 10_000), default=20, show_default=True, help="Most hits to show.")
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Hits to skip (paging).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits instead of a table.")
 @click.option("--raw", is_flag=True, help="Pass QUERY to SQLite FTS5 unchanged (expert syntax).")
+@click.option("--sql", "show_sql", is_flag=True, help="Print the SQL (and its parameters) instead of running it.")
+@output_options
 @click.pass_obj
-def search(obj: Context, query: str, since: str | None, until: str | None, limit: int, offset: int,
-           as_json: bool, raw: bool) -> None:
+def search(obj: Context, query_words: tuple[str, ...], since: str | None, until: str | None, author: str | None,
+           category: str | None, tag: str | None, site: str | None, lang: str | None, sort: str,
+           limit: int, offset: int, raw: bool, show_sql: bool, fmt: str | None) -> None:
     """Full-text search of the archived articles, best match first (bm25).
 
-    QUERY is plain words (all must match) and "quoted phrases". Anything may be typed:
-    punctuation is searched as text, never as syntax. An empty QUERY lists the latest
-    articles.
+    QUERY: plain words (all must match), "quoted phrases", -word (leave out articles
+    with it), author:name and title:word (that field only; author:"Cain Burdeau" for a
+    whole name). Anything else typed is searched as text, never as syntax. An empty
+    QUERY lists the latest articles. --raw takes SQLite FTS5 syntax instead.
 
     \b
     Examples:
       newsarchive search kazakhstan
-      newsarchive search '"class action" settlement' --since 2024-01-01 --limit 5
+      newsarchive search '"class action" settlement' -appeal --since 2024-01-01 --limit 5
+      newsarchive search pipeline --author "Cain Burdeau" --since 2022-01-01 --until 2022-01-31
+      newsarchive search court --sort newest --csv > court.csv
       newsarchive search court --json | jq '.[0].url'
     """
-    from archive.query import QueryError
+    from archive.index import QueryError, SearchOptions, search_sql
 
+    query = " ".join(query_words)
+    table = fmt in (None, "table")
+    options = SearchOptions(
+        since=since, until=until, author=author, category=category, tag=tag, site=site,
+        lang=lang, sort=sort, limit=limit, offset=offset, raw=raw,
+        highlight=(_HL_OPEN, _HL_CLOSE) if table else ("[", "]"),
+    )
+    if show_sql:
+        try:
+            built = search_sql(query, options)
+        except QueryError as exc:
+            _usage_error(str(exc))
+        if built is None:
+            click.echo(f"-- {query!r} has nothing searchable in it: no SQL runs, nothing matches")
+        else:
+            sql, params = built
+            click.echo(sql + ";")
+            click.echo("-- parameters: " + json.dumps(params, ensure_ascii=False))
+            if "newsarchive_casefold" in sql:
+                click.echo("-- newsarchive_casefold(x): x case-folded (Unicode NFKC), registered on the"
+                           " connection by archive.index.register_sql_functions")
+        return
     with obj.open_index() as index:
         try:
-            hits = index.search(query, since=since, until=until, limit=limit, offset=offset, raw=raw)
+            hits = index.search(
+                query, since=since, until=until, author=author, category=category, tag=tag,
+                site=site, lang=lang, sort=sort, limit=limit, offset=offset, raw=raw,
+                highlight=options.highlight,
+            )
         except QueryError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-    if as_json:
-        click.echo(json.dumps([hit_dict(h) for h in hits], ensure_ascii=False, indent=1))
-        return
-    print_hits(hits, query)
+            _usage_error(str(exc))
+    if table:
+        print_hits(hits, query)
+    else:
+        _write_records(fmt or "json", (hit_dict(h) for h in hits), SEARCH_CSV_COLUMNS)
 
 
 def hit_dict(hit: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(hit)
+    """A :class:`archive.index.SearchHit` as JSON-ready dict (``replay_url`` included)."""
+    return dict(hit.to_dict())
 
 
 def print_hits(hits: list[Any], query: str) -> None:
@@ -59,15 +184,16 @@ def print_hits(hits: list[Any], query: str) -> None:
 
     console = Console()
     if not hits:
-        console.print(f"No articles match {query!r}." if query.strip() else "The archive has no articles yet.")
+        console.print(f"No articles match {query!r}." if query.strip() else "No articles.")
         return
     table = Table(show_lines=True, title=f"{len(hits)} article(s)" + (f" for {query!r}" if query.strip() else ", latest first"))
     table.add_column("published", no_wrap=True)
     table.add_column("title / snippet", ratio=3)
     table.add_column("authors", ratio=1)
     for hit in hits:
-        snippet = (hit.snippet or "").replace("\n", " ")
-        body = f"[bold]{escape(hit.title or '(no title)')}[/bold]\n{escape(snippet)}\n[dim]{escape(hit.url)}[/dim]"
+        snippet = escape((hit.snippet or "").replace("\n", " "))
+        snippet = snippet.replace(_HL_OPEN, "[bold yellow]").replace(_HL_CLOSE, "[/bold yellow]")
+        body = f"[bold]{escape(hit.title or '(no title)')}[/bold]\n{snippet}\n[dim]{escape(hit.url)}[/dim]"
         table.add_row((hit.published or "")[:10], body, escape(", ".join(hit.authors)))
     console.print(table)
 
@@ -76,3 +202,223 @@ def escape(text: str) -> str:
     from rich.markup import escape as rich_escape
 
     return rich_escape(text)
+
+
+# -- show -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("article")
+@click.option("--json", "as_json", is_flag=True, help="Print the article, its versions and captures as JSON.")
+@click.option("--no-text", is_flag=True, help="Leave the article's text out.")
+@click.pass_obj
+def show(obj: Context, article: str, as_json: bool, no_text: bool) -> None:
+    """Show one article: its metadata, its text and every capture of it.
+
+    ARTICLE is an article id (from search) or a URL: the canonical URL, the URL fetched,
+    or any other URL of the article (a redirect, a tracking-parameter variant).
+    Captures list time, HTTP status, response or revisit, WARC file, offset and length.
+
+    \b
+    Examples:
+      newsarchive show 42
+      newsarchive show https://www.courthousenews.com/some-story/ --json
+    """
+    with obj.open_index() as index:
+        detail = index.article(article)
+    if detail is None:
+        raise click.ClickException(
+            f"no article {article!r} in {obj.db_path}; find its id or URL with: newsarchive search WORDS"
+        )
+    data = detail.to_dict()
+    if no_text:
+        data.pop("text", None)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    _print_article(data, with_text=not no_text)
+
+
+def _print_article(data: dict[str, Any], *, with_text: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    meta = Table(show_header=False, box=None, title=escape(data.get("title") or "(no title)"),
+                 title_justify="left", title_style="bold")
+    meta.add_column(style="dim", no_wrap=True)
+    meta.add_column()
+    for name in ("id", "canonical_url", "url", "site", "published", "modified", "authors",
+                 "categories", "tags", "language", "sitename", "description", "issue_date",
+                 "version", "first_seen", "last_seen", "extractor", "extraction_error",
+                 "warc_filename", "warc_offset", "warc_length", "fetched_at", "replay_url"):
+        value = data.get(name)
+        if value in (None, "", []):
+            continue
+        meta.add_row(name, escape(", ".join(value) if isinstance(value, list) else str(value)))
+    if data.get("aliases"):
+        meta.add_row("aliases", escape("\n".join(data["aliases"])))
+    console.print(meta)
+    if with_text:
+        console.print()
+        console.print(escape(data.get("text") or "(no text)"))
+        console.print()
+    captures = Table(title=f"{len(data['captures'])} capture(s)", title_justify="left")
+    for column in ("fetched_at", "status", "type", "url", "WARC file", "offset", "length"):
+        captures.add_column(column, overflow="fold")
+    for c in data["captures"]:
+        kind = c.get("record_type") or ""
+        if kind == "revisit":
+            kind += f" of {c.get('refers_to_date') or '?'}"
+        captures.add_row(c.get("fetched_at") or "", str(c.get("status") or ""), escape(kind),
+                         escape(c.get("url") or ""), escape(c.get("warc_filename") or ""),
+                         str(c.get("warc_offset")), str(c.get("warc_length")))
+    console.print(captures)
+    if len(data.get("versions") or []) > 1:
+        versions = Table(title="versions", title_justify="left")
+        for column in ("version", "fetched_at", "changed", "title"):
+            versions.add_column(column, overflow="fold")
+        for v in data["versions"]:
+            versions.add_row(str(v["version"]), v.get("fetched_at") or "",
+                             escape(", ".join(v.get("changed") or [])), escape(v.get("title") or ""))
+        console.print(versions)
+
+
+# -- stats ------------------------------------------------------------------------------
+
+_BARS = " ▁▂▃▄▅▆▇█"
+
+
+@main.command()
+@click.option("--since", callback=check_date, help="Count articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", callback=check_date, help="Count articles published on or before this date (YYYY-MM-DD).")
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many authors, categories and sites to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print everything as one JSON object.")
+@click.pass_obj
+def stats(obj: Context, since: str | None, until: str | None, top: int, as_json: bool) -> None:
+    """What the archive holds: coverage calendar, top names, extraction gaps, crawls.
+
+    Articles per day and per month (with the days that have none), top authors,
+    categories and sites, articles with no date, no author or little text, and every
+    crawl so far.
+
+    \b
+    Examples:
+      newsarchive stats
+      newsarchive stats --since 2024-04-01 --until 2024-04-30
+      newsarchive stats --json | jq '.empty_days'
+    """
+    from archive.index import QueryError
+
+    with obj.open_index() as index:
+        try:
+            result = index.stats(since=since, until=until, top=top)
+        except QueryError as exc:
+            _usage_error(str(exc))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    _print_stats(result)
+
+
+def _print_stats(s: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from archive.stats import day_ranges
+
+    console = Console()
+    scope = f"{s.first_day} to {s.last_day}" if s.first_day else "no dated articles"
+    console.print(f"[bold]{s.articles}[/bold] articles ({s.dated} dated), {scope}")
+    if s.per_day:
+        peak = max(n for _, n in s.per_day) or 1
+        calendar = Table(title="Articles per month; one mark per day (· none)", title_justify="left")
+        calendar.add_column("month", no_wrap=True)
+        calendar.add_column("articles", justify="right")
+        calendar.add_column("days 1..31", no_wrap=True)
+        days_by_month: dict[str, list[tuple[str, int]]] = {}
+        for day, n in s.per_day:
+            days_by_month.setdefault(day[:7], []).append((day, n))
+        for month, n in s.per_month:
+            days = days_by_month.get(month, [])
+            offset = int(days[0][0][8:10]) - 1 if days else 0
+            marks = " " * offset + "".join(
+                "·" if c == 0 else _BARS[max(1, round(c / peak * (len(_BARS) - 1)))] for _, c in days
+            )
+            calendar.add_row(month, str(n), marks)
+        console.print(calendar)
+        ranges = day_ranges(s.empty_days)
+        if ranges:
+            text = ", ".join(a if a == b else f"{a}..{b}" for a, b in ranges)
+            console.print(f"Days with no article ({len(s.empty_days)}): {escape(text)}")
+        else:
+            console.print("Every day has articles.")
+    for title, rows in (("top authors", s.top_authors), ("top categories", s.top_categories),
+                        ("top sites", s.top_sites)):
+        table = Table(title=title, title_justify="left")
+        table.add_column("name")
+        table.add_column("articles", justify="right")
+        for name, n in rows:
+            table.add_row(escape(name), str(n))
+        console.print(table)
+    gaps = Table(title="extraction gaps", title_justify="left")
+    gaps.add_column("gap")
+    gaps.add_column("articles", justify="right")
+    gaps.add_column("e.g.", overflow="fold")
+    for key, label in (("no_date", "no date"), ("no_author", "no author"),
+                       ("little_text", f"text < {s.short_text_chars} chars")):
+        examples = ", ".join(str(a.id) for a in s.gap_examples.get(key, [])[:5])
+        gaps.add_row(label, str(getattr(s, key)), examples)
+    console.print(gaps)
+    crawls = Table(title=f"crawls ({len(s.crawls)})", title_justify="left")
+    for column in ("id", "site", "since", "until", "started", "finished", "status"):
+        crawls.add_column(column, overflow="fold")
+    for c in s.crawls:
+        crawls.add_row(str(c["id"]), escape(c["site"] or ""), c["since"] or "", c["until"] or "",
+                       c["started_at"] or "", c["finished_at"] or "", c["status"] or "")
+    console.print(crawls)
+
+
+# -- datasette --------------------------------------------------------------------------
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("-p", "--port", type=int, default=8001, show_default=True, help="Port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to serve on.")
+@click.option("--print", "print_only", is_flag=True, help="Print the datasette command instead of running it.")
+@click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def datasette(obj: Context, port: int, host: str, print_only: bool, datasette_args: tuple[str, ...]) -> None:
+    """Browse the archive in Datasette: facets, full-text search, SQL, CSV and JSON.
+
+    Writes DATA/metadata.json (table descriptions, facets on author, category, site and
+    month, newest first) and runs `datasette DATA/archive.db -m DATA/metadata.json`.
+    Plain `datasette DATA/archive.db` is as useful, through newsarchive's Datasette
+    plugin. Extra arguments go to datasette.
+
+    \b
+    Examples:
+      newsarchive datasette
+      newsarchive --data /srv/archive datasette --port 8080 -- --setting sql_time_limit_ms 5000
+    """
+    import os
+    import subprocess
+
+    from archive.datasette import write_datasette_metadata
+
+    if not obj.db_path.is_file():
+        obj.open_index()  # raises the "no archive" message
+    try:
+        metadata = write_datasette_metadata(obj.data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the Datasette metadata in {obj.data}: {exc}") from None
+    command = [sys.executable, "-m", "datasette", "serve", str(obj.db_path), "-m", str(metadata),
+               "--host", host, "--port", str(port), *datasette_args]
+    if print_only:
+        click.echo(" ".join(command))
+        return
+    try:
+        sys.exit(subprocess.call(command, env=os.environ.copy()))
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        sys.exit(130)

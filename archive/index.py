@@ -20,6 +20,7 @@ import json
 import logging
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -30,11 +31,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.query import ArchiveIndexError, QueryError, to_fts5
+from archive.query import ArchiveIndexError, QueryError, compile_query
+from archive.stats import ArchiveStats
 from archive.records import CaptureRecord, ExtractedArticle
 
 __all__ = [
     "ArchiveIndexError",
+    "ArchiveStats",
+    "ArticleDetail",
     "ArticleRow",
     "BUSY_TIMEOUT_S",
     "CRAWL_STATUSES",
@@ -43,9 +47,15 @@ __all__ = [
     "Index",
     "IndexNotFound",
     "QueryError",
+    "SORTS",
     "SearchHit",
+    "SearchOptions",
     "SchemaOutdated",
     "migrations",
+    "replay_url",
+    "search_sql",
+    "fold_name",
+    "register_sql_functions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -119,6 +129,8 @@ class ArticleRow:
     warc_offset: int | None = None
     warc_length: int | None = None
     fetched_at: str | None = None
+    #: the payload digest of the capture (tells a changed page from a refetch)
+    payload_digest: str | None = None
 
     @classmethod
     def from_extracted(
@@ -168,6 +180,7 @@ class ArticleRow:
             warc_offset=capture.warc_offset,
             warc_length=capture.warc_length,
             fetched_at=capture.fetched_at,
+            payload_digest=capture.payload_digest,
         )
 
 
@@ -177,7 +190,7 @@ class SearchHit:
 
     Attributes:
         id: ``articles.id``.
-        url: The final URL fetched.
+        url: The final URL fetched (the WARC-Target-URI of its capture).
         canonical_url: The article's canonical URL.
         title: Title or ``None``.
         authors: Author names.
@@ -187,6 +200,12 @@ class SearchHit:
         score: Relevance, higher is better (negated FTS5 bm25); ``0.0`` without a query.
         warc_filename, warc_offset, warc_length: Where the capture lies in ``DATA/warc``.
         fetched_at: When it was captured (WARC-Date, ISO 8601 UTC).
+        site: The site profile's name, or ``None``.
+        language: The article's language (BCP 47, e.g. ``en``) or ``None``.
+        categories, tags: As extracted.
+        replay_url: Where the replay server shows the capture:
+            ``/archive/<YYYYmmddHHMMSS of fetched_at>/<url>`` (pywb's URL form); computed
+            from *fetched_at* and *url* unless given; ``None`` without *fetched_at*.
     """
 
     id: int
@@ -201,6 +220,41 @@ class SearchHit:
     warc_offset: int | None
     warc_length: int | None
     fetched_at: str | None
+    site: str | None = None
+    language: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    replay_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.replay_url is None:
+            self.replay_url = replay_url(self.fetched_at, self.url)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The hit as a JSON-ready dict (every attribute, ``replay_url`` included)."""
+        return asdict(self)
+
+
+def replay_url(fetched_at: str | None, url: str, *, prefix: str = "/archive") -> str | None:
+    """The replay server's URL of the capture of *url* made at *fetched_at*.
+
+    pywb's form ``<prefix>/<14-digit timestamp>/<url>`` (the Wayback Machine's URL scheme),
+    the timestamp being the capture's WARC-Date as ``YYYYmmddHHMMSS`` (UTC).
+
+    Args:
+        fetched_at: ISO 8601 UTC (``2024-03-02T10:00:00Z``) or ``None``.
+        url: The captured URL (WARC-Target-URI).
+        prefix: The replay collection's path.
+
+    Returns:
+        E.g. ``/archive/20240302100000/https://example.org/a``, or ``None`` without a date.
+    """
+    if not fetched_at:
+        return None
+    digits = "".join(ch for ch in fetched_at if ch.isdigit())[:14]
+    if len(digits) < 8:
+        return None
+    return f"{prefix}/{digits.ljust(14, '0')}/{url}"
 
 
 # -- schema -----------------------------------------------------------------------------
@@ -397,7 +451,14 @@ _ARTICLE_COLUMNS = (
     "canonical_url", "url", "site", "title", "authors", "published", "modified",
     "categories", "tags", "description", "sitename", "language", "text", "issue_date",
     "extraction_error", "extractor", "capture_id", "warc_filename", "warc_offset",
-    "warc_length", "fetched_at",
+    "warc_length", "fetched_at", "payload_digest",
+)
+_URL_STATE_COLUMNS = ("etag", "last_modified", "payload_digest", "status", "last_checked", "lastmod", "article_id")
+#: Fields compared between an article's versions (a change in any is listed in ``changed``).
+VERSION_FIELDS = ("title", "authors", "published", "modified", "categories", "tags", "description", "text")
+_VERSION_COLUMNS = (
+    "article_id", "version", "capture_id", "fetched_at", "payload_digest", "title", "authors",
+    "published", "modified", "text", "changed", "warc_filename", "warc_offset", "warc_length",
 )
 _LIST_COLUMNS = ("authors", "categories", "tags")
 _CAPTURE_COLUMNS = (
@@ -407,7 +468,8 @@ _CAPTURE_COLUMNS = (
 )
 _HIT_COLUMNS = """
     a.id, a.url, a.canonical_url, a.title, a.authors, a.published,
-    a.warc_filename, a.warc_offset, a.warc_length, a.fetched_at"""
+    a.warc_filename, a.warc_offset, a.warc_length, a.fetched_at,
+    a.site, a.language, a.categories, a.tags"""
 _DATE_FILTER = """
     AND (:since IS NULL OR substr(a.published, 1, 10) >= :since)
     AND (:until IS NULL OR substr(a.published, 1, 10) <= :until)"""
@@ -415,6 +477,11 @@ _DATE_FILTER = """
 
 def _utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _norm(value: Any) -> str:
+    """A field's value with white space folded, for comparing versions."""
+    return " ".join(str(value or "").split())
 
 
 def _json(value: Any) -> str:
@@ -461,7 +528,242 @@ def _hit_from_row(row: sqlite3.Row) -> SearchHit:
         warc_offset=row["warc_offset"],
         warc_length=row["warc_length"],
         fetched_at=row["fetched_at"],
+        site=row["site"],
+        language=row["language"],
+        categories=_decode_list(row["categories"]),
+        tags=_decode_list(row["tags"]),
     )
+
+
+#: Orders a search may ask for.
+SORTS = ("relevance", "newest", "oldest")
+_ORDER_BY = {
+    "relevance": "bm25_score, a.id",
+    "newest": "a.published IS NULL, a.published DESC, a.id DESC",
+    "oldest": "a.published IS NULL, a.published, a.id",
+}
+_LANG_RE = re.compile(r"[a-z]{2,8}(?:-[a-z0-9]{1,8})*")
+#: The host of ``a.canonical_url`` (``https://HOST/...``), lower case.
+_HOST_SQL = (
+    "lower(substr(substr(a.canonical_url, instr(a.canonical_url, '://') + 3), 1,"
+    " instr(substr(a.canonical_url, instr(a.canonical_url, '://') + 3) || '/', '/') - 1))"
+)
+
+
+#: Name of the SQL function :func:`fold_name` is registered as on every reading connection.
+CASEFOLD_SQL_FUNCTION = "newsarchive_casefold"
+
+
+def fold_name(value: object) -> str | None:
+    """A name as compared by ``--author``/``--category``/``--tag``: Unicode NFKC, case
+    folded (``Ярослав`` = ``ЯРОСЛАВ``, ``Straße`` = ``STRASSE``), spaces collapsed."""
+    if value is None:
+        return None
+    return " ".join(unicodedata.normalize("NFKC", str(value)).casefold().split())
+
+
+def register_sql_functions(conn: sqlite3.Connection) -> None:
+    """Register :data:`CASEFOLD_SQL_FUNCTION` on *conn* (SQLite's ``lower()`` folds
+    ASCII only)."""
+    conn.create_function(CASEFOLD_SQL_FUNCTION, 1, fold_name, deterministic=True)
+
+
+def _in_json_list(column: str, param: str) -> str:
+    """SQL: the JSON list in *column* holds the value of *param* (already folded with
+    :func:`fold_name`), compared as a whole name, case-insensitively."""
+    return (
+        f"EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({column}) THEN {column} END)"
+        f" AS j WHERE {CASEFOLD_SQL_FUNCTION}(j.value) = :{param})"
+    )
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Everything about a search except the query.
+
+    Attributes:
+        since: Only articles published on or after this ``YYYY-MM-DD`` date.
+        until: Only articles published on or before this ``YYYY-MM-DD`` date. Articles
+            without a publication date are left out when either is given.
+        author: Only articles with exactly this author (whole name, case-insensitive),
+            one of the ``authors`` list.
+        category: Likewise over ``categories``.
+        tag: Likewise over ``tags``.
+        site: Only articles whose site profile is this, or whose canonical URL's host is
+            this (``www.`` optional; a URL is cut to its host).
+        lang: Only articles in this language: ``en`` matches ``en`` and ``en-US``.
+        sort: ``relevance`` (bm25; newest first without a query), ``newest`` or
+            ``oldest`` (by ``published``, undated last).
+        limit: Most hits to return (>= 0).
+        offset: Hits to skip, for paging (>= 0).
+        raw: Pass the query to FTS5 unchanged.
+        highlight: Markers put around matches in the snippet.
+    """
+
+    since: str | None = None
+    until: str | None = None
+    author: str | None = None
+    category: str | None = None
+    tag: str | None = None
+    site: str | None = None
+    lang: str | None = None
+    sort: str = "relevance"
+    limit: int = 20
+    offset: int = 0
+    raw: bool = False
+    highlight: tuple[str, str] = ("[", "]")
+
+
+def _normalise_site(site: str) -> str:
+    site = site.strip().lower()
+    if "://" in site:
+        site = site.split("://", 1)[1]
+    site = site.split("/", 1)[0]
+    return site[4:] if site.startswith("www.") else site
+
+
+def search_sql(query: str, options: SearchOptions) -> tuple[str, dict[str, Any]] | None:
+    """The SQL statement and parameters :meth:`Index.search` runs (``search --sql``).
+
+    User text is only ever a bound parameter; the statement is built from fixed pieces
+    chosen by which options are set.
+
+    Args:
+        query: As for :meth:`Index.search`.
+        options: The filters, order and page.
+
+    Returns:
+        ``(sql, params)``, or ``None`` when the query has nothing searchable in it (the
+        search finds nothing without running anything).
+
+    Raises:
+        QueryError: An option is not valid.
+    """
+    o = options
+    if o.limit < 0 or o.offset < 0:
+        raise QueryError(f"limit and offset must be 0 or more, got {o.limit} and {o.offset}")
+    if o.sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {o.sort!r}")
+    params: dict[str, Any] = {"limit": o.limit, "offset": o.offset}
+    where: list[str] = []
+    since = _check_date("since", o.since)
+    until = _check_date("until", o.until)
+    if since:
+        params["since"] = since
+        where.append("substr(a.published, 1, 10) >= :since")
+    if until:
+        params["until"] = until
+        where.append("substr(a.published, 1, 10) <= :until")
+    for name, column in (("author", "a.authors"), ("category", "a.categories"),
+                         ("tag", "a.tags")):
+        value = getattr(o, name)
+        if value is not None:
+            value = fold_name(value)
+            if not value:
+                raise QueryError(f"{name} must not be empty")
+            params[name] = value
+            where.append(_in_json_list(column, name))
+    if o.site is not None:
+        site = _normalise_site(o.site)
+        if not site:
+            raise QueryError("site must be a site name or host, e.g. courthousenews.com")
+        params["site"] = site
+        where.append(f"(lower(a.site) = :site OR {_HOST_SQL} IN (:site, 'www.' || :site))")
+    if o.lang is not None:
+        lang = o.lang.strip().lower().replace("_", "-")
+        if not _LANG_RE.fullmatch(lang):
+            raise QueryError(f"lang must be a language code such as en or pt-BR, got {o.lang!r}")
+        params["lang"] = lang
+        # lang holds only letters, digits and '-', so it is safe inside LIKE
+        where.append("(lower(a.language) = :lang OR lower(a.language) LIKE :lang || '-%')")
+
+    if not query.strip():
+        match, exclude = "", ""
+    elif o.raw:
+        match, exclude = query, ""
+    else:
+        compiled = compile_query(query)
+        match, exclude = compiled.match, compiled.exclude
+        if not match and not exclude:
+            return None
+    if exclude and not match:
+        params["exclude"] = exclude
+        where.append(
+            "a.id NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :exclude)"
+        )
+    filters = "".join(f"\n      AND {clause}" for clause in where)
+
+    if not match:
+        order = _ORDER_BY["newest" if o.sort == "relevance" else o.sort]
+        sql = f"""SELECT {_HIT_COLUMNS.strip()},
+    CASE WHEN length(a.text) > {_LATEST_SNIPPET_CHARS}
+         THEN substr(a.text, 1, {_LATEST_SNIPPET_CHARS}) || '…'
+         ELSE a.text END AS snippet,
+    0.0 AS bm25_score
+FROM articles AS a
+WHERE 1{filters}
+ORDER BY {order}
+LIMIT :limit OFFSET :offset"""
+        return sql, params
+
+    order = _ORDER_BY[o.sort]
+    weights = ", ".join(str(w) for w in _BM25_WEIGHTS)
+    params.update(match=match, open=o.highlight[0], close=o.highlight[1])
+    # Rank (and filter and page) first, then make snippets for the page's hits only: CROSS
+    # JOIN keeps hits outermost, so FTS5 looks each hit up by rowid instead of re-scanning.
+    sql = f"""WITH hits AS (
+    SELECT a.id AS id, bm25(articles_fts, {weights}) AS bm25_score
+    FROM articles_fts
+    JOIN articles AS a ON a.id = articles_fts.rowid
+    WHERE articles_fts MATCH :match{filters}
+    ORDER BY {order}
+    LIMIT :limit OFFSET :offset
+)
+SELECT {_HIT_COLUMNS.strip()},
+    snippet(articles_fts, {FTS_COLUMNS.index("text")}, :open, :close, '…',
+            {_SNIPPET_TOKENS}) AS snippet,
+    hits.bm25_score AS bm25_score
+FROM hits
+CROSS JOIN articles_fts ON articles_fts.rowid = hits.id
+JOIN articles AS a ON a.id = hits.id
+WHERE articles_fts MATCH :match
+ORDER BY {order}"""
+    return sql, params
+
+
+@dataclass
+class ArticleDetail:
+    """One article as :meth:`Index.article` finds it (``newsarchive show``).
+
+    Attributes:
+        article: Every column of its ``articles`` row; ``authors``, ``categories`` and
+            ``tags`` decoded to lists.
+        aliases: Its other URLs.
+        captures: Every ``captures`` row of its URLs (canonical, fetched, aliases) and of
+            its versions, oldest first: ``fetched_at``, ``status``, ``record_type``
+            (``response`` or ``revisit``), ``warc_filename``, ``warc_offset``, ...
+        versions: Its ``article_versions`` rows (``version``, ``fetched_at``,
+            ``changed`` as a list, ...), oldest first.
+    """
+
+    article: dict[str, Any]
+    aliases: list[str]
+    captures: list[dict[str, Any]]
+    versions: list[dict[str, Any]]
+
+    @property
+    def replay_url(self) -> str | None:
+        """The replay URL of the article's current capture (see :func:`replay_url`)."""
+        return replay_url(self.article.get("fetched_at"), self.article["url"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the article's columns, plus ``aliases``, ``captures``,
+        ``versions`` and ``replay_url``; each capture gets its ``replay_url`` too."""
+        captures = [
+            {**c, "replay_url": replay_url(c.get("fetched_at"), c["url"])} for c in self.captures
+        ]
+        return {**self.article, "replay_url": self.replay_url, "aliases": self.aliases,
+                "captures": captures, "versions": self.versions}
 
 
 # -- the index --------------------------------------------------------------------------
@@ -707,10 +1009,16 @@ class Index:
     def upsert_articles(self, rows: list[ArticleRow]) -> list[int]:
         """Insert articles, or update them by ``canonical_url``; one transaction per batch.
 
+        Every article keeps its versions in ``article_versions``. A row for a known article
+        from a newer capture whose payload digest differs *and* whose text differs is a new
+        version: ``version`` goes up by one and the version row lists the fields that
+        changed. Otherwise (a refetch of the same page, or re-extraction of the same
+        capture) the fields are updated in place and the version stays.
+
         An existing row keeps its ``id`` and ``first_seen``; ``first_seen``/``last_seen``
         become the earliest/latest ``fetched_at`` seen (now, if ``fetched_at`` is
-        ``None``). Its other fields are replaced unless the new row's capture is older than
-        the stored one (so a reindex in any order leaves the newest capture's fields).
+        ``None``). A row from a capture older than the stored one only widens
+        ``first_seen`` (so a reindex in any order leaves the newest capture's fields).
         When ``url`` differs from ``canonical_url`` it is recorded as an alias.
 
         Args:
@@ -725,17 +1033,23 @@ class Index:
         columns = ", ".join(_ARTICLE_COLUMNS)
         placeholders = ", ".join(f":{c}" for c in _ARTICLE_COLUMNS)
         insert_sql = (
-            f"INSERT INTO articles ({columns}, first_seen, last_seen)"
-            f" VALUES ({placeholders}, :first_seen, :last_seen)"
+            f"INSERT INTO articles ({columns}, first_seen, last_seen, version)"
+            f" VALUES ({placeholders}, :first_seen, :last_seen, 1)"
         )
         update_all_sql = (
             "UPDATE articles SET "
             + ", ".join(f"{c} = :{c}" for c in _ARTICLE_COLUMNS)
-            + ", first_seen = :first_seen, last_seen = :last_seen WHERE id = :id"
+            + ", first_seen = :first_seen, last_seen = :last_seen, version = :version WHERE id = :id"
         )
         update_seen_sql = (
             "UPDATE articles SET first_seen = :first_seen, last_seen = :last_seen"
             " WHERE id = :id"
+        )
+        version_sql = (
+            f"INSERT INTO article_versions ({', '.join(_VERSION_COLUMNS)})"
+            f" VALUES ({', '.join(':' + c for c in _VERSION_COLUMNS)})"
+            " ON CONFLICT(article_id, version) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in _VERSION_COLUMNS[2:])
         )
         with self._write():
             for row in rows:
@@ -744,14 +1058,14 @@ class Index:
                     values[name] = _json(list(values[name]))
                 seen = row.fetched_at or _utc_now()
                 existing = self._execute(
-                    "SELECT id, fetched_at, first_seen, last_seen FROM articles"
-                    " WHERE canonical_url = ?",
-                    (row.canonical_url,),
+                    "SELECT * FROM articles WHERE canonical_url = ?", (row.canonical_url,)
                 ).fetchone()
                 if existing is None:
                     values.update(first_seen=seen, last_seen=seen)
                     cursor = self._execute(insert_sql, values)
                     article_id = int(cursor.lastrowid or 0)
+                    self._execute(version_sql, {**values, "article_id": article_id, "version": 1,
+                                                "changed": "[]"})
                 else:
                     article_id = int(existing["id"])
                     first = min(s for s in (existing["first_seen"], seen) if s)
@@ -760,14 +1074,20 @@ class Index:
                     newer = row.fetched_at is None or stored_at is None or (
                         row.fetched_at >= stored_at
                     )
-                    values.update(id=article_id, first_seen=first, last_seen=last)
-                    if newer:
-                        self._execute(update_all_sql, values)
-                    else:
-                        self._execute(
-                            update_seen_sql,
-                            {"id": article_id, "first_seen": first, "last_seen": last},
-                        )
+                    if not newer:
+                        self._execute(update_seen_sql, {"id": article_id, "first_seen": first, "last_seen": last})
+                        ids.append(article_id)
+                        continue
+                    changed = [f for f in VERSION_FIELDS if _norm(values[f]) != _norm(existing[f])]
+                    version = int(existing["version"] or 1)
+                    new_payload = bool(row.payload_digest and existing["payload_digest"]
+                                       and row.payload_digest != existing["payload_digest"])
+                    if new_payload and "text" in changed:
+                        version += 1
+                    values.update(id=article_id, first_seen=first, last_seen=last, version=version)
+                    self._execute(update_all_sql, values)
+                    self._execute(version_sql, {**values, "article_id": article_id, "version": version,
+                                                "changed": _json(changed if version > 1 else [])})
                 if row.url != row.canonical_url:
                     self._insert_alias(row.url, article_id)
                 ids.append(article_id)
@@ -818,6 +1138,65 @@ class Index:
                 self._insert_alias(alias, int(row[0]))
         return unresolved
 
+    # -- crawl state (incremental crawls) ------------------------------------------------
+
+    def upsert_url_state(self, rows: list[dict[str, Any]]) -> None:
+        """Record per-URL crawl state, one transaction for the batch.
+
+        Each row has ``url`` (canonical) and any of ``etag``, ``last_modified``,
+        ``payload_digest``, ``status``, ``last_checked``, ``lastmod``, ``article_id``;
+        a key that is absent (or None) leaves the stored value alone.
+        """
+        if not rows:
+            return
+        with self._write():
+            for row in rows:
+                fields = {k: v for k, v in row.items() if k != "url" and v is not None and k in _URL_STATE_COLUMNS}
+                self._execute("INSERT INTO url_state (url) VALUES (?) ON CONFLICT(url) DO NOTHING", (row["url"],))
+                if fields:
+                    # column names come from _URL_STATE_COLUMNS, never from the caller
+                    assignments = ", ".join(f"{name} = :{name}" for name in fields)
+                    self._execute(f"UPDATE url_state SET {assignments} WHERE url = :url", {**fields, "url": row["url"]})
+
+    def url_state(self, url: str) -> dict[str, Any] | None:
+        """The crawl state of one canonical URL, or None if it was never fetched."""
+        row = self._execute("SELECT * FROM url_state WHERE url = ?", (url,)).fetchone()
+        return dict(row) if row else None
+
+    def capture_for_digest(self, payload_digest: str) -> dict[str, Any] | None:
+        """The earliest response record holding this payload (for identical-payload revisits)."""
+        row = self._execute(
+            "SELECT * FROM captures WHERE payload_digest = ? AND record_type = 'response'"
+            " ORDER BY id LIMIT 1", (payload_digest,),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def last_horizon(self, site: str) -> str | None:
+        """The horizon (last day covered, ``YYYY-MM-DD``) of the newest finished crawl of ``site``."""
+        row = self._execute(
+            "SELECT horizon FROM crawls WHERE site = ? AND status = 'finished' AND horizon IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1", (site,),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def set_crawl_horizon(self, crawl_id: int, horizon: str | None) -> None:
+        """Record the last day a crawl covered (``YYYY-MM-DD``)."""
+        with self._write():
+            self._execute("UPDATE crawls SET horizon = ? WHERE id = ?", (horizon, crawl_id))
+
+    def interrupted_crawls(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Crawls still marked ``running``: they were killed (or are running elsewhere)."""
+        cursor = self._execute(
+            "SELECT * FROM crawls WHERE status = 'running' AND (:site IS NULL OR site = :site) ORDER BY id",
+            {"site": site},
+        )
+        return [dict(r) for r in cursor]
+
+    def recent_article_urls(self, since: str) -> set[str]:
+        """Canonical URLs of articles published on or after ``since`` (``YYYY-MM-DD``)."""
+        cursor = self._execute("SELECT canonical_url FROM articles WHERE substr(published, 1, 10) >= ?", (since,))
+        return {r[0] for r in cursor}
+
     # -- reads --------------------------------------------------------------------------
 
     def article_id_for(self, url: str) -> int | None:
@@ -857,61 +1236,48 @@ class Index:
         *,
         since: str | None = None,
         until: str | None = None,
+        author: str | None = None,
+        category: str | None = None,
+        tag: str | None = None,
+        site: str | None = None,
+        lang: str | None = None,
+        sort: str = "relevance",
         limit: int = 20,
         offset: int = 0,
         raw: bool = False,
         highlight: tuple[str, str] = ("[", "]"),
     ) -> list[SearchHit]:
-        """Full-text search over title, text, authors, categories and tags.
+        """Full-text search over title, text, authors, categories and tags, with filters.
 
         Ranked by FTS5 bm25 with the title weighted 10, authors 3, categories and tags 2,
         text 1. An empty or whitespace-only query lists the latest articles instead
-        (by ``published``, newest first); a query with nothing searchable in it
-        (``+++``) finds nothing.
+        (by ``published``, newest first), as does a query of only ``-word`` s (less the
+        articles matching them); a query with nothing searchable in it (``+++``) finds
+        nothing.
 
         Args:
             query: What a person typed (see :mod:`archive.query`), or with *raw* an FTS5
                 expression (https://www.sqlite.org/fts5.html#full_text_query_syntax).
-            since: Only articles published on or after this ``YYYY-MM-DD`` date.
-            until: Only articles published on or before this ``YYYY-MM-DD`` date.
-                Articles without a publication date are left out when either is given.
-            limit: Most hits to return (>= 0).
-            offset: Hits to skip, for paging (>= 0).
-            raw: Pass *query* to FTS5 unchanged.
-            highlight: Markers put around matches in the snippet.
+            since, until, author, category, tag, site, lang, sort, limit, offset, raw,
+                highlight: See :class:`SearchOptions`.
 
         Returns:
-            The hits, best first.
+            The hits, in the order asked for (best first by default).
 
         Raises:
-            QueryError: *since*/*until* are not dates, *limit*/*offset* are negative, or a
-                *raw* query is not valid FTS5.
+            QueryError: An option is not valid (a date that is not ``YYYY-MM-DD``, an
+                unknown sort, a negative limit), or a *raw* query is not valid FTS5.
         """
-        params: dict[str, Any] = {
-            "since": _check_date("since", since),
-            "until": _check_date("until", until),
-            "limit": limit,
-            "offset": offset,
-        }
-        if limit < 0 or offset < 0:
-            raise QueryError(f"limit and offset must be 0 or more, got {limit} and {offset}")
-        if not query.strip():
-            return self._latest(params)
-        match = query if raw else to_fts5(query)
-        if not match:
+        options = SearchOptions(
+            since=since, until=until, author=author, category=category, tag=tag,
+            site=site, lang=lang, sort=sort, limit=limit, offset=offset, raw=raw,
+            highlight=highlight,
+        )
+        built = search_sql(query, options)
+        if built is None:
             return []
-        weights = ", ".join(str(w) for w in _BM25_WEIGHTS)
-        sql = f"""
-            SELECT {_HIT_COLUMNS},
-                snippet(articles_fts, {FTS_COLUMNS.index("text")}, :open, :close, '…',
-                        {_SNIPPET_TOKENS}) AS snippet,
-                bm25(articles_fts, {weights}) AS bm25_score
-            FROM articles_fts
-            JOIN articles AS a ON a.id = articles_fts.rowid
-            WHERE articles_fts MATCH :match {_DATE_FILTER}
-            ORDER BY bm25_score, a.id
-            LIMIT :limit OFFSET :offset"""
-        params.update(match=match, open=highlight[0], close=highlight[1])
+        sql, params = built
+        register_sql_functions(self._conn)
         try:
             rows = self._execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
@@ -923,18 +1289,105 @@ class Index:
             ) from None
         return [_hit_from_row(row) for row in rows]
 
-    def _latest(self, params: dict[str, Any]) -> list[SearchHit]:
-        sql = f"""
-            SELECT {_HIT_COLUMNS},
-                CASE WHEN length(a.text) > {_LATEST_SNIPPET_CHARS}
-                     THEN substr(a.text, 1, {_LATEST_SNIPPET_CHARS}) || '…'
-                     ELSE a.text END AS snippet,
-                0.0 AS bm25_score
-            FROM articles AS a
-            WHERE 1 {_DATE_FILTER}
-            ORDER BY a.published IS NULL, a.published DESC, a.id DESC
-            LIMIT :limit OFFSET :offset"""
-        return [_hit_from_row(row) for row in self._execute(sql, params)]
+    def article(self, ident: int | str) -> ArticleDetail | None:
+        """One article with its text, every version and every capture of it.
+
+        Args:
+            ident: ``articles.id`` (an int, or a string of digits), or a URL: its
+                canonical URL or one of its aliases, as given or canonicalised.
+
+        Returns:
+            The article, or ``None`` when the index has no such article.
+        """
+        article_id: int | None
+        if isinstance(ident, int) or (isinstance(ident, str) and ident.strip().isdigit()):
+            article_id = int(ident)
+        else:
+            url = ident.strip()
+            article_id = self.article_id_for(url)
+            if article_id is None:
+                from archive.urls import canonical_url
+
+                try:
+                    canonical = canonical_url(url)
+                except ValueError:
+                    canonical = url
+                # every spelling the crawler treats as one article: as given, canonical,
+                # with or without the trailing slash
+                for candidate in (canonical, canonical.rstrip("/"), canonical + "/",
+                                  url.rstrip("/"), url + "/"):
+                    article_id = self.article_id_for(candidate)
+                    if article_id is not None:
+                        break
+            if article_id is None:
+                row = self._execute(
+                    "SELECT id FROM articles WHERE url = ? LIMIT 1", (url,)
+                ).fetchone()
+                article_id = None if row is None else int(row[0])
+        if article_id is None:
+            return None
+        row = self._execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        article = dict(row)
+        for name in _LIST_COLUMNS:
+            article[name] = _decode_list(article[name])
+        aliases = [
+            r[0] for r in self._execute(
+                "SELECT url FROM aliases WHERE article_id = ? ORDER BY url", (article_id,)
+            )
+        ]
+        urls = sorted({article["canonical_url"], article["url"], *aliases})
+        placeholders = ", ".join("?" for _ in urls)
+        captures = [
+            dict(r) for r in self._execute(
+                f"""SELECT * FROM captures
+                    WHERE url IN ({placeholders})
+                       OR id = ?
+                       OR id IN (SELECT capture_id FROM article_versions WHERE article_id = ?)
+                    ORDER BY fetched_at, id""",
+                (*urls, article["capture_id"], article_id),
+            )
+        ]
+        versions = []
+        for r in self._execute(
+            "SELECT version, capture_id, fetched_at, payload_digest, title, changed,"
+            " warc_filename, warc_offset, warc_length"
+            " FROM article_versions WHERE article_id = ? ORDER BY version",
+            (article_id,),
+        ):
+            version = dict(r)
+            version["changed"] = _decode_list(version["changed"])
+            versions.append(version)
+        return ArticleDetail(article=article, aliases=aliases, captures=captures,
+                             versions=versions)
+
+    def stats(self, *, since: str | None = None, until: str | None = None,
+              top: int = 10, short_text_chars: int = 500) -> ArchiveStats:
+        """What the archive holds: a coverage calendar, top names, extraction gaps, crawls.
+
+        Args:
+            since: Count articles published on or after this ``YYYY-MM-DD`` date (and
+                start the calendar there).
+            until: ... on or before this date (and end the calendar there).
+            top: How many authors, categories and sites to list.
+            short_text_chars: Text shorter than this counts as "little text".
+
+        Returns:
+            See :class:`ArchiveStats`.
+
+        Raises:
+            QueryError: *since*/*until* are not dates, or *since* is after *until*.
+        """
+        from archive.stats import compute_stats
+
+        register_sql_functions(self._conn)
+        since = _check_date("since", since)
+        until = _check_date("until", until)
+        if since and until and since > until:
+            raise QueryError(f"since ({since}) is after until ({until})")
+        return compute_stats(self._execute, since=since, until=until, top=top,
+                             short_text_chars=short_text_chars)
 
     def iter_articles(
         self, *, since: str | None = None, until: str | None = None

@@ -6,6 +6,7 @@ fast without it.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,16 @@ def parse_setting(ctx: click.Context, param: click.Parameter, values: tuple[str,
               help="A URL or e-mail where site owners can reach you; goes in the User-Agent.")
 @click.option("--delay", type=click.FloatRange(0), help="Seconds between requests to the site (default 0.25, "
               "raised automatically when the site slows down).")
+@click.option("--revisit-days", type=click.IntRange(0), default=None,
+              help="Fetch again (conditionally) articles published this many days ago or less (default 3).")
+@click.option("--fresh", is_flag=True, help="Discard the unfinished state of an interrupted crawl and start over.")
 @click.option("-s", "--set", "overrides", multiple=True, callback=parse_setting, metavar="NAME=VALUE",
               help="Override a Scrapy or newsarchive setting (repeatable), e.g. -s ARCHIVE_WARC_MAX_BYTES=100000000.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO) instead of warnings only.")
 @click.pass_obj
 def crawl(obj: Context, site: str, base_url: str | None, since: str | None, until: str | None,
-          contact: str | None, delay: float | None, overrides: dict[str, str], verbose: bool) -> None:
+          contact: str | None, delay: float | None, revisit_days: int | None, fresh: bool,
+          overrides: dict[str, str], verbose: bool) -> None:
     """Archive SITE's articles published between --since and --until.
 
     SITE is a profile (courthousenews, wordpress) or a start URL such as
@@ -46,6 +51,12 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     page's archive links). Every HTTP exchange goes to DATA/warc/*.warc.gz, the articles
     to DATA/archive.db. robots.txt is obeyed, requests are spaced (AutoThrottle), 429 and
     503 are retried after their Retry-After.
+
+    Without --since a crawl is incremental: it starts at the last finished crawl's horizon
+    minus 2 days, fetches listings, feeds and sitemaps conditionally (If-None-Match /
+    If-Modified-Since), and fetches an archived article again only when its sitemap
+    lastmod is newer or it is inside the revisit window. A crawl that was killed is
+    resumed by running the same command again (--fresh starts over).
 
     \b
     Examples:
@@ -82,17 +93,52 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
+    if revisit_days is not None:
+        settings.set("CRAWL_REVISIT_DAYS", revisit_days, priority="cmdline")
+    from crawler.store import ArchiveLocked, job_dir, lock_data_dir
+
     try:
-        obj.data.mkdir(parents=True, exist_ok=True)
+        lock = lock_data_dir(obj.data)
+    except ArchiveLocked as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot create the data folder {obj.data}: {exc}") from None
-    click.echo(f"Crawling {profile.base_url} ({profile.name}) from {since or 'the beginning'} to "
+        raise click.ClickException(f"cannot use the data folder {obj.data}: {exc}") from None
+    settings.set("ARCHIVE_LOCK_HELD", True, priority="cmdline")
+    jobs = job_dir(obj.data, profile.name)
+    if fresh and jobs.exists():
+        shutil.rmtree(jobs)
+        click.echo(f"Discarded the unfinished crawl state in {jobs}", err=True)
+    elif killed_crawl(obj.data, profile.name):
+        # A killed crawl never wrote its queue's state: the archive itself is the state to
+        # resume from (archived articles are skipped, listings re-checked conditionally).
+        shutil.rmtree(jobs, ignore_errors=True)
+        click.echo("The last crawl was killed: resuming from what the archive holds "
+                   "(archived articles are not fetched again)", err=True)
+    elif jobs.exists() and any(jobs.iterdir()):
+        click.echo(f"Resuming the interrupted crawl kept in {jobs} (use --fresh to start over)", err=True)
+    if "JOBDIR" not in overrides:
+        settings.set("JOBDIR", str(jobs), priority="cmdline")
+    click.echo(f"Crawling {profile.base_url} ({profile.name}) from {since or 'the last crawl (or the beginning)'} to "
                f"{until or 'today'} into {Path(obj.data).resolve()}", err=True)
-    process = CrawlerProcess(settings)
-    crawler: Any = process.create_crawler(BackIssuesSpider)
-    process.crawl(crawler, site=site, base_url=base_url, since=since, until=until)
-    process.start()
+    try:
+        process = CrawlerProcess(settings)
+        crawler: Any = process.create_crawler(BackIssuesSpider)
+        process.crawl(crawler, site=site, base_url=base_url, since=since, until=until)
+        process.start()
+    finally:
+        lock.close()
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     if reason != "finished":
         raise click.ClickException(f"the crawl ended early ({reason}); run the same command again to go on")
     click.echo(f"Search it:  newsarchive --data {obj.data} search WORDS", err=True)
+
+
+def killed_crawl(data: Path, site: str) -> bool:
+    """Whether the last crawl of ``site`` in ``data`` died without closing (still "running"
+    in the index while we hold the data folder's lock)."""
+    from archive.index import Index
+
+    if not (data / "archive.db").exists():
+        return False
+    with Index(data / "archive.db") as index:
+        return bool(index.interrupted_crawls(site))

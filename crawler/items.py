@@ -18,6 +18,7 @@ class ArticleItem(scrapy.Item):
         issue_date: the date of the back issue or dated listing that led here (date or None).
         source: what led here: ``edition``, ``date-archive``, ``feed``, ``sitemap`` ...
         site: the profile name.
+        revalidate: an archived article fetched again to see whether it changed.
         extracted: the :class:`archive.records.ExtractedArticle` (set by ExtractPipeline).
     """
 
@@ -31,4 +32,5 @@ class ArticleItem(scrapy.Item):
     issue_date = scrapy.Field()
     source = scrapy.Field()
     site = scrapy.Field()
+    revalidate = scrapy.Field()
     extracted = scrapy.Field()

@@ -11,12 +11,13 @@ from typing import Any
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 from archive.urls import match_key
-from archive.warc import HttpExchange
+from archive.warc import HttpExchange, WarcError, read_record
 from crawler.store import ArchiveStore
 
 logger = logging.getLogger(__name__)
@@ -54,14 +55,60 @@ class WarcCaptureMiddleware:
             fetched_at=dt.datetime.fromtimestamp(fetched_at, dt.timezone.utc) if fetched_at else None,
             truncated="disconnect" if "dataloss" in response.flags else None,
         )
-        request.meta["capture"] = self.store.write_exchange(exchange, role=request.meta.get("role"))
+        role = request.meta.get("role")
+        conditional = bool(request.meta.get("conditional"))
+        capture = self.store.write_exchange(exchange, role=role, conditional=conditional)
+        request.meta["capture"] = capture
         location = response.headers.get("Location")
-        if 300 <= response.status < 400 and location and request.meta.get("role") == "article":
+        if 300 <= response.status < 400 and location and role == "article":
             self.store.add_redirect(request.url, response.urljoin(location.decode("latin-1")))
+        if response.status == 304 and conditional and role != "article":
+            archived = self.archived_response(request, response)
+            if archived is not None:
+                return archived
         return response
 
     def process_request(self, request: Request) -> None:
+        """Note the start time, and make the request conditional (RFC 9110 section 13.1)
+        when the URL was archived before: listings, feeds and sitemaps always, articles
+        when ``meta["revalidate"]`` asks for it."""
         request.meta["download_started"] = time.time()
+        for name in (b"If-None-Match", b"If-Modified-Since"):
+            if request.meta.get("conditional"):
+                request.headers.pop(name, None)
+        request.meta["conditional"] = False
+        role = request.meta.get("role")
+        if not role or (role == "article" and not request.meta.get("revalidate")) or role == "robots":
+            return
+        state = self.store.url_state(request.url)
+        if not state or not state.get("payload_digest"):
+            return
+        if state.get("etag"):
+            request.headers[b"If-None-Match"] = state["etag"].encode("latin-1")
+        if state.get("last_modified"):
+            request.headers[b"If-Modified-Since"] = state["last_modified"].encode("latin-1")
+        request.meta["conditional"] = bool(state.get("etag") or state.get("last_modified"))
+
+    def archived_response(self, request: Request, response: Response) -> Response | None:
+        """The last archived 200 for a listing that answered 304, so its links are read again.
+
+        Returns None when the earlier capture cannot be read (the 304 then stands).
+        """
+        previous = self.store.previous_capture(request.url)
+        if previous is None:
+            return None
+        try:
+            record = read_record(self.store.data_dir / "warc" / previous["warc_filename"], previous["warc_offset"])
+        except WarcError as exc:
+            logger.warning("%s: 304, but the archived copy cannot be read: %s", request.url, exc)
+            return None
+        headers = Headers()
+        for name, value in record.http_headers:
+            if not name.lower().startswith("x-archive-orig-"):
+                headers.appendlist(name, value)
+        cls = responsetypes.from_args(headers=headers, url=response.url, body=record.raw_payload)
+        return cls(url=response.url, status=200, headers=headers, body=record.raw_payload, request=request,
+                   flags=[*response.flags, "archived"], protocol=response.protocol)
 
 
 def retry_after_seconds(value: bytes | str | None, date: bytes | str | None = None) -> float | None:

@@ -16,8 +16,8 @@ from scrapy.exceptions import DropItem
 
 from archive.extract import extract
 from archive.index import ArticleRow
-from archive.records import ExtractedArticle
-from archive.urls import canonical_url, same_site
+from archive.records import CaptureRecord, ExtractedArticle
+from archive.urls import canonical_url, match_key, same_site
 from crawler.items import ArticleItem
 from crawler.store import ArchiveStore
 
@@ -99,28 +99,56 @@ class IndexPipeline:
     def process_item(self, item: ArticleItem) -> ArticleItem:
         spider: Spider = self.crawler.spider
         extracted: ExtractedArticle = item["extracted"]
+        capture: CaptureRecord | None = item.get("capture")
         issue_date: dt.date | None = item.get("issue_date")
         if not is_article(extracted, teaser_dated=issue_date is not None):
             raise self.drop("not an article page", item)
+        canonical = choose_canonical(extracted.canonical_url, item["url"])
+        known = getattr(spider, "known", set())
+        if capture is not None and capture.record_type == "revisit" and (
+                match_key(canonical) in known or match_key(item["url"]) in known):
+            raise self.drop("unchanged since the last crawl (same payload)", item)
         day = issue_date or published_day(extracted)
         in_range = getattr(spider, "in_range", None)
-        if day is not None and in_range is not None and not in_range(day):
+        if not item.get("revalidate") and day is not None and in_range is not None and not in_range(day):
             raise self.drop("published outside the date range", item)
         if extracted.error:
             self.crawler.stats.inc_value(f"newsarchive/extraction_errors/{extracted.error}")
-        canonical = choose_canonical(extracted.canonical_url, item["url"])
-        capture = item.get("capture")
+        # a page whose payload is already archived (a revisit) points at the record holding it
+        payload_capture, payload_capture_id = self.store.payload_capture(capture) if capture else (None, None)
         row = ArticleRow.from_extracted(
             extracted,
             canonical_url=canonical,
             url=item["url"],
             site=item.get("site") or "",
             issue_date=issue_date.isoformat() if issue_date else None,
-            capture=capture,
-            capture_id=None,
+            capture=payload_capture,
+            capture_id=payload_capture_id,
         )
         urls = [item.get("request_url"), *(item.get("redirect_urls") or []), item["url"]]
         aliases = sorted(({canonical_url(u) for u in urls if u} | {u for u in urls if u}) - {canonical})
-        self.store.add_article(row, capture, aliases)
+        if capture is not None:
+            self.store.write_metadata(capture, metadata_fields(extracted, row, aliases))
+        self.store.add_article(row, payload_capture, aliases)
         self.crawler.stats.inc_value("newsarchive/articles")
+        if item.get("revalidate"):
+            self.crawler.stats.inc_value("newsarchive/new versions")
         return item
+
+
+#: The format marker of our metadata records' JSON (``reindex`` reads it back).
+METADATA_RECORD_FORMAT = "newsarchive-article/1"
+
+
+def metadata_fields(extracted: ExtractedArticle, row: ArticleRow, aliases: list[str]) -> dict[str, Any]:
+    """What the metadata record of an article holds: every extracted field, plus the row's
+    key and context, so the WARC files alone can rebuild the index."""
+    return {
+        **extracted.to_dict(),
+        "canonical_url": row.canonical_url,
+        "url": row.url,
+        "site": row.site,
+        "issue_date": row.issue_date,
+        "aliases": aliases,
+        "record": METADATA_RECORD_FORMAT,
+    }

@@ -32,6 +32,12 @@ ARCHIVE_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
 CRAWL_FETCH_DOCUMENTS = True
 #: Longest Retry-After (seconds) honoured in this crawl; a longer one defers the URL.
 CRAWL_RETRY_AFTER_MAX_SECS = 3600
+#: A crawl with no --since starts at the last finished crawl's horizon minus this many days.
+CRAWL_OVERLAP_DAYS = 2
+#: Articles published this many days ago or less are fetched again (conditionally) by each crawl.
+CRAWL_REVISIT_DAYS = 3
+#: Start a crawl with no --since from the last crawl's horizon (False: from the beginning).
+CRAWL_INCREMENTAL = True
 #: Seconds between progress lines on the terminal (0 turns them off).
 CRAWL_PROGRESS_INTERVAL_SECS = 5.0
 

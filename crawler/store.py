@@ -4,24 +4,73 @@ The capture middleware writes exchanges through it, the index pipeline adds arti
 the progress extension reads its counts. Rows are buffered and written to ``archive.db``
 in one transaction per batch (``ARCHIVE_INDEX_BATCH_SIZE``), and at least every few
 seconds, so that search works while a crawl runs.
+
+It also keeps what makes a crawl incremental: the payload digests already archived (a
+repeated payload becomes a revisit record, WARC 1.1 section 6.7.2), each URL's validators
+(for conditional requests, RFC 9110 section 13.1) and the last crawl's horizon.
 """
 from __future__ import annotations
 
 import collections
 import datetime as dt
+import fcntl
 import logging
+import os
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from scrapy import Spider, signals
+from scrapy.exceptions import NotConfigured
 
 from archive import __version__
 from archive.index import ArticleRow, Index
 from archive.records import CaptureRecord
 from archive.urls import canonical_url, match_key
-from archive.warc import HttpExchange, WarcWriter
+from archive.warc import (
+    PROFILE_IDENTICAL_PAYLOAD,
+    PROFILE_SERVER_NOT_MODIFIED,
+    HttpExchange,
+    WarcWriter,
+    sha1_digest,
+)
 
 logger = logging.getLogger(__name__)
+
+
+class ArchiveLocked(RuntimeError):
+    """Another crawl is writing to this data folder."""
+
+
+def lock_data_dir(data_dir: Path) -> IO[str]:
+    """Take the data folder's crawl lock (``DATA/crawl.lock``), held while the file stays open.
+
+    The lock is an ``flock``: the kernel drops it when the process dies, so it is right
+    after a crash too (no stale lock file to clean up).
+
+    Raises:
+        ArchiveLocked: another process holds it; the message names its PID.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / "crawl.lock", "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise ArchiveLocked(f"another crawl ({holder}) is writing to {data_dir}; wait for it to finish, "
+                            "or use another --data folder") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def job_dir(data_dir: Path, site: str) -> Path:
+    """Where Scrapy keeps an unfinished crawl's queue and seen requests (JOBDIR)."""
+    return data_dir / "jobs" / site
 
 
 class ArchiveStore:
@@ -36,14 +85,25 @@ class ArchiveStore:
         settings = crawler.settings
         self.data_dir = Path(settings.get("ARCHIVE_DATA_DIR") or "data")
         self.batch_size = max(1, settings.getint("ARCHIVE_INDEX_BATCH_SIZE", 50))
+        self.overlap_days = settings.getint("CRAWL_OVERLAP_DAYS", 2)
+        self.revisit_days = settings.getint("CRAWL_REVISIT_DAYS", 3)
         self.writer: WarcWriter | None = None
         self.index: Index | None = None
         self.crawl_id: int | None = None
+        self.summary: dict[str, Any] | None = None
+        self._lock: IO[str] | None = None
         self._captures: list[CaptureRecord] = []
         self._articles: list[tuple[ArticleRow, str, list[str]]] = []
         self._capture_ids: dict[str, int] = {}
         #: (alias, article URL) pairs waiting for their article's row
         self._aliases: list[tuple[str, str]] = []
+        #: payload digest -> the response record that holds it (this crawl)
+        self._payloads: dict[str, CaptureRecord] = {}
+        #: canonical URL -> crawl state not yet written, and a read cache
+        self._url_state: dict[str, dict[str, Any]] = {}
+        self._url_state_dirty: set[str] = set()
+        #: identical-payload revisit record ID -> (the record holding the payload, its captures.id)
+        self._payload_of: dict[str, tuple[CaptureRecord, int | None]] = {}
         self.articles_by_day: collections.Counter[str] = collections.Counter()
         self.articles_written = 0
         crawler.signals.connect(self.open, signal=signals.spider_opened)
@@ -62,18 +122,30 @@ class ArchiveStore:
         if self.index is not None:
             return
         settings = self.crawler.settings
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not settings.getbool("ARCHIVE_LOCK_HELD"):
+            self._lock = lock_data_dir(self.data_dir)
         self.index = Index(self.data_dir / "archive.db")
-        since, until = getattr(spider, "since", None), getattr(spider, "until", None)
         profile = getattr(spider, "profile", None)
         site = profile.name if profile else spider.name
+        self.recover_after_crash(site)
+        if getattr(spider, "since", None) is None and settings.getbool("CRAWL_INCREMENTAL", True):
+            horizon = self.index.last_horizon(site)
+            if horizon:
+                spider.since = dt.date.fromisoformat(horizon) - dt.timedelta(days=self.overlap_days)  # type: ignore[attr-defined]
+                spider.incremental = True  # type: ignore[attr-defined]
+                logger.warning("Incremental crawl from %s (the last crawl's horizon %s minus %d days)",
+                               spider.since, horizon, self.overlap_days)  # type: ignore[attr-defined]
+        since, until = getattr(spider, "since", None), getattr(spider, "until", None)
         self.crawl_id = self.index.start_crawl(
             site,
             since=since.isoformat() if since else None,
             until=until.isoformat() if until else None,
-            args={"base_url": profile.base_url if profile else None, "spider": spider.name},
+            args={"base_url": profile.base_url if profile else None, "spider": spider.name,
+                  "incremental": bool(getattr(spider, "incremental", False))},
         )
         spider.known_keys = {match_key(url) for url in self.index.known_urls()}  # type: ignore[attr-defined]
+        recent = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=self.revisit_days)).isoformat()
+        spider.revisit_keys = {match_key(url) for url in self.index.recent_article_urls(recent)}  # type: ignore[attr-defined]
         self.writer = WarcWriter(
             self.data_dir / "warc",
             prefix=settings.get("ARCHIVE_WARC_PREFIX", "newsarchive"),
@@ -88,6 +160,25 @@ class ArchiveStore:
                 "software": f"newsarchive/{__version__} (Scrapy, warcio)",
             },
         )
+
+    def recover_after_crash(self, site: str) -> None:
+        """After a crawl that was killed: repair the WARC tail it left, and index what its
+        WARC files hold that its index rows did not get (the WARCs are the truth)."""
+        assert self.index is not None
+        crashed = self.index.interrupted_crawls(site)
+        if not crashed:
+            return
+        from archive.recovery import recover_index, repair_tails
+
+        repaired = repair_tails(self.data_dir / "warc")
+        for line in repaired:
+            logger.warning("Repaired after a crash: %s", line)
+        started = min(c["started_at"] for c in crashed)
+        added = recover_index(self.index, self.data_dir / "warc", since=started)
+        logger.warning("Resuming after an interrupted crawl: %d captures and %d articles recovered from WARC",
+                       added["captures"], added["articles"])
+        for c in crashed:
+            self.index.finish_crawl(c["id"], status="interrupted", stats={"reason": "killed; resumed later"})
 
     def close(self, spider: Spider, reason: str = "finished") -> None:
         if self.index is None:
@@ -104,26 +195,131 @@ class ArchiveStore:
                 "articles": self.articles_written,
                 "articles_by_day": dict(sorted(self.articles_by_day.items())),
                 "skipped": {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("newsarchive/skipped/")},
+                "revisits": stats.get("newsarchive/revisits", 0),
                 "errors": stats.get("log_count/ERROR", 0),
                 "warc_files": self.writer.files_written if self.writer else [],
             }
             status = "finished" if reason == "finished" else ("interrupted" if reason in ("shutdown", "cancelled") else "failed")
             assert self.crawl_id is not None
+            horizon = getattr(spider, "horizon_seen", None)
+            previous = self.index.last_horizon(getattr(getattr(spider, "profile", None), "name", spider.name))
+            if horizon or previous:
+                best = max(h for h in (horizon.isoformat() if horizon else None, previous) if h)
+                self.index.set_crawl_horizon(self.crawl_id, best)
             self.index.finish_crawl(self.crawl_id, status=status, stats=summary)
             self.summary = summary
             self.index.close()
             self.index = None
+            if status == "finished":
+                self.after_crawl(spider)
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
+
+    def after_crawl(self, spider: Spider) -> None:
+        """A finished crawl leaves no resume state, and its derived indexes are brought up to date."""
+        jobdir = self.crawler.settings.get("JOBDIR")
+        if jobdir and Path(jobdir).resolve().is_relative_to((self.data_dir / "jobs").resolve()):
+            shutil.rmtree(jobdir, ignore_errors=True)
+        for name, hook in (("CDXJ index", "archive.cdxj:update_index"),
+                           ("Datasette metadata", "archive.datasette:write_datasette_metadata")):
+            module_name, _, func_name = hook.partition(":")
+            try:
+                module = __import__(module_name, fromlist=[func_name])
+                getattr(module, func_name)(self.data_dir)
+            except (ImportError, AttributeError):
+                continue
+            except Exception as exc:  # noqa: BLE001 - the crawl itself succeeded; say what did not
+                logger.warning("Could not update the %s: %s", name, exc)
+
+    # ---- crawl state ----------------------------------------------------------------------
+    def url_state(self, url: str) -> dict[str, Any] | None:
+        """The last known state of ``url`` (validators, digest, sitemap lastmod), or None."""
+        key = canonical_url(url)
+        if key in self._url_state:
+            return self._url_state[key]
+        state = self.index.url_state(key) if self.index is not None else None
+        if state is not None:
+            self._url_state[key] = state
+        return state
+
+    def note_url_state(self, url: str, **fields: Any) -> None:
+        """Update ``url``'s crawl state (written with the next flush)."""
+        key = canonical_url(url)
+        state = dict(self.url_state(url) or {})
+        state.update({k: v for k, v in fields.items() if v is not None})
+        state["url"] = key
+        self._url_state[key] = state
+        self._url_state_dirty.add(key)
+
+    def previous_capture(self, url: str) -> dict[str, Any] | None:
+        """The response record holding ``url``'s last archived payload, or None."""
+        state = self.url_state(url)
+        digest = state.get("payload_digest") if state else None
+        if not digest:
+            return None
+        if digest in self._payloads:
+            return self._payloads[digest].to_dict()
+        return self.index.capture_for_digest(digest) if self.index is not None else None
 
     # ---- writing ---------------------------------------------------------------------------
-    def write_exchange(self, exchange: HttpExchange, role: str | None = None) -> CaptureRecord:
-        """Write one exchange to WARC and buffer its response record for ``captures``."""
+    def write_exchange(self, exchange: HttpExchange, role: str | None = None,
+                       conditional: bool = False) -> CaptureRecord:
+        """Write one exchange to WARC, as a response or, when nothing new came, a revisit.
+
+        * a 304 to our conditional request: a server-not-modified revisit of the last capture;
+        * a 200 whose payload digest is already archived: an identical-payload-digest revisit;
+        * anything else: a response record.
+        """
         if self.writer is None:
             raise RuntimeError("the archive is not open (spider_opened has not fired)")
-        records = self.writer.write_exchange(exchange)
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        headers = {k.lower(): v for k, v in exchange.response_headers}
+        previous = None
+        if exchange.status == 304 and conditional:
+            previous = self.previous_capture(exchange.url)
+        if previous is not None:
+            records = self.writer.write_revisit(
+                exchange, profile=PROFILE_SERVER_NOT_MODIFIED, refers_to_uri=previous["url"],
+                refers_to_date=previous["fetched_at"], refers_to_record_id=previous["record_id"],
+                payload_digest=previous.get("payload_digest"))
+            self.crawler.stats.inc_value("newsarchive/revisits")
+            self.note_url_state(exchange.url, last_checked=now, status=304)
+        elif exchange.status == 200 and exchange.body:
+            digest = sha1_digest(exchange.body)
+            earlier = self._payloads.get(digest)
+            earlier_dict = earlier.to_dict() if earlier else (self.index.capture_for_digest(digest) if self.index else None)
+            if earlier_dict is not None:
+                records = self.writer.write_revisit(
+                    exchange, profile=PROFILE_IDENTICAL_PAYLOAD, refers_to_uri=earlier_dict["url"],
+                    refers_to_date=earlier_dict["fetched_at"], refers_to_record_id=earlier_dict["record_id"],
+                    payload_digest=digest)
+                self.crawler.stats.inc_value("newsarchive/revisits")
+                fields = {k: earlier_dict.get(k) for k in CaptureRecord.__dataclass_fields__}
+                self._payload_of[records.response.record_id] = (CaptureRecord(**fields), earlier_dict.get("id"))
+            else:
+                records = self.writer.write_exchange(exchange)
+                self._payloads[digest] = records.response
+            self.note_url_state(
+                exchange.url, etag=_text(headers.get(b"etag")), last_modified=_text(headers.get(b"last-modified")),
+                payload_digest=digest, status=200, last_checked=now)
+        else:
+            records = self.writer.write_exchange(exchange)
         self._captures.append(records.response)
         if len(self._captures) >= self.batch_size * 4:
             self.flush()
         return records.response
+
+    def payload_capture(self, capture: CaptureRecord) -> tuple[CaptureRecord, int | None]:
+        """The record that holds ``capture``'s payload: itself, or for an identical-payload
+        revisit the earlier response it refers to (with its ``captures.id`` when known)."""
+        return self._payload_of.pop(capture.record_id, (capture, None))
+
+    def write_metadata(self, capture: CaptureRecord, fields: dict[str, Any]) -> CaptureRecord | None:
+        """Write the metadata record describing an article's response record (WARC 1.1 6.8)."""
+        if self.writer is None:
+            return None
+        return self.writer.write_metadata(capture, fields)
 
     def add_redirect(self, source: str, target: str) -> None:
         """Remember that ``source`` redirected to ``target``: an alias once ``target`` is an article."""
@@ -139,7 +335,7 @@ class ArchiveStore:
             self.flush()
 
     def flush(self) -> None:
-        """Write buffered captures, then articles, each batch in one transaction."""
+        """Write buffered captures, then articles, aliases and URL state, each batch in one transaction."""
         if self.index is None:
             return
         if self._captures:
@@ -158,9 +354,17 @@ class ArchiveStore:
         if self._aliases:
             # redirect sources may arrive before their article: keep them for a later flush
             self._aliases = self.index.add_aliases(self._aliases)[-10_000:]
+        if self._url_state_dirty:
+            dirty, self._url_state_dirty = self._url_state_dirty, set()
+            self.index.upsert_url_state([self._url_state[key] for key in dirty])
+            if len(self._url_state) > 200_000:
+                self._url_state.clear()
         if len(self._capture_ids) > 100_000:
             self._capture_ids.clear()
 
 
-def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _text(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value else None
+
+
+__all__ = ["ArchiveLocked", "ArchiveStore", "NotConfigured", "job_dir", "lock_data_dir"]

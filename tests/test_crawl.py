@@ -121,7 +121,7 @@ def test_retry_after_429_and_503_are_retried_and_archived(crawled):
 
 def test_every_exchange_is_in_warc_as_request_and_response(crawled):
     records = warc_records(crawled["data"])
-    responses = [r for _, _, _, r in records if r.rec_type == "response"]
+    responses = [r for _, _, _, r in records if r.rec_type in ("response", "revisit")]
     requests = [r for _, _, _, r in records if r.rec_type == "request"]
     assert len(responses) == len(crawled["log"])
     assert len(requests) == len(responses)

@@ -224,8 +224,9 @@ def test_from_extracted_copies_fields_and_capture_pointer() -> None:
         sitename="Example Gazette", language="en", text="The council approved.",
         extraction_error=None, extractor="newsarchive/0.1.0", capture_id=7,
         warc_filename="news-20240302-00000.warc.gz", warc_offset=7000, warc_length=907,
-        fetched_at="2024-03-02T10:00:00Z",
+        fetched_at="2024-03-02T10:00:00Z", payload_digest=cap.payload_digest,
     )
+    assert row.payload_digest == "sha1:DIGEST7"
 
 
 def test_upsert_by_canonical_url_keeps_one_row_and_updates(index: Index) -> None:
@@ -495,7 +496,11 @@ def test_migration_2_keeps_articles_and_makes_their_first_version(db_path: Path,
 
     monkeypatch.setattr(index_module, "migrations", index_module.migrations[:1])
     with Index(db_path) as old:
-        old.upsert_articles([article(1), article(2)])
+        # rows as the schema-1 code wrote them (no payload_digest, no versions)
+        for n in (1, 2):
+            old.db["articles"].insert({"canonical_url": f"https://news.example.org/2024/03/02/story-{n}",
+                                       "url": f"https://news.example.org/2024/03/02/story-{n}",
+                                       "title": f"Story {n}", "published": "2024-03-02", "text": "t"})
         assert old.schema_version == 1
     monkeypatch.undo()
     with Index(db_path) as new:
@@ -505,3 +510,33 @@ def test_migration_2_keeps_articles_and_makes_their_first_version(db_path: Path,
         assert [r["version"] for r in new.db.query("SELECT version FROM articles")] == [1, 1]
         month = next(new.db.query("SELECT published, published_month FROM articles WHERE id = 1"))
         assert (month["published"], month["published_month"]) == ("2024-03-02", "2024-03")
+
+
+def test_a_changed_payload_with_new_text_is_a_new_version(index: Index) -> None:
+    first = article(1, payload_digest="sha1:A", fetched_at="2024-03-02T10:00:00Z")
+    (article_id,) = index.upsert_articles([first])
+    # the same page again (same digest): no new version
+    index.upsert_articles([article(1, payload_digest="sha1:A", fetched_at="2024-03-03T10:00:00Z")])
+    # a new payload but the same text (an ad changed): no new version
+    index.upsert_articles([article(1, payload_digest="sha1:B", fetched_at="2024-03-04T10:00:00Z")])
+    # a new payload with new text: version 2, with what changed
+    index.upsert_articles([article(1, payload_digest="sha1:C", fetched_at="2024-03-05T10:00:00Z",
+                                   text="Body of story 1. Update: a correction.")])
+    rows = list(index.db.query("SELECT version, payload_digest, changed, text FROM article_versions"
+                               " WHERE article_id = ? ORDER BY version", [article_id]))
+    assert [(r["version"], r["payload_digest"]) for r in rows] == [(1, "sha1:B"), (2, "sha1:C")]
+    assert rows[1]["changed"] == '["text"]' and rows[0]["text"] == "Body of story 1."
+    latest = index.db.table("articles").get(article_id)
+    assert latest["version"] == 2 and "correction" in latest["text"]
+    # an older capture arriving late (reindex out of order) changes nothing
+    index.upsert_articles([article(1, payload_digest="sha1:Z", fetched_at="2024-03-01T10:00:00Z", text="old")])
+    assert index.db.table("articles").get(article_id)["version"] == 2
+
+
+def test_url_state_keeps_unchanged_fields(index: Index) -> None:
+    index.upsert_url_state([{"url": "https://x.org/a", "etag": '"1"', "payload_digest": "sha1:A", "status": 200}])
+    index.upsert_url_state([{"url": "https://x.org/a", "lastmod": "2024-03-05", "etag": None}])
+    state = index.url_state("https://x.org/a")
+    assert state is not None
+    assert (state["etag"], state["payload_digest"], state["lastmod"]) == ('"1"', "sha1:A", "2024-03-05")
+    assert index.url_state("https://x.org/never") is None

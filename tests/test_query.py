@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.index import ArticleRow, Index
-from archive.query import QueryError, Term, parse, to_fts5
+from archive.query import CompiledQuery, QueryError, Term, compile_query, parse, to_fts5
 
 # The four rows of cases/B21.txt (title, body), with publication dates so that the
 # "latest articles" answer to an empty query has a defined order.
@@ -88,7 +88,16 @@ def test_snippet_highlights_matches(b21_index: Index) -> None:
         ('"Main Street', '"Main Street"'),
         ('"Main   Street" plan', '"Main Street" "plan"'),
         ("AND OR NOT NEAR", '"AND" "OR" "NOT" "NEAR"'),
-        ("title:budget", '"title:budget"'),
+        ("title:budget", 'title : "budget"'),
+        ("Title:budget", 'title : "budget"'),
+        ("author:burdeau", 'authors : "burdeau"'),
+        ('author:"Cain Burdeau" kazakhstan', 'authors : "Cain Burdeau" "kazakhstan"'),
+        ("time:budget", '"time:budget"'),
+        ("court -appeal", '("court") NOT ("appeal")'),
+        ('court -"class action" -title:draft', '("court") NOT ("class action" OR title : "draft")'),
+        ("-appeal", ""),
+        ("COVID-19 e-mail", '"COVID-19" "e-mail"'),
+        ("- -- author: title:", ""),
         ("(a* ^b)", '"(a*" "^b)"'),
         ("C++ +++", '"C++"'),
         ('a"b c"d', '"a" "b c" "d"'),
@@ -109,6 +118,34 @@ def test_parse_marks_phrases() -> None:
         Term("budget", phrase=False),
         Term("Main Street", phrase=True),
     ]
+
+
+def test_parse_marks_negation_and_fields() -> None:
+    assert parse('-budget author:"Cain  Burdeau" -title:"Main Street" title:') == [
+        Term("budget", negated=True),
+        Term("Cain Burdeau", phrase=True, column="authors"),
+        Term("Main Street", phrase=True, negated=True, column="title"),
+    ]
+
+
+def test_compile_query_keeps_exclusions_apart() -> None:
+    assert compile_query("-sports -weather") == CompiledQuery("", '"sports" OR "weather"')
+    assert compile_query("court -sports") == CompiledQuery('("court") NOT ("sports")', '"sports"')
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("election -covid", [1]),
+        ("-election", [4, 3, 2]),  # only exclusions: the latest articles without it
+        ("title:cafe", [4]),
+        ("title:harbour", []),  # in the text, not the title
+        ("-title:cafe harbour", []),
+        ('title:"election results"', [1]),
+    ],
+)
+def test_negation_and_field_queries(b21_index: Index, query: str, expected: list[int]) -> None:
+    assert [hit.id for hit in b21_index.search(query)] == expected
 
 
 def test_raw_query_passes_through(b21_index: Index) -> None:
@@ -158,5 +195,5 @@ def test_search_never_raises(b21_index: Index, query: str) -> None:
     hits = b21_index.search(query)
     assert all(hit.id in (1, 2, 3, 4) for hit in hits)
     fts = to_fts5(query)
-    assert (fts == "") == (parse(query) == [])
+    assert (fts == "") == (not any(not term.negated for term in parse(query)))
 

@@ -154,6 +154,12 @@ class BackIssuesSpider(scrapy.Spider):
         self.undated: dict[str, tuple[str, dt.date | None]] = {}
         self._undated_done = False
         self._archives_scheduled = False
+        #: set by the archive store when --since was left out (from the last crawl's horizon)
+        self.incremental = False
+        #: articles published inside the revisit window: fetched again, conditionally
+        self.revisit_keys: set[str] = set()
+        #: the newest publication day seen in range: the next incremental crawl starts near it
+        self.horizon_seen: dt.date | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BackIssuesSpider:
@@ -189,6 +195,18 @@ class BackIssuesSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for request in self.seed_requests():
             yield request
+
+    @property
+    def store(self) -> Any:
+        from crawler.store import ArchiveStore
+
+        return ArchiveStore.for_crawler(self.crawler)
+
+    def saw_day(self, day: dt.date | None) -> None:
+        """Remember the newest in-range day listed, for the next crawl's horizon."""
+        if day is not None and self.in_range(day) and day <= self.horizon:
+            if self.horizon_seen is None or day > self.horizon_seen:
+                self.horizon_seen = day
 
     def seed_requests(self) -> Iterator[scrapy.Request]:
         profile = self.profile
@@ -238,14 +256,26 @@ class BackIssuesSpider(scrapy.Spider):
         if day is not None and not self.in_range(day):
             self.skip("listed outside the date range")
             return None
+        self.saw_day(day)
         key = match_key(url)
-        if key in self.known:
-            self.skip("archived by an earlier crawl")
+        if key in self.requested:
             return None
+        if key in self.known:
+            if key not in self.revisit_keys:
+                self.skip("archived by an earlier crawl")
+                return None
+            return self.revalidate(url, "revisit window")
+        self.requested.add(key)
+        return self.request(url, self.parse_article, "article", issue_date=day, source=source)
+
+    def revalidate(self, url: str, why: str) -> scrapy.Request | None:
+        """Fetch an archived article again, conditionally: a 304 if it did not change."""
+        key = match_key(url)
         if key in self.requested:
             return None
         self.requested.add(key)
-        return self.request(url, self.parse_article, "article", issue_date=day, source=source)
+        self.count(f"revalidated/{why}")
+        return self.request(url, self.parse_article, "article", revalidate=True, source=why)
 
     # ---- robots.txt and sitemaps (sitemaps.org protocol) -------------------------------
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
@@ -292,11 +322,23 @@ class BackIssuesSpider(scrapy.Spider):
                 if request:
                     yield request
                 continue
-            lastmod = machine_date(entry.get("lastmod"))
+            raw_lastmod = (entry.get("lastmod") or "").strip()
+            lastmod = machine_date(raw_lastmod)
             if lastmod and self.since and lastmod < self.since:
                 self.skip("sitemap lastmod before the range")
                 continue
-            self.undated.setdefault(match_key(loc), (loc, lastmod))
+            key = match_key(loc)
+            if key in self.known and raw_lastmod:
+                before = (self.store.url_state(loc) or {}).get("lastmod")
+                self.store.note_url_state(loc, lastmod=raw_lastmod)
+                if before and raw_lastmod > before:
+                    request = self.revalidate(loc, "newer sitemap lastmod")
+                    if request:
+                        yield request
+                continue
+            if raw_lastmod:
+                self.store.note_url_state(loc, lastmod=raw_lastmod)
+            self.undated.setdefault(key, (loc, lastmod))
 
     # ---- feeds (RSS 2.0, Atom RFC 4287) -------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
@@ -365,6 +407,7 @@ class BackIssuesSpider(scrapy.Spider):
                 continue
             dates.append(day)
             self.edition_days.add(day)
+            self.saw_day(day)
             if self.in_range(day) and day <= self.horizon:
                 yield self.request(url, self.parse_listing, "edition", issue_date=day)
         if dates and (self.since is None or min(dates) >= self.since):
@@ -427,6 +470,9 @@ class BackIssuesSpider(scrapy.Spider):
     # ---- articles and documents ---------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
         meta = response.meta
+        if response.status == 304:
+            self.skip("unchanged since the last crawl (304)")
+            return
         if response.status != 200:
             self.skip(f"HTTP {response.status}")
             return
@@ -445,6 +491,7 @@ class BackIssuesSpider(scrapy.Spider):
             issue_date=meta.get("issue_date"),
             source=meta.get("source"),
             site=self.profile.name,
+            revalidate=bool(meta.get("revalidate")),
         )
         if self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and isinstance(response, TextResponse):
             for href in response.xpath("//a/@href").getall():

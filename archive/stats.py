@@ -1,0 +1,252 @@
+"""What an archive holds: a coverage calendar, top names, extraction gaps, crawls.
+
+Read-only queries over ``DATA/archive.db`` behind :meth:`archive.index.Index.stats` and
+``newsarchive stats``. Dates are the first ten characters of ``articles.published``
+(ISO 8601, so ``YYYY-MM-DD``); an article whose ``published`` does not start with a date
+counts as undated.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+__all__ = ["ArchiveStats", "ArticleRef", "compute_stats", "day_ranges"]
+
+#: At most this many days in a calendar (a stray ``0001-01-01`` must not make millions).
+MAX_CALENDAR_DAYS = 36_600
+#: Articles listed as examples of each extraction gap.
+GAP_EXAMPLES = 10
+
+_DAY_SQL = "substr(a.published, 1, 10)"
+_DATED_SQL = f"{_DAY_SQL} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'"
+_HOST_SQL = (
+    "lower(substr(substr(a.canonical_url, instr(a.canonical_url, '://') + 3), 1,"
+    " instr(substr(a.canonical_url, instr(a.canonical_url, '://') + 3) || '/', '/') - 1))"
+)
+
+Execute = Callable[..., sqlite3.Cursor]
+
+
+@dataclass
+class ArticleRef:
+    """An article named in a report: ``id``, ``url``, ``title``."""
+
+    id: int
+    url: str
+    title: str | None
+
+
+@dataclass
+class ArchiveStats:
+    """What the archive holds, for one date range (or all of it).
+
+    Attributes:
+        since, until: The range asked for (``YYYY-MM-DD``) or ``None``.
+        first_day, last_day: The calendar's bounds: *since*/*until* when given, else the
+            earliest/latest publication day in the archive (``None`` when nothing is dated).
+        articles: Articles counted (in the range when one is given, else all).
+        dated: Of those, how many have a publication date.
+        per_day: ``(YYYY-MM-DD, count)`` for every day from *first_day* to *last_day*,
+            zeros included: the coverage calendar.
+        per_month: ``(YYYY-MM, count)`` for every month of the calendar, zeros included.
+        empty_days: The days of the calendar with no article.
+        top_authors, top_categories, top_sites: ``(name, articles)``, most first; a site
+            is the site profile's name, or the canonical URL's host when there is none.
+        no_date, no_author, little_text: How many counted articles have no publication
+            date, no author, or text shorter than *short_text_chars*.
+        gap_examples: Up to ten articles of each gap (keys as above).
+        short_text_chars: The "little text" threshold used.
+        crawls: Every crawl so far, oldest first: ``id``, ``site``, ``since``, ``until``,
+            ``started_at``, ``finished_at``, ``status``, ``horizon``, ``stats`` (decoded).
+    """
+
+    since: str | None
+    until: str | None
+    first_day: str | None
+    last_day: str | None
+    articles: int
+    dated: int
+    per_day: list[tuple[str, int]]
+    per_month: list[tuple[str, int]]
+    empty_days: list[str]
+    top_authors: list[tuple[str, int]]
+    top_categories: list[tuple[str, int]]
+    top_sites: list[tuple[str, int]]
+    no_date: int
+    no_author: int
+    little_text: int
+    short_text_chars: int
+    gap_examples: dict[str, list[ArticleRef]] = field(default_factory=dict)
+    crawls: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; pairs become ``{"day": ..., "articles": n}``-style objects."""
+        data = asdict(self)
+        data["per_day"] = [{"day": d, "articles": n} for d, n in self.per_day]
+        data["per_month"] = [{"month": m, "articles": n} for m, n in self.per_month]
+        for key in ("top_authors", "top_categories", "top_sites"):
+            data[key] = [{"name": name, "articles": n} for name, n in getattr(self, key)]
+        data["empty_day_ranges"] = [list(r) for r in day_ranges(self.empty_days)]
+        return data
+
+
+def day_ranges(days: list[str]) -> list[tuple[str, str]]:
+    """Runs of consecutive days: ``["2024-04-06", "2024-04-07", "2024-04-09"]`` ->
+    ``[("2024-04-06", "2024-04-07"), ("2024-04-09", "2024-04-09")]``."""
+    ranges: list[tuple[str, str]] = []
+    for day in days:
+        if ranges and date.fromisoformat(ranges[-1][1]) + timedelta(days=1) == date.fromisoformat(day):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def _valid_day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def compute_stats(
+    execute: Execute,
+    *,
+    since: str | None,
+    until: str | None,
+    top: int = 10,
+    short_text_chars: int = 500,
+) -> ArchiveStats:
+    """Compute :class:`ArchiveStats` (the caller has checked the dates).
+
+    Args:
+        execute: Runs one SQL statement with bound parameters, rows as
+            :class:`sqlite3.Row` (``Index._execute``).
+        since, until: ``YYYY-MM-DD`` or ``None``.
+        top: Names listed per top list.
+        short_text_chars: The "little text" threshold.
+
+    Returns:
+        The statistics.
+    """
+    params: dict[str, Any] = {"since": since, "until": until, "top": top,
+                              "short": short_text_chars, "examples": GAP_EXAMPLES}
+    scope = "1"
+    if since:
+        scope += f" AND {_DAY_SQL} >= :since"
+    if until:
+        scope += f" AND {_DAY_SQL} <= :until"
+
+    def scalar(sql: str) -> int:
+        return int(execute(sql, params).fetchone()[0] or 0)
+
+    articles = scalar(f"SELECT count(*) FROM articles AS a WHERE {scope}")
+    dated = scalar(f"SELECT count(*) FROM articles AS a WHERE {scope} AND {_DATED_SQL}")
+    counts = {
+        row[0]: int(row[1])
+        for row in execute(
+            f"SELECT {_DAY_SQL} AS day, count(*) FROM articles AS a"
+            f" WHERE {scope} AND {_DATED_SQL} GROUP BY day ORDER BY day",
+            params,
+        )
+    }
+    valid = sorted(d for d in counts if _valid_day(d))
+    first = _valid_day(since) or (_valid_day(valid[0]) if valid else None)
+    last = _valid_day(until) or (_valid_day(valid[-1]) if valid else None)
+    per_day: list[tuple[str, int]] = []
+    if first and last and first <= last:
+        first = max(first, last - timedelta(days=MAX_CALENDAR_DAYS - 1))
+        day = first
+        while day <= last:
+            iso = day.isoformat()
+            per_day.append((iso, counts.get(iso, 0)))
+            day += timedelta(days=1)
+    months: dict[str, int] = {}
+    for iso, n in per_day:
+        months[iso[:7]] = months.get(iso[:7], 0) + n
+
+    def top_of(sql: str) -> list[tuple[str, int]]:
+        return [(str(row[0]), int(row[1])) for row in execute(sql, params)]
+
+    def top_list(column: str) -> list[tuple[str, int]]:
+        return top_of(
+            # one entry per name however it is capitalised, shown as most often written
+            f"""SELECT (SELECT j2.value FROM articles AS a2,
+                          json_each(CASE WHEN json_valid(a2.{column}) THEN a2.{column} END) AS j2
+                        WHERE newsarchive_casefold(j2.value) = folded
+                        GROUP BY j2.value ORDER BY count(*) DESC, j2.value LIMIT 1) AS name,
+                       n
+                FROM (SELECT newsarchive_casefold(j.value) AS folded, count(DISTINCT a.id) AS n
+                      FROM articles AS a,
+                           json_each(CASE WHEN json_valid(a.{column}) THEN a.{column} END) AS j
+                      WHERE {scope} AND trim(j.value) != ''
+                      GROUP BY folded ORDER BY n DESC, folded LIMIT :top)
+                ORDER BY n DESC, name"""
+        )
+
+    no_author_sql = (
+        "(a.authors IS NULL OR NOT json_valid(a.authors) OR json_array_length(a.authors) = 0)"
+    )
+    little_text_sql = "length(coalesce(a.text, '')) < :short"
+    gaps = {
+        "no_date": f"NOT ({_DATED_SQL}) OR a.published IS NULL",
+        "no_author": no_author_sql,
+        "little_text": little_text_sql,
+    }
+    gap_counts = {
+        name: scalar(f"SELECT count(*) FROM articles AS a WHERE {scope} AND ({cond})")
+        for name, cond in gaps.items()
+    }
+    gap_examples = {
+        name: [
+            ArticleRef(int(row["id"]), row["canonical_url"], row["title"])
+            for row in execute(
+                f"SELECT a.id, a.canonical_url, a.title FROM articles AS a"
+                f" WHERE {scope} AND ({cond}) ORDER BY a.id LIMIT :examples",
+                params,
+            )
+        ]
+        for name, cond in gaps.items()
+    }
+    crawls = []
+    for row in execute(
+        "SELECT id, site, since, until, started_at, finished_at, status, horizon, stats"
+        " FROM crawls ORDER BY id"
+    ):
+        crawl = dict(row)
+        try:
+            crawl["stats"] = json.loads(crawl["stats"]) if crawl["stats"] else {}
+        except ValueError:
+            crawl["stats"] = {"unreadable": crawl["stats"]}
+        crawls.append(crawl)
+
+    return ArchiveStats(
+        since=since,
+        until=until,
+        first_day=per_day[0][0] if per_day else None,
+        last_day=per_day[-1][0] if per_day else None,
+        articles=articles,
+        dated=dated,
+        per_day=per_day,
+        per_month=list(months.items()),
+        empty_days=[d for d, n in per_day if n == 0],
+        top_authors=top_list("authors"),
+        top_categories=top_list("categories"),
+        top_sites=top_of(
+            f"""SELECT coalesce(nullif(a.site, ''), {_HOST_SQL}) AS name, count(*) AS n
+                FROM articles AS a WHERE {scope}
+                GROUP BY name ORDER BY n DESC, name LIMIT :top"""
+        ),
+        no_date=gap_counts["no_date"],
+        no_author=gap_counts["no_author"],
+        little_text=gap_counts["little_text"],
+        short_text_chars=short_text_chars,
+        gap_examples=gap_examples,
+        crawls=crawls,
+    )

@@ -1,0 +1,99 @@
+"""``newsarchive stats`` and ``Index.stats``: coverage calendar, top names, gaps, crawls."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.api import Archive
+from archive.cli import main
+from archive.index import QueryError
+from archive.stats import day_ranges
+from tests.searchdata import build_archive
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("stats") / "data"
+    build_archive(folder)
+    return folder
+
+
+def test_calendar_counts_every_day_and_lists_empty_ones(data: Path) -> None:
+    with Archive(data) as archive:
+        s = archive.stats()
+    assert (s.first_day, s.last_day) == ("2022-01-05", "2022-02-03")
+    assert len(s.per_day) == 30
+    counts = dict(s.per_day)
+    assert counts["2022-01-05"] == counts["2022-01-10"] == counts["2022-01-20"] == 1
+    assert counts["2022-01-06"] == 0
+    assert s.per_month == [("2022-01", 5), ("2022-02", 1)]
+    assert "2022-01-06" in s.empty_days and "2022-01-05" not in s.empty_days
+    assert len(s.empty_days) == 30 - 6
+    assert (s.articles, s.dated) == (7, 6)
+
+
+def test_range_sets_the_calendar(data: Path) -> None:
+    with Archive(data) as archive:
+        s = archive.stats(since="2022-01-09", until="2022-01-12")
+    assert s.per_day == [("2022-01-09", 0), ("2022-01-10", 1), ("2022-01-11", 0), ("2022-01-12", 1)]
+    assert s.empty_days == ["2022-01-09", "2022-01-11"]
+    assert s.articles == 2 and s.top_authors == [("Cain Burdeau", 1), ("Cain Burdeauville", 1)]
+    with Archive(data) as archive, pytest.raises(QueryError, match="after until"):
+        archive.stats(since="2022-02-01", until="2022-01-01")
+
+
+def test_top_lists_and_gaps(data: Path) -> None:
+    with Archive(data) as archive:
+        s = archive.stats(top=2)
+    # "cain burdeau" and "Cain Burdeau" are one author, shown as most often written
+    assert s.top_authors == [("Cain Burdeau", 3), ("Cain Burdeauville", 1)]
+    assert s.top_categories[0] == ("Courts", 2)
+    assert s.top_sites == [("courthousenews", 6), ("www.example.de", 1)]
+    assert (s.no_date, s.no_author) == (1, 1)
+    assert [a.id for a in s.gap_examples["no_date"]] == [6]
+    assert [a.id for a in s.gap_examples["no_author"]] == [6]
+    assert s.little_text == 7  # every test text is under 500 characters
+    (crawl,) = s.crawls
+    assert crawl["site"] == "courthousenews" and crawl["status"] == "finished"
+    assert crawl["stats"] == {"articles": 7}
+
+
+def test_day_ranges() -> None:
+    assert day_ranges(["2024-02-28", "2024-02-29", "2024-03-01", "2024-03-03"]) == [
+        ("2024-02-28", "2024-03-01"), ("2024-03-03", "2024-03-03")]
+    assert day_ranges([]) == []
+
+
+def test_stats_cli_json_and_table(data: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["--data", str(data), "stats", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert payload["per_month"] == [{"month": "2022-01", "articles": 5}, {"month": "2022-02", "articles": 1}]
+    assert payload["top_authors"][0] == {"name": "Cain Burdeau", "articles": 3}
+    assert payload["empty_day_ranges"][0] == ["2022-01-06", "2022-01-09"]
+    assert payload["crawls"][0]["status"] == "finished"
+    result = runner.invoke(main, ["--data", str(data), "stats"], catch_exceptions=False)
+    assert result.exit_code == 0
+    for text in ("7 articles (6 dated)", "2022-01", "Days with no article (24)", "2022-01-06..2022-01-09",
+                 "top authors", "Cain Burdeau", "extraction gaps", "no date", "crawls (1)", "finished"):
+        assert text in result.output, text
+
+
+def test_stats_usage_errors(data: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["--data", str(data), "stats", "--since", "2022-02-01", "--until", "2022-01-01"])
+    assert result.exit_code == 2 and "after until" in result.output
+    result = runner.invoke(main, ["--data", str(data), "stats", "--since", "May"])
+    assert result.exit_code == 2
+
+
+def test_stats_of_an_empty_archive(tmp_path: Path) -> None:
+    from archive.index import Index
+
+    Index(tmp_path / "archive.db").close()
+    result = CliRunner().invoke(main, ["--data", str(tmp_path), "stats"], catch_exceptions=False)
+    assert result.exit_code == 0 and "0 articles" in result.output
