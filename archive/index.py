@@ -438,10 +438,17 @@ def _migration_2_versions_state_schedules(db: Database) -> None:
     )
 
 
+def _migration_3_facet_and_revisit_indexes(db: Database) -> None:
+    """Indexes for Datasette's month facet and for finding what a revisit refers to."""
+    db.table("articles").create_index(["published_month"], if_not_exists=True)
+    db.table("captures").create_index(["refers_to_uri"], if_not_exists=True)
+
+
 #: Schema migrations; number N (1-based) takes ``user_version`` from N-1 to N. Append only.
 migrations: list[Callable[[Database], None]] = [
     _migration_1_initial_schema,
     _migration_2_versions_state_schedules,
+    _migration_3_facet_and_revisit_indexes,
 ]
 
 

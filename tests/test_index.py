@@ -72,7 +72,7 @@ def test_schema_created_with_wal_and_busy_timeout(index: Index, db_path: Path) -
             "url_state", "schedules"} <= tables
     assert index.db.journal_mode == "wal"
     assert index.db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
-    assert index.schema_version == len(migrations) == 2
+    assert index.schema_version == len(migrations) == 3
     assert {t.name for t in index.db.table("articles").triggers} == {
         "articles_ai", "articles_ad", "articles_au",
     }
@@ -91,6 +91,8 @@ def test_schema_created_with_wal_and_busy_timeout(index: Index, db_path: Path) -
         ("articles", ("published",), False),
         ("articles", ("site",), False),
         ("aliases", ("article_id",), False),
+        ("articles", ("published_month",), False),
+        ("captures", ("refers_to_uri",), False),
     }
 
 
