@@ -1,0 +1,299 @@
+"""A CDXJ index of the data folder's WARC files, kept current for replay (pywb).
+
+pywb finds a capture by binary search in a sorted CDXJ file (one line per record:
+``SURT-urlkey 14-digit-timestamp {json}``, the format of the IIPC's pywb/OpenWayback CDXJ,
+https://pywb.readthedocs.io/en/latest/manual/indexing.html). The lines are written by
+cdxj-indexer (``cdxj_indexer.main.CDXJIndexer``), the indexer pywb itself uses.
+
+Layout under ``DATA/indexes/``::
+
+    index.cdxj            every WARC file's lines, merged and sorted (what replay reads)
+    files/NAME.cdxj       one sorted CDXJ per WARC file (a cache)
+    files/manifest.json   per WARC file: size, mtime_ns, lines, or the error that broke it
+    .lock                 serialises concurrent updates (a crawl ending while replay runs)
+
+:func:`update_index` is incremental: only WARC files that are new, or whose size or mtime
+changed since the last update (a file a crawl appended to), are read again; the merged
+``index.cdxj`` is then rewritten atomically (temporary file, ``os.replace``), so a replay
+server reading it never sees half a file. A WARC file that cannot be read to the end
+(truncated, not gzip, a broken record) is reported and left out; the others are indexed.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import heapq
+import io
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["IndexUpdate", "index_path", "update_index", "update_index_report", "WARC_SUFFIXES"]
+
+logger = logging.getLogger(__name__)
+
+#: File names the index covers, in ``DATA/warc`` (what cdxj-indexer accepts).
+WARC_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
+#: Record types indexed for replay. Request records are only needed for POST replay, and
+#: our ``metadata`` records (the extracted article as JSON) share the article's URL and
+#: time, so indexing them could make replay serve the JSON instead of the page.
+INDEXED_RECORDS = "response,revisit,resource"
+_MANIFEST_VERSION = 1
+
+
+@dataclass
+class IndexUpdate:
+    """What one :func:`update_index_report` call did.
+
+    Attributes:
+        path: The merged index, ``DATA/indexes/index.cdxj``.
+        indexed: WARC files read this time (new or changed), by name.
+        reused: WARC files whose cached index was still current.
+        removed: Cached indexes dropped because their WARC file is gone.
+        broken: WARC files left out, with the reason (also logged as warnings).
+        lines: Lines in the merged index.
+    """
+
+    path: Path
+    indexed: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    broken: dict[str, str] = field(default_factory=dict)
+    lines: int = 0
+
+
+def index_path(data_dir: str | os.PathLike[str]) -> Path:
+    """The merged CDXJ index of a data folder: ``DATA/indexes/index.cdxj``."""
+    return Path(data_dir) / "indexes" / "index.cdxj"
+
+
+def _warc_files(warc_dir: Path) -> list[Path]:
+    if not warc_dir.is_dir():
+        return []
+    return sorted(p for p in warc_dir.iterdir() if p.is_file() and p.name.endswith(WARC_SUFFIXES))
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``lock_path`` (waits for another updater)."""
+    with open(lock_path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _atomic_write(path: Path, lines: Iterator[str]) -> int:
+    """Write ``lines`` to a temporary file beside ``path`` and rename it over ``path``.
+
+    Returns:
+        The number of lines written.
+    """
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            for line in lines:
+                out.write(line)
+                count += 1
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return count
+
+
+def index_warc(path: Path) -> list[str]:
+    """The sorted CDXJ lines of one WARC file, ``filename`` relative to its folder.
+
+    Raises:
+        Exception: whatever warcio/cdxj-indexer raise on bytes they cannot parse
+            (``ArchiveLoadFailed``, ``zlib.error``, ``EOFError``, ``ValueError``...).
+    """
+    from cdxj_indexer.main import CDXJIndexer
+
+    out = io.StringIO()
+    with open(path, "rb") as fh:
+        indexer = CDXJIndexer(output=out, inputs=[fh], filename=path.name, sort=False,
+                              records=INDEXED_RECORDS)
+        # process_all() would open ``output`` as a path; process_one writes to a stream.
+        indexer.process_one(fh, out, path.name)
+    _check_whole(path)
+    lines = out.getvalue().splitlines(keepends=True)
+    lines.sort()
+    return lines
+
+
+def _check_whole(path: Path, chunk_size: int = 1 << 20) -> None:
+    """Raise ``ValueError`` unless ``path`` is a WARC file read to a clean end.
+
+    warcio reads a gzip member cut short without complaint (its record simply ends early),
+    and takes bytes that are not WARC at all for an ARC record; a CDXJ line for either would
+    send replay to bytes that are not a capture. So a ``.gz`` file must be whole gzip
+    members, each ending with its trailer (RFC 1952), and the first record must begin with
+    ``WARC/`` (or be an ARC file's ``filedesc://`` header when the name says ``.arc``).
+    Streamed, ``chunk_size`` bytes at a time.
+    """
+    import zlib
+
+    want = (b"filedesc://",) if path.name.endswith((".arc", ".arc.gz")) else (b"WARC/",)
+    with open(path, "rb") as fh:
+        if not path.name.endswith(".gz"):
+            head = fh.read(16)
+            if head and not head.startswith(want):
+                raise ValueError(f"does not begin with {want[0].decode()}")
+            return
+        decomp = zlib.decompressobj(wbits=31)
+        first = b""
+        members = 0
+        offset = 0  # file offset of the member being read
+        consumed = 0
+        while True:
+            data = fh.read(chunk_size)
+            if not data:
+                break
+            while data:
+                try:
+                    out = decomp.decompress(data)
+                except zlib.error as exc:
+                    raise ValueError(f"not gzip at offset {offset}: {exc}") from None
+                if len(first) < 16:
+                    first += out[: 16 - len(first)]
+                if decomp.eof:
+                    used = len(data) - len(decomp.unused_data)
+                    consumed += used
+                    offset = consumed
+                    members += 1
+                    data = decomp.unused_data
+                    decomp = zlib.decompressobj(wbits=31)
+                else:
+                    consumed += len(data)
+                    data = b""
+        if consumed != offset:
+            raise ValueError(f"truncated: the gzip member at offset {offset} ends before its trailer")
+        if members and not first.startswith(want):
+            raise ValueError(f"does not begin with {want[0].decode()}")
+
+
+def _load_manifest(path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(manifest, dict) or manifest.get("version") != _MANIFEST_VERSION:
+        return {}
+    files = manifest.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _stamp(path: Path) -> dict[str, int]:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _read_lines(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8") as fh:
+        yield from fh
+
+
+def update_index_report(data_dir: str | os.PathLike[str]) -> IndexUpdate:
+    """Bring ``DATA/indexes/index.cdxj`` up to date with ``DATA/warc/``; say what changed.
+
+    Args:
+        data_dir: The data folder (holds ``warc/``; ``indexes/`` is created).
+
+    Returns:
+        An :class:`IndexUpdate`. The merged index exists afterwards (empty when there are
+        no WARC files), sorted as pywb's binary search needs (plain byte order of lines).
+
+    Raises:
+        OSError: ``DATA/indexes`` cannot be written.
+    """
+    data = Path(data_dir)
+    warc_dir = data / "warc"
+    out_dir = data / "indexes"
+    cache_dir = out_dir / "files"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    result = IndexUpdate(path=index_path(data))
+    manifest_path = cache_dir / "manifest.json"
+
+    with _locked(out_dir / ".lock"):
+        old = _load_manifest(manifest_path)
+        new: dict[str, Any] = {}
+        for warc in _warc_files(warc_dir):
+            name = warc.name
+            cached = cache_dir / (name + ".cdxj")
+            try:
+                stamp = _stamp(warc)
+            except OSError as exc:  # removed while we looked
+                result.broken[name] = str(exc)
+                continue
+            prev = old.get(name)
+            if prev and prev.get("size") == stamp["size"] and prev.get("mtime_ns") == stamp["mtime_ns"]:
+                if prev.get("error"):
+                    result.broken[name] = prev["error"]
+                    new[name] = prev
+                    continue
+                if cached.is_file():
+                    result.reused.append(name)
+                    new[name] = prev
+                    continue
+            try:
+                lines = index_warc(warc)
+            except Exception as exc:  # noqa: BLE001 - warcio/zlib raise assorted errors on bad bytes
+                reason = f"{type(exc).__name__}: {exc}".strip()
+                logger.warning("CDXJ index: %s left out, it cannot be read: %s", name, reason)
+                result.broken[name] = reason
+                new[name] = {**stamp, "error": reason}
+                with contextlib.suppress(FileNotFoundError):
+                    cached.unlink()
+                continue
+            _atomic_write(cached, iter(lines))
+            new[name] = {**stamp, "lines": len(lines)}
+            result.indexed.append(name)
+        for name in old:
+            if name not in new:
+                result.removed.append(name)
+                with contextlib.suppress(FileNotFoundError):
+                    (cache_dir / (name + ".cdxj")).unlink()
+        _atomic_write(manifest_path, iter([json.dumps({"version": _MANIFEST_VERSION, "files": new},
+                                                      indent=1, sort_keys=True) + "\n"]))
+        good = [cache_dir / (name + ".cdxj") for name, info in sorted(new.items()) if not info.get("error")]
+        streams = [_read_lines(path) for path in good]
+        result.lines = _atomic_write(result.path, _dedup(heapq.merge(*streams)))
+    return result
+
+
+def _dedup(lines: Iterator[str]) -> Iterator[str]:
+    last = None
+    for line in lines:
+        if line != last:
+            yield line
+        last = line
+
+
+def update_index(data_dir: str | os.PathLike[str]) -> Path:
+    """Bring the data folder's CDXJ index up to date, reading only new or changed WARC files.
+
+    Call it after every crawl (and replay calls it when it starts). Unreadable WARC files
+    are logged as warnings and left out; see :func:`update_index_report` for the details.
+
+    Args:
+        data_dir: The data folder.
+
+    Returns:
+        The merged, sorted index: ``DATA/indexes/index.cdxj``.
+
+    Raises:
+        OSError: ``DATA/indexes`` cannot be written.
+    """
+    return update_index_report(data_dir).path

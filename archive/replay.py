@@ -1,0 +1,495 @@
+"""Replay archived captures in a browser with pywb, and search the archive from the front page.
+
+pywb (https://pywb.readthedocs.io) is the web archiving field's reference replay engine; we
+configure it, we do not replay ourselves. One WSGI app (:class:`ReplayApp`) serves:
+
+``/`` and ``/search``
+    Our search page over the SQLite index (``DATA/archive.db``): a search box, filters by
+    date and author, hits with title, date, authors and snippet. Each hit links to its exact
+    capture (``/archive/<14-digit timestamp>/<url>``) and to the article's other versions.
+``/archive/<timestamp>/<url>``, ``/archive/*/<url>``, ``/archive/cdx``, ``/static/...``
+    pywb's ``FrontEndApp`` over one collection, ``archive``: the WARC files in ``DATA/warc``
+    and the CDXJ index ``DATA/indexes/index.cdxj`` (:mod:`archive.cdxj`). Framed replay: the
+    top frame is pywb's banner (the capture's title and date), the page is rewritten so that
+    every link and resource points back into ``/archive/``.
+
+What it never does: fetch from the live web (no ``live`` collection, no proxy mode, no
+recorder, no auto-collections from a folder), or serve files other than the archive's
+captures and pywb's own static assets (paths with ``..``, backslashes or NUL are refused
+before pywb sees them, and pywb's static handler checks again). A missing capture is our
+"Not archived" page (HTTP 404), not a traceback.
+
+Importing this module is cheap; :func:`make_app` imports pywb, which monkey-patches the
+process for gevent (``gevent.monkey.patch_all``), so call it only in the process that serves.
+"""
+from __future__ import annotations
+
+if __name__ == "__main__":  # the serving process: patch for gevent before anything imports ssl
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import argparse
+import ipaddress
+import logging
+import sys
+import os
+import re
+import sqlite3
+import urllib.parse
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "COLLECTION",
+    "ReplayApp",
+    "SearchForm",
+    "capture_timestamp",
+    "make_app",
+    "pywb_config",
+    "replay_url",
+    "serve",
+    "write_config",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The pywb collection name, so captures are at ``/archive/<timestamp>/<url>``.
+COLLECTION = "archive"
+#: Our templates: the search page, and overrides of pywb's (``not_found.html``).
+TEMPLATES_DIR = Path(__file__).resolve().parent / "replay_templates"
+#: Hits per search page.
+PAGE_SIZE = 20
+#: Most hits read when matching part of an author's name (``Index.search`` matches whole names).
+AUTHOR_SCAN_LIMIT = 2000
+
+_HL_OPEN, _HL_CLOSE = "\x02", "\x03"
+_StartResponse = Callable[..., Any]
+
+
+# -- URLs -------------------------------------------------------------------------------
+
+
+def capture_timestamp(fetched_at: str) -> str:
+    """The 14-digit ``YYYYMMDDhhmmss`` timestamp of a WARC-Date (ISO 8601, UTC).
+
+    >>> capture_timestamp("2024-03-13T12:05:09.123456Z")
+    '20240313120509'
+
+    Raises:
+        ValueError: *fetched_at* has fewer than 14 digits.
+    """
+    digits = re.sub(r"\D", "", fetched_at or "")[:14]
+    if len(digits) != 14:
+        raise ValueError(f"not a WARC-Date: {fetched_at!r}")
+    return digits
+
+
+def replay_url(fetched_at: str, url: str) -> str:
+    """The replay path of one capture: ``/archive/<14-digit timestamp>/<url>``.
+
+    The same shape ``SearchHit.replay_url`` has; used when a hit does not carry one.
+    """
+    return f"/{COLLECTION}/{capture_timestamp(fetched_at)}/{url}"
+
+
+def _hit_replay_url(hit: Any) -> str | None:
+    value = getattr(hit, "replay_url", None)
+    if value:
+        return str(value)
+    if hit.fetched_at and hit.url:
+        return replay_url(hit.fetched_at, hit.url)
+    return None
+
+
+# -- pywb configuration -------------------------------------------------------------------
+
+
+def pywb_config(data_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """pywb's configuration for a data folder: one collection, archived content only.
+
+    See https://pywb.readthedocs.io/en/latest/manual/configuring.html.
+    """
+    data = Path(data_dir).resolve()
+    return {
+        # no folder of auto-collections, no live web, no proxy, no recorder
+        "collections_root": str(data / "replay" / "collections"),
+        "enable_auto_colls": False,
+        "collections": {
+            COLLECTION: {
+                "index_paths": str(data / "indexes" / "index.cdxj"),
+                "archive_paths": str(data / "warc") + os.sep,
+            },
+        },
+        "framed_replay": True,
+        "redirect_to_exact": True,
+        "enable_memento": True,
+        "ui": {"logo_home_url": "/"},
+        "debug": False,
+    }
+
+
+#: Our overrides of pywb's templates, copied to ``DATA/replay/templates/``.
+PYWB_TEMPLATE_OVERRIDES = ("not_found.html", "_style.html")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name("." + path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_config(data_dir: str | os.PathLike[str]) -> Path:
+    """Generate pywb's folder ``DATA/replay/``: ``config.yaml`` and ``templates/``.
+
+    pywb looks templates up in ``./templates`` before its own (and resolves its static
+    and per-collection folders against the working directory), so the server runs in
+    ``DATA/replay`` and our "Not archived" page is ``DATA/replay/templates/not_found.html``.
+
+    Returns:
+        The path of ``config.yaml``.
+    """
+    import yaml
+
+    folder = Path(data_dir) / "replay"
+    (folder / "templates").mkdir(parents=True, exist_ok=True)
+    for name in PYWB_TEMPLATE_OVERRIDES:
+        _write_atomic(folder / "templates" / name, (TEMPLATES_DIR / name).read_text(encoding="utf-8"))
+    path = folder / "config.yaml"
+    _write_atomic(path, "# Generated by `newsarchive replay`; edits are overwritten.\n"
+                  + yaml.safe_dump(pywb_config(data_dir), sort_keys=True))
+    return path
+
+
+# -- the search page ----------------------------------------------------------------------
+
+
+@dataclass
+class SearchForm:
+    """The search page's parameters, as typed (strings; empty means unset)."""
+
+    q: str = ""
+    since: str = ""
+    until: str = ""
+    author: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_query_string(cls, query_string: str) -> SearchForm:
+        params = urllib.parse.parse_qs(query_string, keep_blank_values=True)
+
+        def one(name: str) -> str:
+            return (params.get(name) or [""])[0].strip()[:500]
+
+        try:
+            page = max(1, min(int(one("page") or 1), 10_000))
+        except ValueError:
+            page = 1
+        return cls(q=one("q"), since=one("since"), until=one("until"), author=one("author"), page=page)
+
+    def link(self, **changes: Any) -> str:
+        values = {"q": self.q, "since": self.since, "until": self.until, "author": self.author,
+                  "page": self.page, **changes}
+        kept = {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+        return "/search" + ("?" + urllib.parse.urlencode(kept) if kept else "")
+
+
+@dataclass
+class Version:
+    """One version of an article, for the "other versions" links."""
+
+    version: int
+    fetched_at: str
+    replay_url: str
+    current: bool = False
+
+
+@dataclass
+class HitView:
+    """A search hit as the page shows it."""
+
+    title: str
+    url: str
+    published: str
+    authors: list[str]
+    snippet_html: str
+    fetched_at: str
+    replay_url: str | None
+    all_captures_url: str
+    versions: list[Version] = field(default_factory=list)
+
+
+def _snippet_html(snippet: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(snippet)).replace(_HL_OPEN, "<mark>").replace(_HL_CLOSE, "</mark>")
+
+
+def _author_matches(wanted: str, authors: Iterable[str]) -> bool:
+    needle = wanted.casefold()
+    return any(needle in (a or "").casefold() for a in authors)
+
+
+def _search_has_author(index: Any) -> bool:
+    import inspect
+
+    return "author" in inspect.signature(index.search).parameters
+
+
+def _versions(index: Any, article_id: int, current_ts: str | None) -> list[Version]:
+    """Every stored version of an article (``article_versions``), oldest first."""
+    try:
+        rows = index.db.execute(
+            "SELECT v.version, v.fetched_at, COALESCE(c.url, a.url) AS url"
+            " FROM article_versions AS v JOIN articles AS a ON a.id = v.article_id"
+            " LEFT JOIN captures AS c ON c.id = v.capture_id"
+            " WHERE v.article_id = ? AND v.fetched_at IS NOT NULL ORDER BY v.version",
+            [article_id],
+        ).fetchall()
+    except sqlite3.OperationalError:  # an index without article_versions
+        return []
+    out = []
+    for version, fetched_at, url in rows:
+        try:
+            link = replay_url(fetched_at, url)
+        except ValueError:
+            continue
+        out.append(Version(version=version, fetched_at=fetched_at, replay_url=link,
+                           current=current_ts is not None and capture_timestamp(fetched_at) == current_ts))
+    return out
+
+
+def search_page(data_dir: Path, form: SearchForm) -> tuple[dict[str, Any], int]:
+    """Run the search a form asks for; the template's context and the HTTP status."""
+    from archive.index import ArchiveIndexError, Index, IndexNotFound, QueryError
+
+    context: dict[str, Any] = {"form": form, "hits": [], "error": None, "next_url": None,
+                               "prev_url": None, "empty_archive": False}
+    offset = (form.page - 1) * PAGE_SIZE
+    try:
+        with Index(data_dir / "archive.db", readonly=True) as index:
+            kwargs = {"since": form.since or None, "until": form.until or None,
+                      "highlight": (_HL_OPEN, _HL_CLOSE)}
+            hits: list[Any] = []
+            if form.author and _search_has_author(index):
+                # the index's filter: one of the article's authors, whole name, any case
+                hits = index.search(form.q, author=form.author, limit=PAGE_SIZE + 1,
+                                    offset=offset, **kwargs)
+            elif not form.author:
+                hits = index.search(form.q, limit=PAGE_SIZE + 1, offset=offset, **kwargs)
+            if hits or not form.author:
+                more = len(hits) > PAGE_SIZE
+                hits = hits[:PAGE_SIZE]
+            else:
+                # part of a name ("smith"): read more hits, keep those with a matching author
+                hits = [h for h in index.search(form.q, limit=AUTHOR_SCAN_LIMIT, **kwargs)
+                        if _author_matches(form.author, h.authors)]
+                more = len(hits) > offset + PAGE_SIZE
+                hits = hits[offset: offset + PAGE_SIZE]
+            views = []
+            for hit in hits:
+                link = _hit_replay_url(hit)
+                ts = link.split("/")[2] if link else None
+                versions = _versions(index, hit.id, ts)
+                views.append(HitView(
+                    title=hit.title or hit.url, url=hit.url, published=(hit.published or "")[:10],
+                    authors=list(hit.authors), snippet_html=_snippet_html(hit.snippet or ""),
+                    fetched_at=(hit.fetched_at or "")[:19].replace("T", " "), replay_url=link,
+                    all_captures_url=f"/{COLLECTION}/*/{hit.url}",
+                    versions=versions if len(versions) > 1 else [],
+                ))
+            context["hits"] = views
+    except IndexNotFound:
+        context["empty_archive"] = True
+        return context, 200
+    except QueryError as exc:
+        context["error"] = str(exc)
+        return context, 400
+    except (ArchiveIndexError, sqlite3.DatabaseError) as exc:
+        context["error"] = f"the archive's index cannot be read: {exc}"
+        return context, 500
+    if more:
+        context["next_url"] = form.link(page=form.page + 1)
+    if form.page > 1:
+        context["prev_url"] = form.link(page=form.page - 1)
+    return context, 200
+
+
+# -- the WSGI app -------------------------------------------------------------------------
+
+
+def _unsafe_path(path: str) -> bool:
+    """True for a path that could name a file outside the archive (``..``, ``\\``, NUL)."""
+    if "\x00" in path or "\\" in path:
+        return True
+    return any(segment in ("..", ".") for segment in path.split("/")[1:])
+
+
+class ReplayApp:
+    """WSGI: our search page at ``/`` and ``/search``, pywb for everything else.
+
+    Args:
+        data_dir: The data folder.
+        pywb_app: pywb's ``FrontEndApp`` (or any WSGI app) serving ``/archive/`` and
+            ``/static/``.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike[str], pywb_app: Callable[..., Any]) -> None:
+        import jinja2
+
+        self.data_dir = Path(data_dir)
+        self.pywb_app = pywb_app
+        self.jinja = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+                                        autoescape=True)
+
+    def _html(self, start_response: _StartResponse, status: str, template: str,
+              **context: Any) -> list[bytes]:
+        body = self.jinja.get_template(template).render(**context).encode("utf-8")
+        start_response(status, [("Content-Type", "text/html; charset=utf-8"),
+                                ("Content-Length", str(len(body))),
+                                ("Cache-Control", "no-store"),
+                                ("X-Content-Type-Options", "nosniff")])
+        return [body]
+
+    def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or path
+        decoded_raw = urllib.parse.unquote(raw.split("?", 1)[0])
+        in_archive = path.startswith(f"/{COLLECTION}/")
+        if not in_archive and (_unsafe_path(path) or _unsafe_path(decoded_raw)
+                               or path.startswith("/static/_/")):
+            return self._html(start_response, "404 Not Found", "not_found.html", url=path,
+                              reason="This path is not part of the archive.")
+        if path in ("/", "/search"):
+            if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+                start_response("405 Method Not Allowed", [("Allow", "GET, HEAD"),
+                                                          ("Content-Length", "0")])
+                return [b""]
+            form = SearchForm.from_query_string(environ.get("QUERY_STRING", ""))
+            context, status = search_page(self.data_dir, form)
+            return self._html(start_response, {200: "200 OK", 400: "400 Bad Request",
+                                               500: "500 Internal Server Error"}[status],
+                              "archive_search.html", **context)
+        if path == "/favicon.ico":
+            start_response("204 No Content", [("Content-Length", "0")])
+            return [b""]
+        return self.pywb_app(environ, start_response)
+
+
+def make_app(data_dir: str | os.PathLike[str]) -> ReplayApp:
+    """Build the replay app for a data folder (imports pywb: gevent monkey-patches the process).
+
+    Writes ``DATA/replay/config.yaml`` and hands it to pywb. ``$PYWB_CONFIG_FILE`` is
+    ignored, so no outside configuration can add a live-web collection.
+
+    Raises:
+        FileNotFoundError: the data folder has no ``indexes/index.cdxj`` (run
+            :func:`archive.cdxj.update_index` first).
+    """
+    data = Path(data_dir)
+    index = data / "indexes" / "index.cdxj"
+    if not index.is_file():
+        raise FileNotFoundError(f"no CDXJ index at {index}")
+    config_file = write_config(data).resolve()
+    os.environ.pop("PYWB_CONFIG_FILE", None)
+    from pywb.apps.frontendapp import FrontEndApp
+
+    pywb_app = FrontEndApp(config_file=str(config_file))
+    return ReplayApp(data.resolve(), pywb_app)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def announce(host: str, port: int) -> str:
+    """The line ``newsarchive replay`` prints once it listens: the URL, and who can reach it."""
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    if _is_loopback(host):
+        return f"Serving the archive on {url} (loopback only; use --host 0.0.0.0 to share it)"
+    return f"Serving the archive on {url} (reachable from other machines on this network)"
+
+
+def serve(data_dir: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 8080, *,
+          on_ready: Callable[[str, int], None] | None = None) -> None:
+    """Serve the replay app with gevent's WSGI server until interrupted.
+
+    Run it in a process of its own (``python -m archive.replay``): pywb needs gevent's
+    monkey-patching, best done before anything else is imported.
+
+    Args:
+        data_dir: The data folder (its CDXJ index must be current).
+        host: The address to bind (loopback by default).
+        port: The TCP port; 0 picks a free one.
+        on_ready: Called with ``(host, port)`` once the socket listens.
+
+    Raises:
+        OSError: the address cannot be bound.
+    """
+    from gevent import monkey
+
+    if not monkey.is_module_patched("socket"):
+        monkey.patch_all()
+    from gevent.pywsgi import WSGIServer
+
+    data = Path(data_dir).resolve()
+    (data / "replay").mkdir(parents=True, exist_ok=True)
+    os.chdir(data / "replay")  # pywb resolves ./templates, ./static and ./config.yaml here
+    app = make_app(data)
+    server = WSGIServer((host, port), app, log=logging.getLogger("archive.replay.access"))
+    server.start()
+    if on_ready:
+        on_ready(host, server.server_port)
+    try:
+        server.serve_forever()
+    finally:
+        server.stop(timeout=2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m archive.replay --data DIR [--host H] [--port P]``: what ``newsarchive replay`` runs.
+
+    Returns:
+        The exit code: 0 when stopped with Ctrl-C or SIGTERM, 1 when it cannot start.
+    """
+    import signal
+
+    parser = argparse.ArgumentParser(prog="python -m archive.replay", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("archive.replay.access").setLevel(logging.INFO)
+
+    def ready(host: str, port: int) -> None:
+        print(announce(host, port), flush=True)
+        print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        serve(args.data, args.host, args.port, on_ready=ready)
+    except FileNotFoundError as exc:
+        print(f"Error: {exc}. Run `newsarchive replay`, which builds it.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"Error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
