@@ -19,6 +19,11 @@ $(PY):
 $(STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements.txt
+	@# pywb (replay) declares brotlipy, whose brotli module would shadow Google's brotli that
+	@# Scrapy decodes with; its other dependencies are pinned in requirements.txt.
+	$(PIP) install --quiet --no-deps pywb==2.10.0
+	@# pywb's wheel also ships a top-level "tests" package that would hide ours.
+	rm -rf $(VENV)/lib/python*/site-packages/tests
 	$(PIP) install --quiet --no-deps -e .
 	@touch $(STAMP)
 
