@@ -268,7 +268,8 @@ class ArchiveStore:
         """Write one exchange to WARC, as a response or, when nothing new came, a revisit.
 
         * a 304 to our conditional request: a server-not-modified revisit of the last capture;
-        * a 200 whose payload digest is already archived: an identical-payload-digest revisit;
+        * a payload already archived (any status: a page, an error page, a feed): an
+          identical-payload-digest revisit;
         * anything else: a response record.
         """
         if self.writer is None:
@@ -285,7 +286,8 @@ class ArchiveStore:
                 payload_digest=previous.get("payload_digest"))
             self.crawler.stats.inc_value("newsarchive/revisits")
             self.note_url_state(exchange.url, last_checked=now, status=304)
-        elif exchange.status == 200 and exchange.body:
+        elif exchange.body and exchange.status not in (206,):
+            # any payload already archived (a page, an error page, a feed) becomes a revisit
             digest = sha1_digest(exchange.body)
             earlier = self._payloads.get(digest)
             earlier_dict = earlier.to_dict() if earlier else (self.index.capture_for_digest(digest) if self.index else None)
@@ -300,9 +302,10 @@ class ArchiveStore:
             else:
                 records = self.writer.write_exchange(exchange)
                 self._payloads[digest] = records.response
-            self.note_url_state(
-                exchange.url, etag=_text(headers.get(b"etag")), last_modified=_text(headers.get(b"last-modified")),
-                payload_digest=digest, status=200, last_checked=now)
+            if exchange.status == 200:
+                self.note_url_state(
+                    exchange.url, etag=_text(headers.get(b"etag")), last_modified=_text(headers.get(b"last-modified")),
+                    payload_digest=digest, status=200, last_checked=now)
         else:
             records = self.writer.write_exchange(exchange)
         self._captures.append(records.response)
