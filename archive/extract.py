@@ -23,11 +23,12 @@ process pool; it never imports Scrapy.
 from __future__ import annotations
 
 import codecs
+import copy
 import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -36,6 +37,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 import trafilatura
+import trafilatura.metadata
+import trafilatura.settings
 
 import archive
 from archive.records import ExtractedArticle
@@ -673,7 +676,7 @@ def _reduce_to_reference(title: str, references: Iterable[str]) -> str:
     return best
 
 
-def _choose_title(page: _Page, doc: Any, site_names: list[str], site_keys: set[str]) -> str | None:
+def _choose_title(page: _Page, meta: Any, site_names: list[str], site_keys: set[str]) -> str | None:
     ld_headline = _as_strings(page.ld.get("headline") or page.ld.get("name"))
     raw = {
         "og": page.m1("og:title"),
@@ -685,8 +688,9 @@ def _choose_title(page: _Page, doc: Any, site_names: list[str], site_keys: set[s
         "dc": page.m1("dc.title", "dcterms.title"),
         "title": page.html_title,
         "h1": page.h1,
-        "traf": _norm(getattr(doc, "title", None)),
     }
+    if not any(raw.values()):
+        raw["traf"] = _norm(getattr(meta, "title", None))
     cleaned = {k: _strip_affixes(v, site_names, site_keys) for k, v in raw.items() if v}
     cleaned = {k: v for k, v in cleaned.items() if v}
     refs = [v for k, v in cleaned.items() if k in ("og", "ld", "h1", "twitter", "parsely", "micro", "meta")]
@@ -830,17 +834,16 @@ def _person_like(name: str, site_keys: set[str]) -> bool:
     return 2 <= len(words) <= 5 and all(w[:1].isupper() or w.casefold() in _NAME_PARTICLES for w in words)
 
 
-def _choose_authors(page: _Page, doc: Any, site_keys: set[str]) -> list[str]:
+def _choose_authors(page: _Page, meta: Any, site_keys: set[str]) -> list[str]:
     """The authors from the most trusted source that names any: schema.org first, then the
     author meta tags, byline markup, Parse.ly and trafilatura. A source that names only the
     site itself (a publisher organisation as author, ``<meta name=author content=site.com>``)
     is a weak statement: a later source that names a person wins over it."""
     sources: list[list[str]] = [[n for n, _ in page.ld.authors()]]
     sources += [[v for v in page.m(name) if not _URLISH.match(v)] for name in _META_AUTHOR_NAMES]
-    sources += [page.bylines, _as_strings(_parsely_page(page).get("author")),
-                [a for a in re.split(r";", _norm(getattr(doc, "author", None))) if a]]
+    sources += [page.bylines, _as_strings(_parsely_page(page).get("author"))]
     weak: list[str] = []
-    for source in sources:
+    for source in _then_trafilatura(sources, lambda: [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]):
         names = _clean_authors(source, site_keys) if source else []
         if not names:
             continue
@@ -924,7 +927,7 @@ def _tz_colon(tz: str) -> str:
     return f"{tz[0]}{digits[:2]}:{digits[2:4]}"
 
 
-def _choose_dates(page: _Page, doc: Any) -> tuple[str | None, str | None]:
+def _choose_dates(page: _Page, meta: Any) -> tuple[str | None, str | None]:
     parsely = _parsely_page(page)
     published_sources = [
         *_as_strings(page.ld.get("datePublished")),
@@ -939,7 +942,7 @@ def _choose_dates(page: _Page, doc: Any) -> tuple[str | None, str | None]:
     ]
     published = next((d for d in map(normalize_date, published_sources) if d), None)
     if published is None:
-        published = normalize_date(getattr(doc, "date", None))
+        published = normalize_date(getattr(meta, "date", None))
     modified_sources = [
         *_as_strings(page.ld.get("dateModified")),
         *page.m("article:modified_time", "og:updated_time", "dcterms.modified", "dc.date.modified",
@@ -955,19 +958,31 @@ def _choose_dates(page: _Page, doc: Any) -> tuple[str | None, str | None]:
 
 _COMMENT_TOKEN = re.compile(r"comment(?!ar|aire)|disqus|^respond$|^comment-respond$|^replies$|leserkommentar|^discussion$|reader-?comments?", re.I)
 _PROTECTED = ("html", "body", "main", "article")
-#: Cheap pre-selection for :data:`_COMMENT_TOKEN` (matched on each class/id token after it).
-_COMMENT_CANDIDATES = lxml.etree.XPath(
-    "//*[contains(@class, 'omment') or contains(@id, 'omment') or contains(@class, 'isqus') or contains(@id, 'isqus')"
-    " or contains(@class, 'OMMENT') or contains(@id, 'OMMENT') or @id = 'respond' or contains(@class, 'replies')"
-    " or contains(@class, 'respond') or contains(@class, 'iscussion') or contains(@id, 'iscussion')]")
+#: Every element with a class or an id: the one scan that finds comment sections and
+#: update notices (a Python pass over these is cheaper than an XPath ``contains()`` per word).
+_CLASSED = lxml.etree.XPath("//*[@class or @id]")
+_COMMENT_HINTS = ("omment", "isqus", "respond", "replies", "iscussion")
+_NOTICE_HINTS = ("update", "correction", "note", "clarification")
 
 
-def _prune_comments(tree: lxml.html.HtmlElement) -> None:
+def _flagged(tree: lxml.html.HtmlElement) -> tuple[list[Any], list[Any]]:
+    """Candidates for :func:`_prune_comments` and :func:`_notices`, in one pass over the tree."""
+    comments, notices = [], []
+    for el in _CLASSED(tree):
+        key = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+        if any(hint in key for hint in _COMMENT_HINTS):
+            comments.append(el)
+        if any(hint in key for hint in _NOTICE_HINTS):
+            notices.append(el)
+    return comments, notices
+
+
+def _prune_comments(tree: lxml.html.HtmlElement, candidates: list[Any]) -> None:
     """Remove reader-comment sections (``details.CommentBox``, ``div.comments-area``,
     ``#disqus_thread`` ...) so they cannot leak into the article text. A matching element
     that holds the headline (``h1``) or an ``<article>`` / ``articleBody`` is kept."""
     doomed = []
-    for el in _COMMENT_CANDIDATES(tree):
+    for el in candidates:
         if el.tag in _PROTECTED or not isinstance(el.tag, str):
             continue
         tokens = (el.get("class") or "").split() + (el.get("id") or "").split()
@@ -1132,12 +1147,14 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
         return ExtractedArticle(error="not HTML", extractor=EXTRACTOR)
 
     page = _Page(tree, url or "")
-    notices = _notices(tree)
-    _prune_comments(tree)
+    comment_candidates, notice_candidates = _flagged(tree)
+    notices = _notices(notice_candidates)
+    _prune_comments(tree, comment_candidates)
     _prune_boilerplate(tree)
+    meta = _LazyMetadata(tree, url or None)
     try:
         doc = trafilatura.bare_extraction(
-            tree, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
+            tree, url=url or None, with_metadata=False, include_comments=False, include_tables=True,
             deduplicate=False, as_dict=False)
     except Exception:  # noqa: BLE001 - trafilatura failures become an error field
         doc = None
@@ -1146,18 +1163,17 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     site_names = _dedupe([*page.m("og:site_name"), *ld.publisher_names(), *page.m("application-name"),
                           *page.m("parsely-site", "publisher", "dc.publisher")])
     site_keys = _site_keys(site_names, url or "")
-    sitename = site_names[0] if site_names else (_norm(getattr(doc, "sitename", None)) or None)
+    sitename = site_names[0] if site_names else (_norm(getattr(meta, "sitename", None)) or None)
 
-    title = _choose_title(page, doc, site_names, site_keys)
-    authors = _choose_authors(page, doc, site_keys)
-    published, modified = _choose_dates(page, doc)
+    title = _choose_title(page, meta, site_names, site_keys)
+    authors = _choose_authors(page, meta, site_keys)
+    published, modified = _choose_dates(page, meta)
     parsely = _parsely_page(page)
 
     categories = _dedupe(_norm(c) for c in [
         *page.m("article:section"), *_as_strings(ld.get("articleSection")), *page.m("parsely-section"),
         *_as_strings(parsely.get("section")), *page.category_links,
-        *(getattr(doc, "categories", None) or []),
-    ] if _norm(c))
+    ] if _norm(c)) or _dedupe(_norm(c) for c in _catstags("category", tree) if _norm(c))
     if not categories:
         crumbs = ld.breadcrumbs()
         crumbs = [c for c in crumbs[1:] if _key(c) != _key(title)] if len(crumbs) > 1 else []
@@ -1166,13 +1182,14 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     tags = _dedupe(t for t in (_norm(x) for x in [
         *page.m("article:tag"), *_split_list(keywords), *_split_list(page.m("parsely-tags")),
         *_split_list(parsely.get("tags")), *_split_list(page.m("keywords", "news_keywords")),
-        *page.tag_links, *_split_list(getattr(doc, "tags", None) or []),
-    ]) if t and len(t) <= 100)
+        *page.tag_links,
+    ]) if t and len(t) <= 100) or _dedupe(
+        t for t in (_norm(x) for x in _split_list(_catstags("tag", tree))) if t and len(t) <= 100)
 
     description = next((d for d in (*page.m("og:description"), *_as_strings(ld.get("description")),
                                     *page.m("description", "twitter:description", "dc.description"),
-                                    _norm(getattr(doc, "description", None))) if _norm(d)), None)
-    language = _language(page, ld, doc, _header(headers, "Content-Language"))
+                                    ) if _norm(d)), None) or _norm(getattr(meta, "description", None)) or None
+    language = _language(page, ld, meta, _header(headers, "Content-Language"))
     canonical = next((urljoin(url or "", c) for c in (*page.links.get("canonical", []), *page.m("og:url")) if c), None)
 
     body_text = _prefer_article_body(_clean_text(getattr(doc, "text", None) or "", title, page.h1), ld)
@@ -1210,16 +1227,10 @@ _NOTICE_TOKENS = frozenset({
     "correction-note", "correction-notice", "editors-note", "editor-note", "editorial-note",
     "clarification", "article-correction",
 })
-_NOTICE_XPATH = (
-    "//*[contains(@class, 'update') or contains(@class, 'correction') or contains(@class, 'note')"
-    " or contains(@class, 'clarification') or contains(@id, 'correction') or contains(@id, 'update')]"
-)
-
-
-def _notices(tree: Any) -> list[str]:
+def _notices(candidates: list[Any]) -> list[str]:
     """The texts of update and correction notices on the page (see :data:`_NOTICE_TOKENS`)."""
     found: list[str] = []
-    for el in tree.xpath(_NOTICE_XPATH):
+    for el in candidates:
         if el.tag not in ("p", "div", "aside", "section", "ins", "span", "em", "strong"):
             continue
         tokens = set((el.get("class") or "").lower().split()) | {(el.get("id") or "").lower()}
@@ -1231,6 +1242,45 @@ def _notices(tree: Any) -> list[str]:
     return found
 
 
+class _LazyMetadata:
+    """trafilatura's metadata of the page, computed on first use only.
+
+    It costs about a third of ``bare_extraction`` (htmldate, JSON-LD re-parsing), and the
+    page's structured data (JSON-LD, meta tags, bylines) usually answers first, so
+    trafilatura's own metadata is a fallback that most pages never need.
+    """
+
+    def __init__(self, tree: Any, url: str | None) -> None:
+        self._tree, self._url, self._document, self._done = tree, url, None, False
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if not self._done:
+            self._done = True
+            try:
+                self._document = trafilatura.metadata.extract_metadata(
+                    copy.deepcopy(self._tree), self._url, trafilatura.settings.set_date_params(True))
+            except Exception:  # noqa: BLE001 - a metadata failure only loses the fallback
+                self._document = None
+        return getattr(self._document, name, None)
+
+
+def _catstags(kind: str, tree: Any) -> list[str]:
+    """trafilatura's category or tag links (``rel=category tag``, ``/category/`` links) alone,
+    without the rest of its metadata."""
+    try:
+        return list(trafilatura.metadata.extract_catstags(kind, tree))
+    except Exception:  # noqa: BLE001 - a fallback that fails finds nothing
+        return []
+
+
+def _then_trafilatura(values: list[Any], fallback: Callable[[], Any]) -> Iterator[Any]:
+    """``values``, then (only if the caller reads that far) trafilatura's ``fallback()``."""
+    yield from values
+    yield fallback()
+
+
 def _split_list(value: Any) -> list[str]:
     """Keywords as a list or a comma/semicolon separated string -> separate strings."""
     out: list[str] = []
@@ -1239,10 +1289,10 @@ def _split_list(value: Any) -> list[str]:
     return out
 
 
-def _language(page: _Page, ld: _JsonLd, doc: Any, header: str | None) -> str | None:
-    for value in (page.lang, page.m1("og:locale"), *_as_strings(ld.get("inLanguage")),
-                  page.m1("content-language", "language", "dc.language"), header,
-                  getattr(doc, "language", None)):
+def _language(page: _Page, ld: _JsonLd, meta: Any, header: str | None) -> str | None:
+    for value in _then_trafilatura([page.lang, page.m1("og:locale"), *_as_strings(ld.get("inLanguage")),
+                                    page.m1("content-language", "language", "dc.language"), header],
+                                   lambda: getattr(meta, "language", None)):
         value = _norm(value).split(",")[0].strip().replace("_", "-")
         if re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", value):
             return value

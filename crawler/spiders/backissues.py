@@ -493,7 +493,10 @@ class BackIssuesSpider(scrapy.Spider):
             site=self.profile.name,
             revalidate=bool(meta.get("revalidate")),
         )
-        if self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and isinstance(response, TextResponse):
+        # court filings: parse the page's links only when its bytes name an upload at all
+        # (an article page is otherwise never parsed in the crawler's process)
+        if (self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and isinstance(response, TextResponse)
+                and b"/wp-content/uploads/" in response.body):
             for href in response.xpath("//a/@href").getall():
                 url = response.urljoin(href)
                 if DOCUMENT_RE.match(urlsplit(url).path) and same_site(url, self.profile.base_url):
