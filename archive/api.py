@@ -28,7 +28,6 @@ from archive.index import (
     Index,
     IndexNotFound,
     QueryError,
-    SchemaOutdated,
     SearchHit,
 )
 
@@ -61,11 +60,7 @@ class Archive:
     def __init__(self, path: str | Path = "data") -> None:
         path = Path(path)
         self.path = path / "archive.db" if path.is_dir() or path.suffix != ".db" else path
-        try:
-            self._index = Index(self.path, readonly=True)
-        except SchemaOutdated:
-            Index(self.path).close()
-            self._index = Index(self.path, readonly=True)
+        self._index = Index.open_readonly(self.path)
 
     def close(self) -> None:
         """Close the database connection."""

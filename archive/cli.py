@@ -33,14 +33,10 @@ class Context:
         Raises:
             click.ClickException: there is no archive, or it cannot be opened.
         """
-        from archive.index import ArchiveIndexError, Index, IndexNotFound, SchemaOutdated
+        from archive.index import ArchiveIndexError, Index, IndexNotFound
 
         try:
-            try:
-                return Index(self.db_path, readonly=True)
-            except SchemaOutdated:
-                Index(self.db_path).close()  # migrates, in one transaction
-                return Index(self.db_path, readonly=True)
+            return Index.open_readonly(self.db_path)
         except IndexNotFound:
             raise click.ClickException(
                 f"no archive at {self.data} (no archive.db). Crawl first, e.g.\n"

@@ -1243,27 +1243,40 @@ def _notices(candidates: list[Any]) -> list[str]:
 
 
 class _LazyMetadata:
-    """trafilatura's metadata of the page, computed on first use only.
+    """trafilatura's metadata of the page, each field computed on first use only.
 
-    It costs about a third of ``bare_extraction`` (htmldate, JSON-LD re-parsing), and the
-    page's structured data (JSON-LD, meta tags, bylines) usually answers first, so
-    trafilatura's own metadata is a fallback that most pages never need.
+    Its full metadata pass costs about a third of ``bare_extraction`` (htmldate, JSON-LD
+    re-parsing), and the page's structured data (JSON-LD, meta tags, bylines) usually
+    answers first; so each fallback runs only the part of trafilatura that finds that field.
     """
 
     def __init__(self, tree: Any, url: str | None) -> None:
-        self._tree, self._url, self._document, self._done = tree, url, None, False
+        self._tree, self._url, self._values = tree, url, {}
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        if not self._done:
-            self._done = True
+        if name not in self._values:
+            finder = _TRAFILATURA_FIELDS.get(name)
             try:
-                self._document = trafilatura.metadata.extract_metadata(
-                    copy.deepcopy(self._tree), self._url, trafilatura.settings.set_date_params(True))
-            except Exception:  # noqa: BLE001 - a metadata failure only loses the fallback
-                self._document = None
-        return getattr(self._document, name, None)
+                self._values[name] = finder(self._tree, self._url) if finder else None
+            except Exception:  # noqa: BLE001 - a failed fallback only finds nothing
+                self._values[name] = None
+        return self._values[name]
+
+
+def _trafilatura_date(tree: Any, url: str | None) -> str | None:
+    import htmldate
+
+    return htmldate.find_date(copy.deepcopy(tree), **{**trafilatura.settings.set_date_params(True), "url": url})
+
+
+_TRAFILATURA_FIELDS: dict[str, Callable[[Any, str | None], Any]] = {
+    "title": lambda tree, url: trafilatura.metadata.extract_title(tree),
+    "author": lambda tree, url: trafilatura.metadata.extract_author(copy.deepcopy(tree)),
+    "date": _trafilatura_date,
+    "sitename": lambda tree, url: trafilatura.metadata.extract_sitename(tree),
+}
 
 
 def _catstags(kind: str, tree: Any) -> list[str]:

@@ -860,6 +860,22 @@ class Index:
     ) -> None:
         self.close()
 
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> Index:
+        """Open for reading; an index whose schema is older than this code is migrated first
+        (one short write transaction), so readers never refuse an archive made by an older
+        newsarchive.
+
+        Raises:
+            IndexNotFound: there is no index at ``path``.
+            ArchiveIndexError: it cannot be opened or migrated.
+        """
+        try:
+            return cls(path, readonly=True)
+        except SchemaOutdated:
+            cls(path).close()
+            return cls(path, readonly=True)
+
     @property
     def schema_version(self) -> int:
         """The applied migration count (``PRAGMA user_version``)."""

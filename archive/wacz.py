@@ -145,7 +145,7 @@ def create_wacz(
     files = [f for f in files if f.name.endswith(".warc.gz")]
     if not files:
         raise WaczError(f"no WARC files in {warc_dir}: nothing to package")
-    with Index(data / "archive.db", readonly=True) as index, tempfile.TemporaryDirectory() as tmp:
+    with Index.open_readonly(data / "archive.db") as index, tempfile.TemporaryDirectory() as tmp:
         pages_path = Path(tmp) / "pages.jsonl"
         with open(pages_path, "w", encoding="utf-8") as out:
             pages = write_pages(index, out, since=since, until=until)

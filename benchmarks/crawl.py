@@ -143,6 +143,20 @@ def status_kib(pid: int) -> dict[str, int]:
     return out
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional set size of a process in KiB (``/proc/PID/smaps_rollup``): its private
+    pages plus its share of pages shared with other processes, so that a process tree's
+    PSS adds up to the memory it really holds (RSS counts shared pages once per process)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -206,6 +220,7 @@ class Run:
     cpu: float = 0.0
     cpu_sampled: float = 0.0
     tree_peak_kib: int = 0
+    tree_pss_peak_kib: int = 0
     main_peak_kib: int = 0
     procs: int = 0
     exit_code: int | None = None
@@ -247,19 +262,21 @@ def measure(run: Run, cmd: list[str], cwd: Path, log: Path, env: dict, keep: set
     timed_out = False
     try:
         while not ended.is_set():
-            total = live = 0
+            total = live = pss = 0
             for pid in tree_pids(proc.pid):
                 status = status_kib(pid)
                 if not status:  # gone, or a zombie
                     continue
                 live += 1
                 total += status.get("VmRSS", 0)
+                pss += pss_kib(pid)
                 if pid == proc.pid:
                     run.main_peak_kib = max(run.main_peak_kib, status.get("VmHWM", 0), status.get("VmRSS", 0))
                 secs = cpu_secs(pid)
                 if secs is not None:
                     cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), secs)
             run.tree_peak_kib = max(run.tree_peak_kib, total)
+            run.tree_pss_peak_kib = max(run.tree_pss_peak_kib, pss)
             run.procs = max(run.procs, live)
             if time.monotonic() - start > timeout and not timed_out:
                 timed_out = True
@@ -438,7 +455,7 @@ def load_text() -> str:
 
 
 HEADER = (f"{'round':>5}  {'tool':<11}  {'wall s':>7}  {'articles':>8}  {'articles/s':>10}  {'cpu s':>7}  "
-          f"{'cpu ms/article':>14}  {'peak RSS tree MB':>16}  {'main MB':>7}  {'procs':>5}")
+          f"{'cpu ms/article':>14}  {'peak RSS tree MB':>16}  {'PSS tree MB':>11}  {'main MB':>7}  {'procs':>5}")
 
 
 def row(run: Run) -> str:
@@ -448,7 +465,7 @@ def row(run: Run) -> str:
     flag = "*" if run.cpu_sampled > run.cpu * 1.05 else " "
     line = (f"{run.round:>5}  {run.tool:<11}  {run.wall:>7.1f}  {run.articles:>8}  {run.rate:>10.2f}  "
             f"{run.cpu:>7.1f}{flag} {run.cpu_ms_per_article:>14.1f}  {run.tree_peak_kib / 1024:>16.1f}  "
-            f"{run.main_peak_kib / 1024:>7.1f}  {run.procs:>5}")
+            f"{run.tree_pss_peak_kib / 1024:>11.1f}  {run.main_peak_kib / 1024:>7.1f}  {run.procs:>5}")
     return line + (f"  ({run.note})" if run.note else "")
 
 
@@ -488,10 +505,12 @@ def summary(runs: list[Run], rounds: int) -> list[str]:
         done = [r for r in runs if r.tool == tool and r.ok]
         if done:
             tree = max(r.tree_peak_kib for r in done) / 1024
+            pss = max(r.tree_pss_peak_kib for r in done) / 1024
             main = max(r.main_peak_kib for r in done) / 1024
             procs = max(r.procs for r in done)
             out.append(f"peak RSS {tool + ':':<12} process tree {tree:7.1f} MB ({procs} process{'es' if procs != 1 else ''} at most), "
                        f"main process {main:7.1f} MB  (max over rounds)")
+            out.append(f"peak PSS {tool + ':':<12} process tree {pss:7.1f} MB (shared pages counted once)")
         else:
             out.append(f"peak RSS {tool + ':':<12} n/a")
     return out

@@ -20,6 +20,7 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 
 from archive.extract import extract
+from archive.workers import extract_in_worker
 from archive.index import ArticleRow
 from archive.records import CaptureRecord, ExtractedArticle
 from archive.urls import canonical_url, match_key, same_site
@@ -64,7 +65,7 @@ class ExtractPipeline:
     def open_spider(self) -> None:
         if self.workers > 0:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["archive.extract"])
+            context.set_forkserver_preload(["archive.workers"])
             self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             logger.info("Extracting in %d worker processes", self.workers)
 
@@ -82,7 +83,8 @@ class ExtractPipeline:
             self._semaphore = asyncio.Semaphore(self.max_pending)
         async with self._semaphore:
             try:
-                item["extracted"] = await asyncio.get_running_loop().run_in_executor(self.pool, extract, *args)
+                item["extracted"] = await asyncio.get_running_loop().run_in_executor(
+                    self.pool, extract_in_worker, *args)
             except BrokenProcessPool:
                 logger.warning("an extraction worker died; restarting the pool")
                 self.close_spider()

@@ -10,7 +10,6 @@ import gzip
 import io
 import json
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from archive.index import Index
 from archive.urls import match_key
 from archive.warc import iter_records, read_record
+from tests.helpers import run_cli
 from tests.mocksite import MockSite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +26,10 @@ SINCE, UNTIL = "2024-03-01", "2024-03-31"
 
 
 def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archive", "--data", str(data), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=check)
+    result = run_cli(data, *args)
+    if check and result.returncode:
+        raise subprocess.CalledProcessError(result.returncode, result.args, result.stdout, result.stderr)
+    return result
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from archive.index import Index
 from archive.warc import PROFILE_IDENTICAL_PAYLOAD, PROFILE_SERVER_NOT_MODIFIED, iter_records
+from tests.helpers import run_cli
 from tests.mocksite import MockSite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,11 +21,7 @@ FAST = ("-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False")
 
 
 def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "archive", "--data", str(data), *args],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
-    if check:
-        assert result.returncode == 0, result.stderr[-3000:]
-    return result
+    return run_cli(data, *args, check=check)
 
 
 def records_by_file(data: Path) -> dict[str, list]:

@@ -393,16 +393,8 @@ def test_b11_record_read_back_empty_is_left_out(tmp_path: Path) -> None:
 def test_crawl_then_reindex_from_the_warcs_alone(tmp_path: Path) -> None:
     """Crawl the mock site with the CLI, copy only the WARC files into an empty data folder,
     reindex: the export matches the crawl's own, and the crawl's WARC files check clean."""
-    import subprocess
-    import sys
-
+    from tests.helpers import run_cli as cli
     from tests.mocksite import MockSite
-
-    root = Path(__file__).resolve().parents[1]
-
-    def cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "archive", "--data", str(data), *args], cwd=root,
-                              capture_output=True, text=True, timeout=300)
 
     crawled = tmp_path / "crawled"
     with MockSite(log_path=tmp_path / "requests.jsonl") as site:

@@ -13,7 +13,6 @@ import os
 import re
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import pytest
 
 from archive.index import Index
 from archive.warc import read_record
+from tests.helpers import run_cli, stop_process
 from tests.mocksite import MockSite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +33,10 @@ SECRET = "newsarchive-secret-7f3a9c"
 
 
 def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archive", "--data", str(data), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=check)
+    result = run_cli(data, *args)
+    if check and result.returncode:
+        raise subprocess.CalledProcessError(result.returncode, result.args, result.stdout, result.stderr)
+    return result
 
 
 def crawl_mock_site(work: Path) -> dict[str, Any]:
@@ -110,17 +112,7 @@ class ReplayServer:
 
     def __exit__(self, *exc: object) -> None:
         proc, self.process = self.process, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        if proc.stdout:
-            proc.stdout.close()
+        stop_process(proc)
         self._log.close()
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from archive.index import Index
+from tests.helpers import stop_process
 from tests.test_replay import ReplayServer, crawl_mock_site
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -86,13 +87,7 @@ class Chromium:
 
     def __exit__(self, *exc: object) -> None:
         proc, self.process = self.process, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_process(proc)
 
 
 class DevTools:

@@ -154,6 +154,11 @@ class BackIssuesSpider(scrapy.Spider):
         self.undated: dict[str, tuple[str, dt.date | None]] = {}
         self._undated_done = False
         self._archives_scheduled = False
+        #: the site's own "today", read from its page header ("<date> | Back issues")
+        self.site_today: dt.date | None = None
+        #: every back-issue date listed, and whether the list was walked to the range's start
+        self.listed_days: set[dt.date] = set()
+        self._back_issues_walked = False
         #: set by the archive store when --since was left out (from the last crawl's horizon)
         self.incremental = False
         #: articles published inside the revisit window: fetched again, conditionally
@@ -170,9 +175,10 @@ class BackIssuesSpider(scrapy.Spider):
     # ---- scope ------------------------------------------------------------------------
     @property
     def horizon(self) -> dt.date:
-        """The last day that can hold articles: ``until``, or today (UTC)."""
+        """The last day that can hold articles: ``until``, today (UTC), or the site's own date
+        (its page header), whichever is first."""
         today = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
-        return min(self.until, today) if self.until else today
+        return min(d for d in (self.until, today, self.site_today) if d is not None)
 
     def in_range(self, day: dt.date | None) -> bool:
         if day is None:
@@ -219,14 +225,15 @@ class BackIssuesSpider(scrapy.Spider):
             yield self.request(profile.url(path), self.parse_feed, "feed")
         for url in profile.seeds:
             yield self.request(url, self.parse_listing, "home")
-        if self.wordpress:
-            yield from self.date_archive_requests()
+        # WordPress date archives come when the back issues are walked (see on_idle): only
+        # the days no back issue covers are walked there.
 
     def date_archive_requests(self) -> Iterator[scrapy.Request]:
-        """WordPress date archives covering every day of the range.
+        """WordPress date archives for the days of the range that no back issue covers.
 
-        A month with 8 or more days in range is walked as a month archive, a shorter
-        stretch day by day. Without ``since`` nothing is walked (the range has no start).
+        A month with 8 or more such days is walked as a month archive (newest first, only
+        until it is older than those days), a shorter stretch day by day. Without ``since``
+        nothing is walked (the range has no start).
         """
         if self._archives_scheduled or self.since is None:
             return
@@ -234,7 +241,8 @@ class BackIssuesSpider(scrapy.Spider):
         day, last = self.since, self.horizon
         months: dict[tuple[int, int], list[dt.date]] = {}
         while day <= last:
-            months.setdefault((day.year, day.month), []).append(day)
+            if day not in self.covered:
+                months.setdefault((day.year, day.month), []).append(day)
             day += dt.timedelta(days=1)
         for (year, month), days in sorted(months.items(), reverse=True):
             if len(days) >= 8:
@@ -373,9 +381,14 @@ class BackIssuesSpider(scrapy.Spider):
             return
         generator = " ".join(response.xpath("//meta[@name='generator']/@content").getall())
         if "wordpress" in generator.lower() or b"/wp-content/" in response.body:
-            if not self.wordpress:
-                self.wordpress = True
-                yield from self.date_archive_requests()
+            self.wordpress = True
+        for anchor in response.xpath("//a[@href]"):
+            if _ARCHIVE_LINK_RE.search(" ".join(anchor.xpath(".//text()").getall())):
+                # Courthouse News' header: "<weekday, month day, year> | Back issues"
+                header_day = date_in_text(" ".join(anchor.xpath("../text()").getall()))
+                if header_day is not None:
+                    self.site_today = header_day
+                    break
         for href in response.xpath("//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')]/@href").getall():
             url = response.urljoin(href)
             if same_site(url, self.profile.base_url) and "comments" not in url:
@@ -410,10 +423,23 @@ class BackIssuesSpider(scrapy.Spider):
             self.saw_day(day)
             if self.in_range(day) and day <= self.horizon:
                 yield self.request(url, self.parse_listing, "edition", issue_date=day)
-        if dates and (self.since is None or min(dates) >= self.since):
-            next_url = next_page(response)
-            if next_url:
-                yield self.request(next_url, self.parse_back_issues, "back-issues")
+        self.listed_days.update(dates)
+        next_url = next_page(response) if dates and (self.since is None or min(dates) >= self.since) else None
+        if next_url:
+            yield self.request(next_url, self.parse_back_issues, "back-issues")
+        elif self.listed_days:
+            self.back_issues_walked()
+
+    def back_issues_walked(self) -> None:
+        """The list of back issues is walked down to the range's start: every day between its
+        oldest and newest issue is covered (a day with no issue had no stories); the days
+        after the newest (when the daily issues stopped) are left to the date archives."""
+        self._back_issues_walked = True
+        first, last = min(self.listed_days), max(self.listed_days)
+        day = max(first, self.since) if self.since else first
+        while day <= last:
+            self.covered.add(day)
+            day += dt.timedelta(days=1)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """An edition, a date archive or another listing: follow its stories in range."""
@@ -508,8 +534,18 @@ class BackIssuesSpider(scrapy.Spider):
 
     # ---- the end of the crawl -----------------------------------------------------------------
     def on_idle(self, spider: scrapy.Spider) -> None:
-        """When every listing is walked: fetch sitemap URLs for days nothing covered."""
-        if spider is not self or self._undated_done:
+        """When every back issue and listing is walked: first the date archives of the days
+        no back issue covers, then the sitemap URLs of the days nothing covered."""
+        if spider is not self:
+            return
+        if not self._archives_scheduled and self.wordpress:
+            archives = list(self.date_archive_requests())
+            for request in archives:
+                self.crawler.engine.crawl(request)
+            if archives:
+                self.logger.info("walking %d date archives for the days no back issue covers", len(archives))
+                raise DontCloseSpider
+        if self._undated_done:
             return
         self._undated_done = True
         scheduled = 0

@@ -32,6 +32,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.helpers import stop_process
+
 from . import content
 from .content import ARTICLES, BY_NUMBER, BY_SLUG, DEFAULT_TODAY, FORTNIGHT, Article
 
@@ -110,16 +112,7 @@ class MockSite:
 
     def stop(self) -> None:
         proc, self.process = self.process, None
-        if proc is not None:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
-            if proc.stdout:
-                proc.stdout.close()
+        stop_process(proc)
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None

@@ -1,0 +1,39 @@
+"""What runs in the crawler's extraction worker processes.
+
+:func:`extract_in_worker` is :func:`archive.extract.extract` plus one thing a long-lived
+worker needs: after a large page, the C allocator is asked to give its free memory back to
+the system (glibc ``malloc_trim``), so a worker's resident size follows the page in hand
+rather than the largest page it ever parsed.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from collections.abc import Mapping
+
+from archive.extract import extract
+from archive.records import ExtractedArticle
+
+#: Pages at least this large (bytes) are followed by a ``malloc_trim``.
+TRIM_AFTER_BYTES = 512 * 1024
+
+
+def _malloc_trim() -> object:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        return getattr(libc, "malloc_trim", None)
+    except OSError:
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def extract_in_worker(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> ExtractedArticle:
+    """:func:`archive.extract.extract`, then release the allocator's free memory after a big page."""
+    try:
+        return extract(body, url, headers)
+    finally:
+        if _TRIM is not None and len(body) >= TRIM_AFTER_BYTES:
+            _TRIM(0)  # type: ignore[operator]

@@ -1,0 +1,36 @@
+"""Helpers shared by the tests: run the CLI in a subprocess, stop a server subprocess."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(data: Path, *args: str, check: bool = False, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``newsarchive --data DATA ARGS...`` as a subprocess (``python -m archive``) from the repo root.
+
+    With ``check``, a non-zero exit fails the test with the command's last stderr lines.
+    """
+    result = subprocess.run([sys.executable, "-m", "archive", "--data", str(data), *args],
+                            cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def stop_process(proc: subprocess.Popen | None, timeout: float = 10) -> None:
+    """Ask a subprocess to stop (SIGTERM), kill it if it has not after ``timeout`` seconds,
+    and close its stdout pipe."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+    if proc.stdout:
+        proc.stdout.close()
