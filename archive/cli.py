@@ -6,6 +6,7 @@ Library first, CLI thin: each command calls :mod:`archive` (or :mod:`crawler` fo
 """
 from __future__ import annotations
 
+import signal
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,9 @@ def main(ctx: click.Context, data: Path) -> None:
       newsarchive search "bankruptcy judge" --since 2024-04-01
       newsarchive export --format jsonl -o articles.jsonl
     """
+    if hasattr(signal, "SIGPIPE"):
+        # `newsarchive export | head`: end quietly when the reader goes away
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     ctx.obj = Context(data)
 
 

@@ -403,7 +403,7 @@ def datasette(obj: Context, port: int, host: str, print_only: bool, datasette_ar
       newsarchive --data /srv/archive datasette --port 8080 -- --setting sql_time_limit_ms 5000
     """
     import os
-    import subprocess
+    import shlex
 
     from archive.datasette import write_datasette_metadata
 
@@ -416,9 +416,11 @@ def datasette(obj: Context, port: int, host: str, print_only: bool, datasette_ar
     command = [sys.executable, "-m", "datasette", "serve", str(obj.db_path), "-m", str(metadata),
                "--host", host, "--port", str(port), *datasette_args]
     if print_only:
-        click.echo(" ".join(command))
+        click.echo(shlex.join(command))
         return
     try:
-        sys.exit(subprocess.call(command, env=os.environ.copy()))
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        sys.exit(130)
+        # Datasette takes this process's place: signals (SIGTERM from a supervisor, Ctrl-C)
+        # reach the server itself, and no child is left behind.
+        os.execv(sys.executable, command)
+    except OSError as exc:
+        raise click.ClickException(f"cannot start Datasette: {exc}") from None

@@ -66,6 +66,9 @@ def reindex(obj: Context, re_extract: bool) -> None:
         f"{stats.aliases} aliases" + (f"; previous index kept as {stats.backup_path}" if stats.backup_path else ""),
         err=True,
     )
+    if stats.carried_over:
+        kept = ", ".join(f"{count} {table}" for table, count in stats.carried_over.items())
+        click.echo(f"Kept from the previous index (the WARC files do not hold them): {kept}", err=True)
     if re_extract:
         changed = ", ".join(f"{name} {count}" for name, count in sorted(stats.changed.items()))
         click.echo(f"Re-extracted {stats.metadata} article captures: {stats.changed_articles} changed"

@@ -100,6 +100,8 @@ class ReindexStats:
         changed_articles: With re-extraction: how many articles changed at all.
         db_path: The rebuilt index.
         backup_path: Where the previous index was kept, if there was one.
+        carried_over: Rows copied from the previous index per table (crawls, schedules,
+            url_state: what the WARC files do not hold).
     """
 
     files: int = 0
@@ -115,6 +117,7 @@ class ReindexStats:
     changed_articles: int = 0
     db_path: Path | None = None
     backup_path: Path | None = None
+    carried_over: dict[str, int] = field(default_factory=dict)
 
 
 def warc_files(warc_dir: Path) -> list[Path]:
@@ -391,6 +394,39 @@ def _swap_in(rebuilt: Path, target: Path) -> Path | None:
     return backup
 
 
+#: Tables the WARC files do not describe: copied from the old index into the rebuilt one.
+CARRIED_OVER_TABLES = ("crawls", "schedules", "url_state")
+
+
+def _carry_over(old: Path, new: Path) -> dict[str, int]:
+    """Copy the crawl history, the schedules and the per-URL crawl state from the old index
+    (the WARC files hold none of these) into the rebuilt one; rows per table copied.
+
+    An old index that cannot be read gives nothing (the rebuild still stands).
+    """
+    copied: dict[str, int] = {}
+    try:
+        conn = sqlite3.connect(new)
+        try:
+            conn.execute("ATTACH DATABASE ? AS old", (str(old),))
+            for table in CARRIED_OVER_TABLES:
+                old_cols = {r[1] for r in conn.execute(f"PRAGMA old.table_info({table})")}
+                new_cols = [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
+                cols = [c for c in new_cols if c in old_cols]
+                if not cols:
+                    continue
+                # table and column names come from the schema, never from input
+                names = ", ".join(f'"{c}"' for c in cols)
+                cursor = conn.execute(f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM old.{table}")
+                copied[table] = cursor.rowcount
+            conn.commit()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        logger.warning("could not copy crawls, schedules and URL state from %s: %s", old, exc)
+    return copied
+
+
 def index_warc_files(
     index: Index,
     warc_dir: Path,
@@ -474,6 +510,8 @@ def reindex(
         raise
     index.close()
     _checkpoint(rebuilt)
+    if target.exists():
+        stats.carried_over = _carry_over(target, rebuilt)
     try:
         stats.backup_path = _swap_in(rebuilt, target)
     except OSError as exc:

@@ -475,9 +475,13 @@ def main(argv: list[str] | None = None) -> int:
         print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
 
     def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        # The server keeps no state to flush: end at once, without gevent's traceback of
+        # the interrupted hub.
+        print("Stopped.", file=sys.stderr, flush=True)
+        os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         serve(args.data, args.host, args.port, on_ready=ready)
     except FileNotFoundError as exc:

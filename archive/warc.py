@@ -578,6 +578,9 @@ def _gunzip_members(body: bytes) -> bytes:
 
 
 def _stored(record: Any) -> StoredRecord:
+    if getattr(record, "format", "warc") != "warc":
+        # warcio falls back to the old ARC format for bytes that are no WARC record
+        raise WarcError(f"not a WARC record (read as {record.format})")
     raw = record.raw_stream.read()
     head = record.http_headers.total_len if record.http_headers is not None else 0
     if record.length is not None and head + len(raw) < int(record.length):

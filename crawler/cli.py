@@ -128,6 +128,9 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     finally:
         lock.close()
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    if reason == "finished" and not crawler.stats.get_value("downloader/response_count"):
+        raise click.ClickException(f"no page of {profile.base_url} could be fetched (see the reasons above); "
+                                   "nothing was archived")
     if reason != "finished":
         raise click.ClickException(f"the crawl ended early ({reason}); run the same command again to go on")
     click.echo(f"Search it:  newsarchive --data {obj.data} search WORDS", err=True)

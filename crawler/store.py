@@ -200,6 +200,9 @@ class ArchiveStore:
                 "warc_files": self.writer.files_written if self.writer else [],
             }
             status = "finished" if reason == "finished" else ("interrupted" if reason in ("shutdown", "cancelled") else "failed")
+            if status == "finished" and not summary["pages"]:
+                status = "failed"  # not one response: the site was unreachable
+                summary["reason"] = "no response from the site"
             assert self.crawl_id is not None
             horizon = getattr(spider, "horizon_seen", None)
             previous = self.index.last_horizon(getattr(getattr(spider, "profile", None), "name", spider.name))
@@ -219,8 +222,11 @@ class ArchiveStore:
     def after_crawl(self, spider: Spider) -> None:
         """A finished crawl leaves no resume state, and its derived indexes are brought up to date."""
         jobdir = self.crawler.settings.get("JOBDIR")
-        if jobdir and Path(jobdir).resolve().is_relative_to((self.data_dir / "jobs").resolve()):
+        jobs = (self.data_dir / "jobs").resolve()
+        if jobdir and Path(jobdir).resolve().is_relative_to(jobs):
             shutil.rmtree(jobdir, ignore_errors=True)
+            if jobs.is_dir() and not any(jobs.iterdir()):
+                jobs.rmdir()
         for name, hook in (("CDXJ index", "archive.cdxj:update_index"),
                            ("Datasette metadata", "archive.datasette:write_datasette_metadata")):
             module_name, _, func_name = hook.partition(":")

@@ -417,3 +417,32 @@ def test_crawl_then_reindex_from_the_warcs_alone(tmp_path: Path) -> None:
     assert after == before
     assert table(rebuilt, CAPTURE_SQL) == table(crawled, CAPTURE_SQL)
     assert table(rebuilt, ALIAS_SQL) == table(crawled, ALIAS_SQL)
+
+
+def test_reindex_in_place_keeps_crawls_schedules_and_url_state(tmp_path: Path) -> None:
+    """The WARC files hold no crawl history, schedules or validators: a rebuild in place
+    carries them over from the index it replaces."""
+    from archive.index import Index
+    from archive.reindex import reindex
+    from archive.warc import HttpExchange, WarcWriter
+
+    data = tmp_path / "data"
+    with WarcWriter(data / "warc") as writer:
+        writer.write_exchange(HttpExchange(url="https://news.example.org/a/", method="GET", request_headers=[],
+                                           status=200, response_headers=[(b"Content-Type", b"text/html")],
+                                           body=b"<html><body>a</body></html>"))
+    with Index(data / "archive.db") as index:
+        crawl_id = index.start_crawl("example", since="2024-03-01", until=None, args={})
+        index.finish_crawl(crawl_id, status="finished", stats={})
+        index.set_crawl_horizon(crawl_id, "2024-03-15")
+        index.upsert_url_state([{"url": "https://news.example.org/a/", "etag": '"x"', "payload_digest": "sha1:A"}])
+        with index._write():
+            index.db["schedules"].insert({"site": "example", "args": "[]", "every_secs": 3600,
+                                          "created_at": "2024-03-01T00:00:00Z", "enabled": 1})
+    stats = reindex(data)
+    assert stats.carried_over == {"crawls": 1, "schedules": 1, "url_state": 1}
+    with Index(data / "archive.db", readonly=True) as index:
+        assert index.last_horizon("example") == "2024-03-15"
+        assert index.url_state("https://news.example.org/a/")["etag"] == '"x"'
+        assert index.db["schedules"].count == 1
+        assert index.db["captures"].count == 1
