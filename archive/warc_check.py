@@ -631,12 +631,17 @@ def _check_gzip(fh: IO[bytes], result: CheckResult) -> str | None:
                 while True:
                     produced += len(out)
                     stream.feed(out, member_start)
-                    if not inflater.unconsumed_tail:
+                    # once the member has ended, decompressing its unconsumed_tail again
+                    # gives nothing forever: stop there (the left-over input is unused_data)
+                    if inflater.eof or not inflater.unconsumed_tail:
                         break
                     out = inflater.decompress(inflater.unconsumed_tail, READ_SIZE)
                 if inflater.eof:
-                    position += len(pending) - len(inflater.unused_data)
-                    pending = inflater.unused_data
+                    # zlib reports the bytes after the member as unused_data, and may leave the
+                    # very same bytes in unconsumed_tail too: they are one suffix, not two
+                    rest = inflater.unused_data or inflater.unconsumed_tail
+                    position += len(pending) - len(rest)
+                    pending = rest
                     break
                 position += len(pending)
                 pending = fh.read(READ_SIZE)

@@ -373,3 +373,28 @@ def test_cli_checks_every_file_of_the_data_folder(tmp_path: Path) -> None:
 def test_cli_without_warc_files(tmp_path: Path) -> None:
     result = cli("--data", str(tmp_path), "warc", "check")
     assert result.exit_code == 1 and "no WARC files" in result.output
+
+
+def test_a_member_ending_exactly_at_the_read_size_is_checked_in_finite_time() -> None:
+    """A WARC written by a crawl (cases/member_ends_at_output_limit.warc.gz): one record's
+    gzip member inflates to exactly a multiple of the checker's read size, where zlib leaves
+    the following bytes in unconsumed_tail and unused_data at once. The check used to loop
+    forever there (found by crashing a crawl of a hostile site and starting it again)."""
+    import signal
+
+    path = Path(__file__).parent / "cases" / "member_ends_at_output_limit.warc.gz"
+
+    def too_slow(signum: int, frame: object) -> None:
+        raise TimeoutError("warc check did not finish")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(20)
+    try:
+        result = check_file(path)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert result.records == 88
+    assert result.good_end == path.stat().st_size
+    # the one finding is the server's own: a body sent as gzip that is not gzip
+    assert [(f.offset, f.kind) for f in result.findings] == [(31192, "content-encoding")]
