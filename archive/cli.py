@@ -59,7 +59,21 @@ def check_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-04-01") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class ArchiveGroup(click.Group):
+    """The command group: a broken or unreadable ``archive.db`` met by any command is one
+    message with what to do about it, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as exc:
+            data = ctx.obj.data if isinstance(ctx.obj, Context) else Path("data")
+            raise click.ClickException(
+                f"cannot use {data / 'archive.db'}: {exc}. If the file is damaged, move it aside: "
+                f"`newsarchive --data {data} reindex` rebuilds it from the WARC files") from None
+
+
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), envvar="NEWSARCHIVE_DATA",
               default=Path("data"), show_default=True, help=DATA_HELP)
 @click.version_option(__version__, prog_name="newsarchive")

@@ -111,7 +111,7 @@ class _SearchCommand(click.Command):
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
               show_default=True, help="Order of the hits (relevance: bm25, title above body).")
 @click.option("--limit", type=click.IntRange(0, 10_000), default=20, show_default=True, help="Most hits to show.")
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Hits to skip (paging).")
+@click.option("--offset", type=click.IntRange(0, 2**62), default=0, show_default=True, help="Hits to skip (paging).")
 @click.option("--raw", is_flag=True, help="Pass QUERY to SQLite FTS5 unchanged (expert syntax).")
 @click.option("--sql", "show_sql", is_flag=True, help="Print the SQL (and its parameters) instead of running it.")
 @output_options

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from typing import Any
+
 import click
 
 from archive.cli import Context, main
@@ -34,6 +36,7 @@ def reindex(obj: Context, re_extract: bool) -> None:
     from archive.reindex import ReindexError, ReindexProgress
     from archive.reindex import reindex as rebuild
 
+    lock = writer_lock(obj)
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -60,6 +63,8 @@ def reindex(obj: Context, re_extract: bool) -> None:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
             raise click.ClickException(f"cannot rebuild the index: {exc}") from None
+        finally:
+            lock.close()
     click.echo(
         f"Rebuilt {stats.db_path} from {stats.files} WARC files: {stats.records} records, "
         f"{stats.captures} captures ({stats.revisits} revisits), {stats.articles} articles, "
@@ -120,6 +125,7 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
         files = tuple(warc_files(warc_dir)) if warc_dir.is_dir() else ()
         if not files:
             raise click.ClickException(f"no WARC files in {warc_dir}")
+    lock = writer_lock(obj) if repair and obj.data.is_dir() else None
     records = remaining = repaired = 0
     bad_files: set[Path] = set()
     for path in files:
@@ -153,6 +159,8 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
     click.echo(summary)
     if repaired:
         _refresh_cdxj(obj)
+    if lock is not None:
+        lock.close()
     sys.exit(1 if remaining else 0)
 
 
@@ -168,3 +176,15 @@ def _refresh_cdxj(obj: Context) -> None:
         update_index(obj.data)
     except Exception as exc:  # noqa: BLE001 - the repair stands; only the replay index is stale
         click.echo(f"Could not update the CDXJ index: {exc}", err=True)
+
+
+def writer_lock(obj: Context) -> Any:
+    """The data folder's writer lock, or a clear refusal while a crawl writes to it."""
+    from archive.lock import ArchiveLocked, lock_data_dir
+
+    try:
+        return lock_data_dir(obj.data)
+    except ArchiveLocked as exc:
+        raise click.ClickException(str(exc).replace("another crawl", "a crawl")) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot use the data folder {obj.data}: {exc}") from None

@@ -84,8 +84,8 @@ def find_article(index: Index, ref: str) -> dict[str, Any]:
     """
     ref = ref.strip()
     article_id: int | None = None
-    if ref.isdigit():
-        article_id = int(ref)
+    if ref.isascii() and ref.isdigit():
+        article_id = int(ref) if int(ref) < 2**63 else -1  # beyond SQLite's integers: no such article
     elif ref:
         candidates = [ref]
         try:

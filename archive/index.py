@@ -1323,8 +1323,10 @@ class Index:
             The article, or ``None`` when the index has no such article.
         """
         article_id: int | None
-        if isinstance(ident, int) or (isinstance(ident, str) and ident.strip().isdigit()):
+        if isinstance(ident, int) or (isinstance(ident, str) and ident.strip().isascii() and ident.strip().isdigit()):
             article_id = int(ident)
+            if not -(2**63) <= article_id < 2**63:
+                return None  # beyond SQLite's integers: no such article
         else:
             url = ident.strip()
             article_id = self.article_id_for(url)

@@ -44,6 +44,8 @@ def canonical_url(url: str) -> str:
              if not TRACKING_PARAM_RE.match(k)]
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets (RFC 3986 section 3.2.2)
     port = parts.port if _has_port(parts.netloc) else None
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"

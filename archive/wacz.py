@@ -145,6 +145,13 @@ def create_wacz(
     files = [f for f in files if f.name.endswith(".warc.gz")]
     if not files:
         raise WaczError(f"no WARC files in {warc_dir}: nothing to package")
+    from archive.warc_check import check_file
+
+    damaged = [(f.name, r.good_end) for f in files for r in [check_file(f)] if r.damaged_tail]
+    if damaged:
+        names = ", ".join(f"{name} (whole up to byte {end})" for name, end in damaged)
+        raise WaczError(f"damaged WARC tail in {names}: a WACZ of it would not validate; "
+                        f"run `newsarchive --data {data} warc check --repair` first")
     with Index.open_readonly(data / "archive.db") as index, tempfile.TemporaryDirectory() as tmp:
         pages_path = Path(tmp) / "pages.jsonl"
         with open(pages_path, "w", encoding="utf-8") as out:

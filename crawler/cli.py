@@ -16,13 +16,43 @@ from archive.cli import Context, check_date, main
 
 
 def parse_setting(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """``-s NAME=VALUE`` pairs; a value that does not fit the setting's type is a usage error
+    (a number for ``DOWNLOAD_DELAY``, a size for ``ARCHIVE_WARC_MAX_BYTES`` ...)."""
     settings = {}
     for value in values:
         name, sep, setting = value.partition("=")
-        if not sep or not name.strip():
+        name = name.strip()
+        if not sep or not name:
             raise click.BadParameter(f"{value!r}: use NAME=VALUE, e.g. -s DOWNLOAD_DELAY=1")
-        settings[name.strip()] = setting
+        problem = setting_type_problem(name, setting)
+        if problem:
+            raise click.BadParameter(f"{name}={setting!r}: {problem}")
+        settings[name] = setting
     return settings
+
+
+def setting_type_problem(name: str, value: str) -> str | None:
+    """Why ``value`` cannot be the setting ``name`` (judged by the type of its default), or None."""
+    import crawler.settings as ours
+    from scrapy.settings import default_settings
+
+    default = getattr(ours, name, getattr(default_settings, name, None))
+    if isinstance(default, bool):
+        if value.strip().lower() not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+            return "want True or False"
+    elif isinstance(default, int):
+        try:
+            if int(value) < 0 and name.endswith(("_BYTES", "_SIZE", "_SECS", "_TIMES", "_WORKERS", "_PENDING")):
+                return "want a number of 0 or more"
+        except ValueError:
+            return "want a whole number"
+    elif isinstance(default, float):
+        try:
+            if float(value) < 0:
+                return "want a number of 0 or more"
+        except ValueError:
+            return "want a number"
+    return None
 
 
 @main.command()
@@ -104,6 +134,15 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     except OSError as exc:
         raise click.ClickException(f"cannot use the data folder {obj.data}: {exc}") from None
     settings.set("ARCHIVE_LOCK_HELD", True, priority="cmdline")
+    try:
+        from archive.index import Index
+
+        Index(obj.db_path).close()  # creates or migrates it; a broken file stops us here
+    except Exception as exc:  # noqa: BLE001 - sqlite and our own errors alike become one message
+        lock.close()
+        raise click.ClickException(
+            f"cannot open {obj.db_path}: {exc}. Move it aside; `newsarchive --data {obj.data} reindex` "
+            "rebuilds it from the WARC files") from None
     jobs = job_dir(obj.data, profile.name)
     if fresh and jobs.exists():
         shutil.rmtree(jobs)
@@ -128,6 +167,12 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     finally:
         lock.close()
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    store = getattr(crawler, "_newsarchive_store", None)
+    if store is not None and store.failure:
+        raise click.ClickException(
+            f"the index ({obj.db_path}) could not be written: {store.failure}. Everything fetched is in "
+            f"the WARC files; once the cause is fixed (disk space?), rebuild the index with: "
+            f"newsarchive --data {obj.data} reindex")
     if reason == "finished" and not crawler.stats.get_value("downloader/response_count"):
         raise click.ClickException(f"no page of {profile.base_url} could be fetched (see the reasons above); "
                                    "nothing was archived")

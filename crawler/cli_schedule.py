@@ -102,7 +102,7 @@ def schedule_list(obj: Context, as_json: bool) -> None:
 
 
 @schedule.command("remove")
-@click.argument("schedule_id", metavar="ID", type=int)
+@click.argument("schedule_id", metavar="ID", type=click.IntRange(0, 2**62))
 @click.pass_obj
 def schedule_remove(obj: Context, schedule_id: int) -> None:
     """Remove schedule ID (see `schedule list`). A running `schedule run` drops it within 30 s.

@@ -110,6 +110,8 @@ def parse_every(text: str) -> int:
     secs = sum(int(number) * _UNITS[unit.lower()] for number, unit in parts)
     if secs < 1:
         raise ScheduleError(f"{text!r}: the interval must be at least 1s")
+    if secs > 366 * 86400:
+        raise ScheduleError(f"{text!r}: the interval must be a year or less")
     return secs
 
 
@@ -129,11 +131,10 @@ def validate_cron(expr: str) -> str:
     Raises:
         ScheduleError: APScheduler's ``CronTrigger.from_crontab`` rejects it.
     """
-    from apscheduler.triggers.cron import CronTrigger
 
     normalised = " ".join((expr or "").split())
     try:
-        CronTrigger.from_crontab(normalised)
+        cron_trigger(normalised)
     except ValueError as exc:
         raise ScheduleError(
             f"{expr!r} is not a crontab expression ({exc}); use five fields, "
@@ -373,12 +374,43 @@ def _tag_crawls(db_path: Path, schedule_id: int, after_crawl_id: int) -> int:
 
 def make_trigger(schedule: Schedule, timezone: Any = None) -> Any:
     """The APScheduler trigger of *schedule*: ``IntervalTrigger`` or ``CronTrigger.from_crontab``."""
-    from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     if schedule.every_secs:
         return IntervalTrigger(seconds=schedule.every_secs, timezone=timezone)
-    return CronTrigger.from_crontab(schedule.cron or "", timezone=timezone)
+    return cron_trigger(schedule.cron or "", timezone=timezone)
+
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def crontab_weekdays(field: str) -> str:
+    """A crontab weekday field with its numbers as names (``0``/``7`` Sunday, ``1`` Monday ...).
+
+    APScheduler 3 counts weekday numbers from Monday (``0`` is Monday), crontab(5) from
+    Sunday; written as names, ``1-5`` means Monday to Friday to both.
+
+    Raises:
+        ValueError: a number outside 0-7.
+    """
+    def name(match: re.Match[str]) -> str:
+        number = int(match.group(0))
+        if number > 7:
+            raise ValueError(f"weekday {number} is not 0-7")
+        return _WEEKDAYS[number]
+
+    return re.sub(r"(?<![/\d])\d+", name, field)
+
+
+def cron_trigger(expr: str, timezone: Any = None) -> Any:
+    """APScheduler's trigger for a five-field crontab expression, with crontab's weekdays."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expr.split()
+    if len(fields) == 5:
+        fields[4] = crontab_weekdays(fields[4])
+        expr = " ".join(fields)
+    return CronTrigger.from_crontab(expr, timezone=timezone)
 
 
 def first_run_time(schedule: Schedule, now: dt.datetime, timezone: Any = None) -> dt.datetime:

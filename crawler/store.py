@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import fcntl
 import logging
-import os
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,7 +23,8 @@ from scrapy import Spider, signals
 from scrapy.exceptions import NotConfigured
 
 from archive import __version__
-from archive.index import ArticleRow, Index
+from archive.index import ArchiveIndexError, ArticleRow, Index
+from archive.lock import ArchiveLocked, lock_data_dir
 from archive.records import CaptureRecord
 from archive.urls import canonical_url, match_key
 from archive.warc import (
@@ -36,36 +36,6 @@ from archive.warc import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-class ArchiveLocked(RuntimeError):
-    """Another crawl is writing to this data folder."""
-
-
-def lock_data_dir(data_dir: Path) -> IO[str]:
-    """Take the data folder's crawl lock (``DATA/crawl.lock``), held while the file stays open.
-
-    The lock is an ``flock``: the kernel drops it when the process dies, so it is right
-    after a crash too (no stale lock file to clean up).
-
-    Raises:
-        ArchiveLocked: another process holds it; the message names its PID.
-    """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(data_dir / "crawl.lock", "a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise ArchiveLocked(f"another crawl ({holder}) is writing to {data_dir}; wait for it to finish, "
-                            "or use another --data folder") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
-    return handle
 
 
 def job_dir(data_dir: Path, site: str) -> Path:
@@ -91,6 +61,8 @@ class ArchiveStore:
         self.index: Index | None = None
         self.crawl_id: int | None = None
         self.summary: dict[str, Any] | None = None
+        #: why the index could not be written, if it could not (the crawl then fails)
+        self.failure: str | None = None
         self._lock: IO[str] | None = None
         self._captures: list[CaptureRecord] = []
         self._articles: list[tuple[ArticleRow, str, list[str]]] = []
@@ -203,14 +175,23 @@ class ArchiveStore:
             if status == "finished" and not summary["pages"]:
                 status = "failed"  # not one response: the site was unreachable
                 summary["reason"] = "no response from the site"
+            if self.failure:
+                status = "failed"
+                summary["reason"] = f"the index could not be written: {self.failure}"
             assert self.crawl_id is not None
-            horizon = getattr(spider, "horizon_seen", None)
-            previous = self.index.last_horizon(getattr(getattr(spider, "profile", None), "name", spider.name))
-            if horizon or previous:
-                best = max(h for h in (horizon.isoformat() if horizon else None, previous) if h)
-                self.index.set_crawl_horizon(self.crawl_id, best)
-            self.index.finish_crawl(self.crawl_id, status=status, stats=summary)
             self.summary = summary
+            try:
+                if status == "finished":
+                    horizon = getattr(spider, "horizon_seen", None)
+                    previous = self.index.last_horizon(getattr(getattr(spider, "profile", None), "name", spider.name))
+                    if horizon or previous:
+                        best = max(h for h in (horizon.isoformat() if horizon else None, previous) if h)
+                        self.index.set_crawl_horizon(self.crawl_id, best)
+                self.index.finish_crawl(self.crawl_id, status=status, stats=summary)
+            except (sqlite3.Error, ArchiveIndexError) as exc:
+                self.failure = self.failure or str(exc)
+                status = "failed"
+                logger.error("Could not record the crawl in %s: %s", self.index.path, exc)
             self.index.close()
             self.index = None
             if status == "finished":
@@ -344,28 +325,46 @@ class ArchiveStore:
             self.flush()
 
     def flush(self) -> None:
-        """Write buffered captures, then articles, aliases and URL state, each batch in one transaction."""
+        """Write buffered captures, then articles, aliases and URL state, each batch in one transaction.
+
+        A failed write (disk full, I/O error) keeps the rows buffered for the next flush and
+        is remembered in :attr:`failure`: the WARC files hold everything regardless, and
+        ``reindex`` rebuilds the index from them.
+        """
         if self.index is None:
             return
+        try:
+            self._flush()
+        except (sqlite3.Error, ArchiveIndexError) as exc:
+            if self.failure is None:
+                logger.error("Could not write to %s: %s (the WARC files keep everything; "
+                             "`newsarchive reindex` rebuilds the index from them)", self.index.path, exc)
+            self.failure = str(exc)
+
+    def _flush(self) -> None:
+        assert self.index is not None
         if self._captures:
-            batch, self._captures = self._captures, []
-            ids = self.index.add_captures(batch, self.crawl_id)
-            for record, row_id in zip(batch, ids):
+            ids = self.index.add_captures(self._captures, self.crawl_id)
+            for record, row_id in zip(self._captures, ids):
                 self._capture_ids[record.record_id] = row_id
+            self._captures = []
         if self._articles:
-            batch_articles, self._articles = self._articles, []
+            batch_articles = self._articles
             rows = []
             for row, record_id, _aliases in batch_articles:
-                row.capture_id = self._capture_ids.pop(record_id, row.capture_id)
+                row.capture_id = self._capture_ids.get(record_id, row.capture_id)
                 rows.append(row)
             self.index.upsert_articles(rows)
+            self._articles = []
+            for _row, record_id, _aliases in batch_articles:
+                self._capture_ids.pop(record_id, None)
             self._aliases.extend((alias, row.canonical_url) for row, _, aliases in batch_articles for alias in aliases)
         if self._aliases:
             # redirect sources may arrive before their article: keep them for a later flush
             self._aliases = self.index.add_aliases(self._aliases)[-10_000:]
         if self._url_state_dirty:
-            dirty, self._url_state_dirty = self._url_state_dirty, set()
-            self.index.upsert_url_state([self._url_state[key] for key in dirty])
+            self.index.upsert_url_state([self._url_state[key] for key in self._url_state_dirty])
+            self._url_state_dirty = set()
             if len(self._url_state) > 200_000:
                 self._url_state.clear()
         if len(self._capture_ids) > 100_000:

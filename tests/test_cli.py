@@ -103,3 +103,30 @@ def test_a_corrupt_database_is_a_message_not_a_traceback(tmp_path: Path) -> None
     result = run("search", "court", data=tmp_path)
     assert result.exit_code == 1
     assert "cannot open" in result.output
+
+
+@pytest.mark.parametrize("base_url", ["not a url", "http://[::1", "http://127.0.0.1:99999", "ftp://x.org", ""])
+def test_bad_base_urls_are_usage_errors(tmp_path: Path, base_url: str) -> None:
+    result = run("crawl", "courthousenews", "--base-url", base_url, data=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "URL" in result.output or "--base-url" in result.output
+
+
+@pytest.mark.parametrize("setting", ["DOWNLOAD_DELAY=abc", "ARCHIVE_WARC_MAX_BYTES=big", "ROBOTSTXT_OBEY=maybe",
+                                     "ARCHIVE_WARC_MAX_BYTES=-5"])
+def test_settings_of_the_wrong_type_are_usage_errors(tmp_path: Path, setting: str) -> None:
+    result = run("crawl", "courthousenews", "-s", setting, data=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert setting.split("=")[0] in result.output
+
+
+def test_reindex_is_refused_while_a_crawl_writes(tmp_path: Path) -> None:
+    from archive.lock import lock_data_dir
+
+    holder = lock_data_dir(tmp_path)
+    try:
+        result = run("reindex", data=tmp_path)
+    finally:
+        holder.close()
+    assert result.exit_code == 1
+    assert "is writing to" in result.output

@@ -252,3 +252,18 @@ def test_one_run_at_a_time_per_data_folder(tmp_path: Path) -> None:
             assert not second
     with _data_lock(tmp_path) as again:
         assert again
+
+
+def test_crontab_weekdays_count_from_sunday() -> None:
+    """crontab(5): 0 and 7 are Sunday, 1-5 Monday to Friday (APScheduler 3 alone counts from Monday)."""
+    import datetime as dt
+
+    from crawler.schedule import cron_trigger
+
+    utc = dt.timezone.utc
+    friday_1am = dt.datetime(2024, 3, 1, 1, tzinfo=utc)  # a Friday
+    assert cron_trigger("0 0 * * 0", timezone=utc).get_next_fire_time(None, friday_1am).date() == dt.date(2024, 3, 3)
+    assert cron_trigger("0 0 * * 7", timezone=utc).get_next_fire_time(None, friday_1am).date() == dt.date(2024, 3, 3)
+    weekdays = cron_trigger("0 0 * * 1-5", timezone=utc)
+    assert weekdays.get_next_fire_time(None, friday_1am).date() == dt.date(2024, 3, 4)  # Monday
+    assert cron_trigger("0 0 * * sat", timezone=utc).get_next_fire_time(None, friday_1am).date() == dt.date(2024, 3, 2)

@@ -102,3 +102,24 @@ def test_wacz_without_an_archive(tmp_path: Path) -> None:
                                        str(tmp_path / "x.wacz")])
     assert result.exit_code == 1 and "no archive at" in result.output
     assert not (tmp_path / "x.wacz").exists()
+
+
+def test_a_damaged_warc_tail_is_refused_before_packaging(tmp_path: Path) -> None:
+    """A WACZ made of a truncated WARC would not validate: export says so and makes none."""
+    from archive.wacz import WaczError, create_wacz
+    from archive.warc import HttpExchange, WarcWriter
+    from archive.index import Index
+
+    data = tmp_path / "data"
+    with WarcWriter(data / "warc") as writer:
+        for n in range(3):
+            writer.write_exchange(HttpExchange(url=f"https://news.example.org/{n}/", method="GET", request_headers=[],
+                                               status=200, response_headers=[(b"Content-Type", b"text/html")],
+                                               body=b"<html><body>story</body></html>" * 50))
+    Index(data / "archive.db").close()
+    path = next((data / "warc").glob("*.warc.gz"))
+    path.write_bytes(path.read_bytes()[:-40])
+    out = tmp_path / "x.wacz"
+    with pytest.raises(WaczError, match="warc check --repair"):
+        create_wacz(data, out)
+    assert not out.exists()

@@ -116,10 +116,21 @@ PROFILES: dict[str, Callable[..., SiteProfile]] = {"courthousenews": courthousen
 
 
 def _base(url: str) -> str:
-    parts = urlsplit(url if "://" in url else "https://" + url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProfileError(f"not an http(s) URL: {url!r}")
-    return canonical_url(f"{parts.scheme}://{parts.netloc}/").rstrip("/")
+    url = url.strip()
+    try:
+        parts = urlsplit(url if "://" in url else "https://" + url)
+        port = parts.port  # raises ValueError when out of range or not a number
+    except ValueError as exc:
+        raise ProfileError(f"not a usable URL: {url!r} ({exc})") from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host or not _HOST_RE.match(host):
+        raise ProfileError(f"not an http(s) URL: {url!r} (e.g. https://news.example.org)")
+    netloc = f"[{host}]" if ":" in host else host
+    return canonical_url(f"{parts.scheme}://{netloc}{f':{port}' if port else ''}/").rstrip("/")
+
+
+#: A host name (letters, digits, dots, hyphens, IDN), an IPv4 address or an IPv6 literal.
+_HOST_RE = re.compile(r"^(?:[\w-]+(?:\.[\w-]+)*\.?|[0-9a-fA-F:.]+)$")
 
 
 def resolve(site: str, base_url: str | None = None) -> SiteProfile:
@@ -132,6 +143,8 @@ def resolve(site: str, base_url: str | None = None) -> SiteProfile:
     Raises:
         ProfileError: unknown name, missing ``base_url`` for ``wordpress``, or a bad URL.
     """
+    if base_url is not None and not base_url.strip():
+        raise ProfileError("--base-url is empty; give the site's root, e.g. https://news.example.org")
     if site in PROFILES:
         if site == "wordpress" and not base_url:
             raise ProfileError("the wordpress profile needs --base-url, e.g. --base-url https://news.example.org")
