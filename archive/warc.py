@@ -293,8 +293,12 @@ class WarcWriter:
             self.close()
 
     # ---- records ---------------------------------------------------------------------
-    def _write(self, record: ArcWarcRecord) -> tuple[str, int, int]:
-        """Serialise one record as its own gzip member; return (file, offset, length)."""
+    def _write(self, record: ArcWarcRecord, level: int | None = None) -> tuple[str, int, int]:
+        """Serialise one record as its own gzip member; return (file, offset, length).
+
+        ``level`` overrides the writer's gzip level for this record (0 stores it without
+        compressing, for a payload that is compressed already).
+        """
         assert self._file is not None and self._filename is not None
         buffer = io.BytesIO()
         self._builder.ensure_digest(record, block=True, payload=False)
@@ -308,7 +312,7 @@ class WarcWriter:
             buffer.write(record.http_headers.headers_buff)
         buffer.write(record.raw_stream.read())
         buffer.write(b"\r\n\r\n")
-        compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        compressor = zlib.compressobj(self.gzip_level if level is None else level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         member = compressor.compress(buffer.getvalue()) + compressor.flush()
         offset = self._file.tell()
         try:
@@ -424,7 +428,11 @@ class WarcWriter:
             extra={"WARC-Concurrent-To": response_id},
         )
         req_file, req_offset, req_length = self._write(request)
-        resp_file, resp_offset, resp_length = self._write(response)
+        # A body the server compressed (gzip, br ...) does not shrink again: deflating it
+        # costs about 1 ms per page and saves 0.1%, so its record is stored (level 0).
+        coding = (_header_value(exchange.response_headers, b"Content-Encoding") or b"").strip().lower()
+        level = 0 if revisit is None and coding not in (b"", b"identity") and len(payload) > 1024 else None
+        resp_file, resp_offset, resp_length = self._write(response, level)
         mime = _header_value(exchange.response_headers, b"Content-Type")
         pointers = ExchangeRecords(
             request=CaptureRecord(

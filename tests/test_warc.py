@@ -840,3 +840,20 @@ def test_b11_iter_records_reports_truncation_with_offset(tmp_path: Path) -> None
     assert seen == [(0, "warcinfo")] + [
         (c.warc_offset, c.record_type) for p in pointers[:2] for c in (p.request, p.response)
     ] + [(pointers[2].request.warc_offset, "request")]
+
+
+def test_a_body_compressed_by_the_server_is_stored_without_recompressing(tmp_path: Path) -> None:
+    """Deflating gzip bytes again costs time and saves nothing: such a record's gzip member
+    uses stored blocks, and it still reads back (and digests) like any other."""
+    html = b"<html><body>" + b"<p>A story about the harbour and the council vote.</p>" * 200 + b"</body></html>"
+    body = gzip.compress(html)
+    exchange = HttpExchange(url="https://news.example.org/a/", method="GET", request_headers=[], status=200,
+                            response_headers=[(b"Content-Type", b"text/html"), (b"Content-Encoding", b"gzip")],
+                            body=body)
+    writer, (pointers,) = write_all(tmp_path, exchange, gzip_level=9)
+    path = tmp_path / writer.files_written[0]
+    member = path.read_bytes()[pointers.response.warc_offset:pointers.response.warc_offset + pointers.response.warc_length]
+    assert len(member) > len(body)  # stored, not deflated again
+    record = read_record(path, pointers.response.warc_offset)
+    assert record.raw_payload == body and record.payload == html
+    assert pointers.response.payload_digest == sha1_digest(body)
