@@ -34,3 +34,10 @@ def stop_process(proc: subprocess.Popen | None, timeout: float = 10) -> None:
             proc.wait(timeout=timeout)
     if proc.stdout:
         proc.stdout.close()
+
+
+def crawl_mock_site(site_url: str, data: Path, since: str, until: str) -> subprocess.CompletedProcess[str]:
+    """Crawl a running mock site (``tests.mocksite.MockSite``) into ``data`` quickly, the way
+    the end-to-end tests do; a failed crawl fails the test with its last stderr lines."""
+    return run_cli(data, "crawl", "courthousenews", "--base-url", site_url, "--since", since, "--until", until,
+                   "-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False", check=True)

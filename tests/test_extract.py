@@ -457,20 +457,7 @@ def test_evaluate_raises_clearly_without_score_py(tmp_path: Path) -> None:
 def test_evaluate_small_corpus(tmp_path: Path) -> None:
     from archive.evaluate import evaluate
 
-    corpus = tmp_path / "corpus"
-    (corpus / "html").mkdir(parents=True)
-    (tmp_path / "score.py").write_text(
-        "import re, collections\n"
-        "def fold(t): return re.sub(r'\\s+', ' ', str(t or '')).strip().casefold()\n"
-        "def tokens(t): return re.findall(r'\\w+', fold(t))\n"
-        "def f1(p, g):\n p, g = collections.Counter(p), collections.Counter(g)\n c = sum((p & g).values())\n"
-        " return 0.0 if not c else 2 * c / (sum(p.values()) + sum(g.values()))\n"
-        "def set_f1(p, g): return 1.0 if {fold(x) for x in p} == {fold(x) for x in g} else 0.0\n"
-        "def as_list(v): return list(v or [])\n")
-    (corpus / "html" / "b14.html.gz").write_bytes(gzip.compress(case("B14.html")))
-    truth = {"id": "b14", "original_url": "https://news.example.org/a", "title": "Council approves budget",
-             "authors": ["Jane Placeholder"], "published": "2024-03-02 08:15:00", "body": "wrong body entirely"}
-    (corpus / "truth.jsonl").write_text(json.dumps(truth) + "\n")
+    corpus = _small_corpus(tmp_path)
     figures, misses = evaluate(corpus)
     assert figures["title"] == 1.0 and figures["authors"] == 1.0 and figures["date"] == 1.0
     assert figures["body_f1"] == 0.0

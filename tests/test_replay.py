@@ -24,7 +24,7 @@ import pytest
 
 from archive.index import Index
 from archive.warc import read_record
-from tests.helpers import run_cli, stop_process
+from tests.helpers import crawl_mock_site as crawl_into, run_cli, stop_process
 from tests.mocksite import MockSite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,10 +43,7 @@ def crawl_mock_site(work: Path) -> dict[str, Any]:
     """Crawl the mock site into ``work/data``; the site is stopped when this returns."""
     data = work / "data"
     with MockSite(log_path=work / "requests.jsonl") as site:
-        result = cli(data, "crawl", "courthousenews", "--base-url", site.url, "--since", SINCE,
-                     "--until", UNTIL, "-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False",
-                     check=False)
-        assert result.returncode == 0, result.stderr[-3000:]
+        crawl_into(site.url, data, SINCE, UNTIL)
         expected = site.expected(SINCE, UNTIL)
         origin = site.url
     return {"data": data, "expected": expected, "origin": origin}
