@@ -492,14 +492,22 @@ class _Page:
             for rel in (el.get("rel") or "").casefold().split():
                 if href:
                     self.links.setdefault(rel, []).append(href.strip())
-        blocks = [el.text or "" for el in tree.iter("script")
-                  if "ld+json" in (el.get("type") or "").casefold()]
+        blocks: list[str] = []
+        #: Next.js streamed payloads (``self.__next_f.push([1, "<p>…"])``) that carry HTML:
+        #: the only copy of the body on pages the browser renders by script.
+        self.flight: list[str] = []
+        for el in tree.iter("script"):
+            if "ld+json" in (el.get("type") or "").casefold():
+                blocks.append(el.text or "")
+            elif el.text and el.text.lstrip().startswith("self.__next_f.push(") and (
+                    "<p" in el.text or "\\u003cp" in el.text):
+                self.flight.append(el.text)
         self.ld = _JsonLd(blocks)
         self.lang = _norm(tree.get("lang") or tree.get("xml:lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang"))
         title_el = tree.find(".//title")
         self.html_title = _norm(title_el.text_content()) if title_el is not None else ""
-        h1s = tree.xpath("//h1")
-        self.h1 = _norm(h1s[0].text_content()) if h1s else ""
+        # The first h1 with text: an empty logo h1 often precedes the headline's.
+        self.h1 = next((t for t in (_norm(h.text_content()) for h in tree.iter("h1")) if t), "")
         self.article_tags = len(tree.xpath("//article"))
         # One or two article-typed microdata items (an article, maybe a related one); many are teasers.
         self.microdata_article = 1 <= sum(
@@ -699,13 +707,74 @@ def _choose_title(page: _Page, meta: Any, site_names: list[str], site_keys: set[
     headline = _key(cleaned.get("ld"))
     reduced = {k: v for k, v in ((k, v if headline and _key(v) == headline and k in ("ld", "og") else _reduce_to_reference(v, refs))
                                  for k, v in cleaned.items()) if len(v) <= 400}
+    shared = _shared_headline(reduced)
+    if shared:
+        return shared
     # og:title first: where og:title and the schema.org headline really differ (not just by
     # affixes), neither is more often the displayed headline; og:title is the one social
     # sites show and the more often present.
-    for key in ("og", "ld", "parsely", "twitter", "micro", "meta", "dc", "title", "h1", "traf"):
-        if reduced.get(key):
-            return reduced[key]
+    og, ld, h1 = reduced.get("og"), reduced.get("ld"), reduced.get("h1")
+    if og and ld and h1 and len({_key(og), _key(ld), _key(h1)}) == 3 and _is_headline_like(h1, (og, ld)):
+        # The two declared headlines contradict each other and the one on the page: the
+        # displayed <h1> is the only headline with a witness (the reader).
+        return h1
+    order = ("og", "ld", "parsely", "twitter", "micro", "meta", "dc", "title", "h1", "traf")
+    chosen = next((reduced[k] for k in order if reduced.get(k)), None)
+    if chosen:
+        # Spellings of the same words: take the one with the fewest quotation marks (a
+        # quoted lead phrase is styling; one field of a pair often drops it).
+        same = [v for v in reduced.values() if _key(v) == _key(chosen)]
+        chosen = min(same, key=lambda v: (_quote_count(v), same.index(v)))
+    return chosen
+
+
+def _quote_count(text: str) -> int:
+    return sum(text.count(q) for q in '"“”„«»')
+
+
+def _is_headline_like(text: str, others: Iterable[str]) -> bool:
+    """A plausible headline: three words or more, sharing a word of four letters or more
+    with one of ``others`` (which rules out logo and section-label h1s)."""
+    words = {w for w in re.findall(r"\w{4,}", text.casefold())}
+    return len(text.split()) >= 3 and any(words & set(re.findall(r"\w{4,}", o.casefold())) for o in others)
+
+
+def _shared_headline(candidates: Mapping[str, str]) -> str | None:
+    """The headline two candidates share after different kickers (German *Dachzeile*,
+    topic labels): ``"Topic A: Headline"`` and ``"Topic B - Headline"`` give ``Headline``.
+
+    Only when neither candidate is the bare headline itself, the shared tail follows a
+    separator in both, and it holds at least four words.
+    """
+    values = list(dict.fromkeys(v for v in candidates.values() if v))
+    keys = {_key(v) for v in values}
+    for i, first in enumerate(values):
+        for second in values[i + 1:]:
+            tail = _common_tail(first, second)
+            if tail and _key(tail) not in keys and len(tail.split()) >= 4:
+                return tail
     return None
+
+
+def _common_tail(first: str, second: str) -> str | None:
+    """The longest text both strings end with, if it starts right after a separator in
+    each and the two heads differ; else None."""
+    n = 0
+    limit = min(len(first), len(second))
+    while n < limit and first[-1 - n] == second[-1 - n]:
+        n += 1
+    if not n:
+        return None
+    tail = first[len(first) - n:]
+    # Move forward to the tail's first word start (the common part may begin mid-separator).
+    start = len(tail) - len(tail.lstrip())
+    tail = tail[start:]
+    heads = (first[: len(first) - len(tail)], second[: len(second) - len(tail)])
+    if not all(re.search(r"(?:\s[|\-–—:·•»*/]|[:：｜|])\s*$", h) and len(h.split()) >= 2 for h in heads):
+        return None
+    if _key(heads[0]) == _key(heads[1]):
+        return None
+    return tail.strip()
 
 
 # --------------------------------------------------------------------------------------
@@ -1076,6 +1145,44 @@ def _prefer_article_body(text: str, ld: _JsonLd) -> str:
     return text
 
 
+#: Below this many words, a page with script-carried HTML is read from that HTML instead.
+_SCRIPT_BODY_WORDS = 120
+_FLIGHT_PUSH = re.compile(r"^\s*self\.__next_f\.push\((.*)\)\s*;?\s*$", re.S)
+
+
+def _script_rendered_body(payloads: Iterable[str], url: str | None) -> str:
+    """The text of the longest HTML fragment in Next.js streamed payloads.
+
+    Next.js (App Router) pages send their server-rendered content as
+    ``self.__next_f.push([1, "<json string>"])`` script calls; on pages that render the
+    article in the browser these strings are where its HTML is. The fragment with the most
+    paragraphs is run through trafilatura like a page of its own. Returns "" when no
+    fragment holds three paragraphs or more.
+    """
+    best, best_count = "", 0
+    for payload in payloads:
+        match = _FLIGHT_PUSH.match(payload)
+        if not match:
+            continue
+        try:
+            value = json.loads(match.group(1))
+        except ValueError:
+            continue
+        fragment = value[1] if isinstance(value, list) and len(value) > 1 and isinstance(value[1], str) else ""
+        count = fragment.count("<p")
+        if count >= 3 and count > best_count:
+            best, best_count = fragment, count
+    if not best:
+        return ""
+    try:
+        doc = trafilatura.bare_extraction(
+            f"<html><body><article>{best}</article></body></html>", url=url or None, with_metadata=False,
+            include_comments=False, include_tables=True, deduplicate=False, as_dict=False)
+    except Exception:  # noqa: BLE001 - a fragment that fails is no fallback
+        return ""
+    return (getattr(doc, "text", None) or "").strip()
+
+
 def _word_count(text: str) -> int:
     words = len(text.split())
     cjk = sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
@@ -1193,6 +1300,10 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     canonical = next((urljoin(url or "", c) for c in (*page.links.get("canonical", []), *page.m("og:url")) if c), None)
 
     body_text = _prefer_article_body(_clean_text(getattr(doc, "text", None) or "", title, page.h1), ld)
+    if page.flight and _word_count(body_text) < _SCRIPT_BODY_WORDS:
+        rendered = _script_rendered_body(page.flight, url)
+        if _word_count(rendered) > 2 * _word_count(body_text):
+            body_text = _clean_text(rendered, title, page.h1)
     if not body_text and description and (ld.article is not None or page.m1("og:type").casefold().startswith("article")):
         # An article page whose body is rendered by script: its summary is the only text it holds.
         body_text = _norm(description)

@@ -510,6 +510,91 @@ def test_og_title_with_section_suffix_is_still_cut_to_the_headline() -> None:
     assert extract(page(head), "https://news.example.org/a").title == "Forest fires in the south"
 
 
+def test_headline_shared_after_two_different_kickers_is_the_title() -> None:
+    head = ('<meta property="og:title" content="Conflict in the Middle East: «Restraint has a lot to do with the US»">')
+    body = "<h1>Escalation - «Restraint has a lot to do with the US»</h1>" + PARAGRAPHS
+    assert extract(page(head, body), "https://news.example.org/a").title == "«Restraint has a lot to do with the US»"
+
+
+def test_kicker_rule_needs_a_separator_in_both_and_four_words() -> None:
+    # Tails shared without a separator before them are just similar headlines.
+    head = '<meta property="og:title" content="Mayor opens the new bridge over the river">'
+    body = "<h1>Governor opens the new bridge over the river</h1>" + PARAGRAPHS
+    assert extract(page(head, body), "https://news.example.org/a").title == "Mayor opens the new bridge over the river"
+    # A short shared tail ("the river") is not a headline.
+    head = '<meta property="og:title" content="Floods: the river">'
+    body = "<h1>Weather warning - the river</h1>" + PARAGRAPHS
+    assert extract(page(head, body), "https://news.example.org/a").title == "Floods: the river"
+
+
+def test_h1_wins_when_og_title_json_ld_and_h1_all_disagree() -> None:
+    head = ('<meta property="og:title" content="When trams give up and concrete bursts: the heat fight">'
+            + ld({"@type": "NewsArticle", "headline": "Traffic chaos from heat: old trams as risks"}))
+    body = "<h1>How trams and motorways are prepared for future heatwaves</h1>" + PARAGRAPHS
+    assert extract(page(head, body), "https://news.example.org/a").title == (
+        "How trams and motorways are prepared for future heatwaves")
+
+
+def test_og_title_still_wins_over_json_ld_when_h1_repeats_one_of_them() -> None:
+    head = ('<meta property="og:title" content="Starmer defiant over taking gifts">'
+            + ld({"@type": "NewsArticle", "headline": "Starmer suggests he will keep taking gifts"}))
+    for h1 in ("Starmer defiant over taking gifts", "Starmer suggests he will keep taking gifts"):
+        assert extract(page(head, f"<h1>{h1}</h1>" + PARAGRAPHS), "https://news.example.org/a").title == (
+            "Starmer defiant over taking gifts")
+
+
+def test_logo_h1_does_not_outvote_the_declared_headlines() -> None:
+    head = ('<meta property="og:title" content="Council approves the budget for next year">'
+            + ld({"@type": "NewsArticle", "headline": "Budget passes after long debate"}))
+    body = "<h1>Daily Gazette</h1>" + PARAGRAPHS
+    assert extract(page(head, body), "https://news.example.org/a").title == "Council approves the budget for next year"
+
+
+def test_empty_first_h1_is_skipped() -> None:
+    body = '<h1><a href="/"></a></h1><h1>Council approves the budget for next year</h1>' + PARAGRAPHS
+    assert extract(page("", body), "https://news.example.org/a").title == "Council approves the budget for next year"
+
+
+@pytest.mark.parametrize("og,headline", [
+    ('"Why fight over regions"... leader calls for unity', "Why fight over regions... leader calls for unity"),
+    ("Why fight over regions... leader calls for unity", '"Why fight over regions"... leader calls for unity'),
+])
+def test_same_words_spelled_with_and_without_quotes_take_the_plain_one(og: str, headline: str) -> None:
+    head = (f'<meta property="og:title" content="{og.replace(chr(34), "&quot;")}">'
+            + ld({"@type": "NewsArticle", "headline": headline}))
+    assert extract(page(head), "https://news.example.org/a").title == "Why fight over regions... leader calls for unity"
+
+
+def _flight_page(fragment: str, visible: str = "<p>A short teaser of the story.</p>") -> bytes:
+    push = "self.__next_f.push(" + json.dumps([1, fragment]).replace("<", "\\u003c") + ")"
+    head = '<meta property="og:type" content="article"><meta property="og:title" content="Council approves budget">'
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8">{head}</head><body><main>{visible}</main>'
+            f'<script>self.__next_f.push([0])</script><script>{push}</script></body></html>').encode("utf-8")
+
+
+def test_body_rendered_by_script_is_read_from_next_js_payload() -> None:
+    fragment = PARAGRAPHS + '<div class="writer">Jane Doe reporter</div>'
+    art = extract(_flight_page(fragment), "https://news.example.org/a", HTML)
+    assert "Paragraph 1: the kernel developers" in art.text
+    assert "Paragraph 3: the kernel developers" in art.text
+    assert "short teaser" not in art.text
+
+
+def test_next_js_payload_is_ignored_when_the_page_text_is_long_enough() -> None:
+    visible = "".join(f"<p>Visible paragraph {n}: {' '.join(['council'] * 40)} budget vote.</p>" for n in range(4))
+    art = extract(_flight_page(PARAGRAPHS, visible), "https://news.example.org/a", HTML)
+    assert "Visible paragraph 0" in art.text
+    assert "kernel developers" not in art.text
+
+
+def test_next_js_payload_without_paragraphs_or_broken_json_is_no_fallback() -> None:
+    for page_bytes in (_flight_page("<span>menu</span>"),
+                       _flight_page(PARAGRAPHS).replace(b'self.__next_f.push([1,', b'self.__next_f.push([1,,')):
+        art = extract(page_bytes, "https://news.example.org/a", HTML)
+        assert "kernel developers" not in (art.text or "")
+        assert art.error is None or art.error == "no text extracted"
+
+
 # ----------------------------------------------------------------------------- authors (more rules)
 
 def test_site_name_meta_author_loses_to_a_byline_person() -> None:
