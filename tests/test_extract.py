@@ -729,3 +729,55 @@ def test_correction_notice_outside_the_article_is_kept_with_the_text() -> None:
     # a time stamp such as "Updated 3 hours ago" in a class named "updated" is not a notice
     stamp = page.replace(b"class='update-note'", b"class='updated'")
     assert "this story was updated" not in extract(stamp, "https://news.example.org/harbour-vote/").text
+
+
+# ----------------------------------------------------------------------------- trafilatura's fallback, only where it matters
+
+def _record_fast_flags(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    import archive.extract as extract_module
+
+    calls: list[bool] = []
+    real = extract_module.trafilatura.bare_extraction
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs.get("fast"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(extract_module.trafilatura, "bare_extraction", recording)
+    return calls
+
+
+def test_page_written_in_paragraphs_skips_the_fallback_extractors(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _record_fast_flags(monkeypatch)
+    body = "".join(f"<p>Paragraph {n}: {' '.join(['council'] * 30)} approved the budget.</p>" for n in range(6))
+    art = extract(page("", body), "https://news.example.org/a", HTML)
+    assert "Paragraph 5" in art.text
+    assert calls == [True]
+
+
+def test_page_without_paragraph_markup_consults_the_fallback_extractors(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _record_fast_flags(monkeypatch)
+    body = "".join(f"<div>Line {n}: {' '.join(['council'] * 30)} approved the budget.</div>" for n in range(6))
+    art = extract(page("", body), "https://news.example.org/a", HTML)
+    assert "Line 5" in art.text
+    assert calls == [True, False]
+
+
+def test_fast_result_missing_most_paragraph_text_consults_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.extract as extract_module
+
+    calls: list[bool] = []
+    real = extract_module.trafilatura.bare_extraction
+
+    def short_when_fast(*args, **kwargs):
+        calls.append(kwargs.get("fast"))
+        doc = real(*args, **kwargs)
+        if kwargs.get("fast"):
+            doc.text = doc.text[:100]  # what a fast pass that lost the body looks like
+        return doc
+
+    monkeypatch.setattr(extract_module.trafilatura, "bare_extraction", short_when_fast)
+    body = "".join(f"<p>Paragraph {n}: {' '.join(['council'] * 30)} approved the budget.</p>" for n in range(6))
+    art = extract(page("", body), "https://news.example.org/a", HTML)
+    assert calls == [True, False]
+    assert "Paragraph 5" in art.text
