@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import copy
 import html
+import functools
 import json
 import re
 import unicodedata
@@ -236,9 +237,25 @@ def _not_html_reason(body: bytes, content_type: str | None) -> str | None:
     return None
 
 
-def _parse(text: str) -> lxml.html.HtmlElement | None:
-    """Parse decoded HTML with the parser settings trafilatura uses."""
-    text = _INVALID_XML_CHARS.sub("", _XML_DECL.sub("", text, count=1))
+#: Bytes that decode to characters lxml refuses (C0 controls but tab, LF, CR) in any
+#: ASCII-compatible charset, and the UTF-8 spellings of U+FFFE and U+FFFF.
+_LXML_REFUSED_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
+def _parse(text: str, raw: bytes | None = None, encoding: str = "") -> lxml.html.HtmlElement | None:
+    """Parse decoded HTML with the parser settings trafilatura uses.
+
+    ``raw`` and ``encoding``, when given, are the bytes ``text`` was decoded from: for an
+    ASCII-compatible charset, bytes free of control characters (a C-speed check) mean the
+    text is too, and the character scan of the whole text is skipped.
+    """
+    if text[:200].lstrip()[:5].lower() == "<?xml":
+        text = _XML_DECL.sub("", text, count=1)
+    clean = (raw is not None and not encoding.lower().startswith(("utf-16", "utf-32"))
+             and len(raw.translate(None, _LXML_REFUSED_BYTES)) == len(raw)
+             and b"\xef\xbf\xbe" not in raw and b"\xef\xbf\xbf" not in raw)
+    if not clean:
+        text = _INVALID_XML_CHARS.sub("", text)
     if not text.strip():
         return None
     parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
@@ -473,6 +490,10 @@ class _JsonLd:
 # Page metadata: <meta>, <link>, microdata, bylines
 # --------------------------------------------------------------------------------------
 
+_MICRODATA = lxml.etree.XPath('//*[@itemtype or @itemprop="datePublished" or @itemprop="headline"]')
+_REL_LINKS = lxml.etree.XPath("//a[@rel]")
+
+
 class _Page:
     """Everything read from the parsed page before trafilatura sees it."""
 
@@ -508,20 +529,32 @@ class _Page:
         self.html_title = _norm(title_el.text_content()) if title_el is not None else ""
         # The first h1 with text: an empty logo h1 often precedes the headline's.
         self.h1 = next((t for t in (_norm(h.text_content()) for h in tree.iter("h1")) if t), "")
-        self.article_tags = len(tree.xpath("//article"))
-        # One or two article-typed microdata items (an article, maybe a related one); many are teasers.
-        self.microdata_article = 1 <= sum(
-            1 for el in tree.xpath("//*[@itemtype]")
-            if any(t.rsplit("/", 1)[-1].casefold() in ARTICLE_TYPES for t in (el.get("itemtype") or "").split())) <= 2
-        self.micro_dates = [
-            _norm(el.get("content") or el.get("datetime") or el.text_content())
-            for el in tree.xpath('//*[@itemprop="datePublished"]')][:3]
-        self.micro_headline = _norm(next(iter(tree.xpath('//*[@itemprop="headline"]/@content')), ""))
+        self.article_tags = sum(1 for _ in tree.iter("article"))
+        # Microdata, in one scan: article-typed items (one or two: an article, maybe a
+        # related one; many are teasers), datePublished and headline properties.
+        article_items, micro_dates, micro_headline = 0, [], ""
+        for el in _MICRODATA(tree):
+            itemtype = el.get("itemtype")
+            if itemtype and any(t.rsplit("/", 1)[-1].casefold() in ARTICLE_TYPES for t in itemtype.split()):
+                article_items += 1
+            prop = el.get("itemprop")
+            if prop == "datePublished" and len(micro_dates) < 3:
+                micro_dates.append(_norm(el.get("content") or el.get("datetime") or el.text_content()))
+            elif prop == "headline" and not micro_headline and el.get("content") is not None:
+                micro_headline = _norm(el.get("content"))
+        self.microdata_article = 1 <= article_items <= 2
+        self.micro_dates = micro_dates
+        self.micro_headline = micro_headline
         body = tree.find("body")
         self.body_classes = set((body.get("class") or "").casefold().split()) if body is not None else set()
-        self.bylines = self._bylines(tree)
-        self.category_links = [_norm(a.text_content()) for a in tree.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " category ")]')]
-        self.tag_links = [_norm(a.text_content()) for a in tree.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]')]
+        self._tree = tree
+        self.category_links, self.tag_links = [], []
+        for a in _REL_LINKS(tree):
+            rels = a.get("rel").split()
+            if "category" in rels:
+                self.category_links.append(_norm(a.text_content()))
+            if "tag" in rels:
+                self.tag_links.append(_norm(a.text_content()))
 
     def m(self, *names: str) -> list[str]:
         """All values of the given meta names, in the order of the names."""
@@ -530,6 +563,13 @@ class _Page:
     def m1(self, *names: str) -> str:
         values = self.m(*names)
         return values[0] if values else ""
+
+    @functools.cached_property
+    def bylines(self) -> list[str]:
+        """Author names from byline markup: microdata, rel=author, class byline/author.
+        Read only when schema.org and the meta tags name no author (three scans of the
+        whole tree), so after reader comments were pruned."""
+        return self._bylines(self._tree)
 
     @staticmethod
     def _bylines(tree: lxml.html.HtmlElement) -> list[str]:
@@ -908,11 +948,17 @@ def _choose_authors(page: _Page, meta: Any, site_keys: set[str]) -> list[str]:
     author meta tags, byline markup, Parse.ly and trafilatura. A source that names only the
     site itself (a publisher organisation as author, ``<meta name=author content=site.com>``)
     is a weak statement: a later source that names a person wins over it."""
-    sources: list[list[str]] = [[n for n, _ in page.ld.authors()]]
-    sources += [[v for v in page.m(name) if not _URLISH.match(v)] for name in _META_AUTHOR_NAMES]
-    sources += [page.bylines, _as_strings(_parsely_page(page).get("author"))]
+    def sources() -> Iterator[list[str]]:
+        # Lazily: the later sources cost more and are rarely reached.
+        yield [n for n, _ in page.ld.authors()]
+        for name in _META_AUTHOR_NAMES:
+            yield [v for v in page.m(name) if not _URLISH.match(v)]
+        yield page.bylines
+        yield _as_strings(_parsely_page(page).get("author"))
+        yield [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]
+
     weak: list[str] = []
-    for source in _then_trafilatura(sources, lambda: [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]):
+    for source in sources():
         names = _clean_authors(source, site_keys) if source else []
         if not names:
             continue
@@ -1283,8 +1329,8 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     reason = _not_html_reason(body, content_type)
     if reason:
         return ExtractedArticle(error=reason, extractor=EXTRACTOR)
-    text, _encoding = decode_html(body, content_type)
-    tree = _parse(text)
+    text, encoding = decode_html(body, content_type)
+    tree = _parse(text, body, encoding or "")
     if tree is None:
         return ExtractedArticle(error="not HTML", extractor=EXTRACTOR)
 

@@ -781,3 +781,15 @@ def test_fast_result_missing_most_paragraph_text_consults_the_fallback(monkeypat
     art = extract(page("", body), "https://news.example.org/a", HTML)
     assert calls == [True, False]
     assert "Paragraph 5" in art.text
+
+
+@pytest.mark.parametrize("charset,noise", [
+    ("utf-8", "\x01"), ("utf-8", "\x0b\x0c"), ("utf-8", "\x00"), ("utf-8", "\uffff"),
+    ("windows-1252", "\x1f"), ("utf-16", "\x01"),
+])
+def test_characters_lxml_refuses_are_dropped_before_parsing(charset: str, noise: str) -> None:
+    html_text = ("<html><body><article><p>Hello" + noise + " world."
+                 + " Budget text for the council vote." * 60 + "</p></article></body></html>")
+    art = extract(html_text.encode(charset), "https://news.example.org/a", {"Content-Type": f"text/html; charset={charset}"})
+    assert art.error is None
+    assert art.text.startswith("Hello world. Budget text")
