@@ -224,3 +224,32 @@ def test_teaser_context_makes_an_unmarked_story_an_article():
     assert not is_article(unmarked, teaser_dated=False)
     assert not is_article(ExtractedArticle(title="Listing", text="word " * 50, is_article=False), teaser_dated=True)
     assert is_article(ExtractedArticle(title="x", text="short", is_article=True), teaser_dated=False)
+
+
+def test_court_filings_linked_from_an_article_are_requested_without_parsing_the_page():
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.settings import Settings
+
+    from crawler.spiders.backissues import BackIssuesSpider
+
+    spider = BackIssuesSpider(site="courthousenews", base_url="https://www.courthousenews.com")
+    spider.settings = Settings({"CRAWL_FETCH_DOCUMENTS": True})
+    body = (b'<html><body><article><p>Story.</p>'
+            b'<a class="pdf" href="/wp-content/uploads/2024/03/complaint.pdf">Complaint</a>'
+            b"<A HREF='https://www.courthousenews.com/wp-content/uploads/2024/03/order.pdf?v=1&amp;x=2'>Order</A>"
+            b'<a href=/wp-content/uploads/2024/03/ruling.PDF>Ruling</a>'
+            b'<a data-href="/wp-content/uploads/2024/03/not-a-link.pdf" href="/about/">About</a>'
+            b'<img src="/wp-content/uploads/2024/03/photo.jpg">'
+            b'<a href="https://elsewhere.example/wp-content/uploads/2024/03/offsite.pdf">Offsite</a>'
+            b'<a href="/wp-content/uploads/2024/03/photo.jpg">Photo</a>'
+            b'</article></body></html>')
+    url = "https://www.courthousenews.com/some-story/"
+    response = HtmlResponse(url, body=body, encoding="utf-8", request=Request(url, meta={"role": "article"}))
+    out = list(spider.parse_article(response))
+    documents = sorted(r.url for r in out if isinstance(r, Request))
+    assert documents == [
+        "https://www.courthousenews.com/wp-content/uploads/2024/03/complaint.pdf",
+        "https://www.courthousenews.com/wp-content/uploads/2024/03/order.pdf?v=1&x=2",
+        "https://www.courthousenews.com/wp-content/uploads/2024/03/ruling.PDF",
+    ]
+    assert sum(1 for r in out if not isinstance(r, Request)) == 1  # the article item itself

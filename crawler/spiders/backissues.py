@@ -32,6 +32,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
+from w3lib.html import replace_entities
 
 from archive.urls import match_key, same_site
 from crawler.items import ArticleItem
@@ -51,6 +52,10 @@ _ISO_DATE_RE = re.compile(r"(?<!\d)(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,
 _URL_MDY_RE = re.compile(r"(?<!\d)(?P<m>\d{1,2})-(?P<d>\d{1,2})-(?P<y>\d{4})(?!\d)")
 _NEXT_TEXT_RE = re.compile(r"^\s*(next|older|more|»|&raquo;|next page|older (posts|entries))\b", re.IGNORECASE)
 _ARCHIVE_LINK_RE = re.compile(r"back[\s-]*issues?|archives?\b|past (issues|editions)", re.IGNORECASE)
+#: ``href`` attribute values (quoted or not) that name a WordPress upload.
+_UPLOAD_HREF_RE = re.compile(
+    rb"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*?/wp-content/uploads/[^"]*)"|'([^']*?/wp-content/uploads/[^']*)'|"""
+    rb"""([^\s"'>]*?/wp-content/uploads/[^\s"'>]*))""", re.IGNORECASE)
 TEASER_XPATH = (
     "//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' post ')]"
     " | //*[contains(concat(' ', normalize-space(@class), ' '), ' teaser ')]"
@@ -519,12 +524,14 @@ class BackIssuesSpider(scrapy.Spider):
             site=self.profile.name,
             revalidate=bool(meta.get("revalidate")),
         )
-        # court filings: parse the page's links only when its bytes name an upload at all
-        # (an article page is otherwise never parsed in the crawler's process)
+        # Court filings. An article page is never parsed in the crawler's process (a tree
+        # of a big page costs more than its extraction worker saves): the href attributes
+        # that name an upload are found in the bytes.
         if (self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and isinstance(response, TextResponse)
                 and b"/wp-content/uploads/" in response.body):
-            for href in response.xpath("//a/@href").getall():
-                url = response.urljoin(href)
+            for match in _UPLOAD_HREF_RE.finditer(response.body):
+                href = next(g for g in match.groups() if g is not None)
+                url = response.urljoin(replace_entities(href.decode(response.encoding, "replace")).strip())
                 if DOCUMENT_RE.match(urlsplit(url).path) and same_site(url, self.profile.base_url):
                     yield self.request(url, self.parse_document, "document")
 
