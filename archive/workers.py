@@ -37,3 +37,8 @@ def extract_in_worker(body: bytes, url: str, headers: Mapping[str, str] | None =
     finally:
         if _TRIM is not None and len(body) >= TRIM_AFTER_BYTES:
             _TRIM(0)  # type: ignore[operator]
+
+
+def warm_up() -> None:
+    """Run once in each new worker: importing this module (which the call's unpickling
+    did) loads the extraction libraries before the first page arrives."""

@@ -20,7 +20,7 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 
 from archive.extract import extract
-from archive.workers import extract_in_worker
+from archive.workers import extract_in_worker, warm_up
 from archive.index import ArticleRow
 from archive.records import CaptureRecord, ExtractedArticle
 from archive.urls import canonical_url, match_key, same_site
@@ -65,8 +65,14 @@ class ExtractPipeline:
     def open_spider(self) -> None:
         if self.workers > 0:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["archive.workers"])
+            # Nothing preloaded in the fork server: a preloaded module would keep a third
+            # copy of trafilatura & co. resident there (about 26 MB) besides each worker's.
+            # The workers import it themselves, at once (warm_up), while the crawl is still
+            # reading listings.
+            context.set_forkserver_preload([])
             self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            for _ in range(self.workers):
+                self.pool.submit(warm_up)
             logger.info("Extracting in %d worker processes", self.workers)
 
     def close_spider(self) -> None:
