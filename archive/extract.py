@@ -600,7 +600,49 @@ class _Page:
                     if value and len(value) < 200:
                         found.append(value)
                         break
+        if not found:
+            found += _labelled_byline(tree)
+        if not found:
+            found += _signature(tree)
         return [f for f in found if f and len(f) < 200]
+
+
+#: A byline label standing alone before the names' markup: ``Von: <a>Name</a>, <a>Name</a>``.
+_BY_LABEL = re.compile(r"^(?:by|von|par|por|door|av|af|di|przez|от|written by|autor(?:in)?|auteur|author)\s*:?$", re.I)
+_BY_LABEL_CANDIDATES = lxml.etree.XPath(
+    "//body//*[self::li or self::p or self::div or self::span or self::dd][*][string-length(normalize-space(text())) < 16]"
+    "[string-length(normalize-space(text())) > 1]")
+
+
+def _labelled_byline(tree: lxml.html.HtmlElement) -> list[str]:
+    """Names after a byline label that stands alone as an element's own text, the names
+    in child elements (``<li>Von: <a href=…>Bill McCarthy</a>, <a …>Ann Lee</a></li>``).
+    The first such element, if its whole text is short."""
+    for el in _BY_LABEL_CANDIDATES(tree):
+        if not _BY_LABEL.match(_norm(el.text)):
+            continue
+        names = _norm(el.text_content())[len(_norm(el.text)):].strip(" :")
+        if names and len(names) < 150:
+            return [names]
+    return []
+
+
+_SIGNATURE_CANDIDATES = lxml.etree.XPath(
+    "//body//p[contains(translate(@style, 'RIGHT ', 'right'), 'text-align:right')]")
+
+
+def _signature(tree: lxml.html.HtmlElement) -> list[str]:
+    """An author's signature closing the story: the last right-aligned paragraph when it
+    holds a name only (two to four words, no digits), as Vietnamese, Spanish and Italian
+    papers sign their stories."""
+    paragraphs = _SIGNATURE_CANDIDATES(tree)
+    if not paragraphs:
+        return []
+    text = _norm(paragraphs[-1].text_content())
+    words = text.split()
+    if 2 <= len(words) <= 4 and len(text) <= 60 and not any(ch.isdigit() for ch in text) and text[:1].isupper():
+        return [text]
+    return []
 
 
 _BYLINE_CLASSES = frozenset((

@@ -597,6 +597,36 @@ def test_next_js_payload_without_paragraphs_or_broken_json_is_no_fallback() -> N
 
 # ----------------------------------------------------------------------------- authors (more rules)
 
+def test_byline_label_standing_before_linked_names() -> None:
+    body = ('<ul><li class="information-item">3 Minuten Lesezeit</li>'
+            '<li class="information-item">Von: <span class="person-link"><a href="/bill-mccarthy">Bill MCCARTHY</a>, </span>'
+            '<span class="person-link"><a href="/marisha-goldhamer">Marisha GOLDHAMER</a></span></li></ul>' + PARAGRAPHS)
+    art = extract(page("", body, lang="de"), "https://faktencheck.example.org/a", HTML)
+    assert art.authors == ["Bill MCCARTHY", "Marisha GOLDHAMER"]
+
+
+def test_label_rule_ignores_sentences_and_long_lists() -> None:
+    # A sentence that starts with "De" is no byline; nor is a long run of text after "By".
+    body = ('<p>De <a href="/x">acuerdo</a> con la policía, el incendio comenzó de madrugada.</p>'
+            '<div>By <a href="/a">' + "very long text " * 12 + "</a></div>" + PARAGRAPHS)
+    assert extract(page("", body, lang="es"), "https://news.example.org/a", HTML).authors == []
+
+
+def test_right_aligned_name_closing_the_story_is_its_signature() -> None:
+    body = PARAGRAPHS + '<p class="Normal" style="text-align:right;"><strong>Lê Phương</strong></p>'
+    head = '<meta name="author" content="VnExample"><meta property="og:site_name" content="VnExample">'
+    assert extract(page(head, body, lang="vi"), "https://vnexample.net/a", HTML).authors == ["Lê Phương"]
+
+
+@pytest.mark.parametrize("closing", [
+    '<p style="text-align: right">22/10/2025</p>',
+    '<p style="TEXT-ALIGN:RIGHT">Read more stories like this one on our website</p>',
+    '<p style="text-align:right">photo</p>',
+])
+def test_right_aligned_paragraph_that_is_no_name_is_no_signature(closing: str) -> None:
+    assert extract(page("", PARAGRAPHS + closing), "https://news.example.org/a", HTML).authors == []
+
+
 def test_site_name_meta_author_loses_to_a_byline_person() -> None:
     head = '<meta name="author" content="example.org"><meta property="og:site_name" content="Example">'
     body = '<p class="author">von <a href="mailto:d@example.org">David Straub</a></p>' + PARAGRAPHS
