@@ -497,17 +497,28 @@ def test_hangul_bar_strips_site_name_without_other_reference() -> None:
     assert extract(page(head, lang="ko"), "https://news.example.kr/a").title == "장관, 예산안 발표"
 
 
-def test_og_title_equal_to_json_ld_headline_is_not_cut_to_a_shorter_h1() -> None:
-    head = ('<meta property="og:title" content="Forest fires in the south - latest news">'
-            + ld({"@type": "NewsArticle", "headline": "Forest fires in the south - latest news"}))
-    body = "<h1>Forest fires in the south</h1>" + PARAGRAPHS
-    assert extract(page(head, body), "https://news.example.org/a").title == "Forest fires in the south - latest news"
-
-
-def test_og_title_with_section_suffix_is_still_cut_to_the_headline() -> None:
-    head = ('<meta property="og:title" content="Forest fires in the south - World">'
-            + ld({"@type": "NewsArticle", "headline": "Forest fires in the south"}))
-    assert extract(page(head), "https://news.example.org/a").title == "Forest fires in the south"
+@pytest.mark.parametrize("og,headline,h1,expected", [
+    pytest.param("Forest fires in the south - latest news", "Forest fires in the south - latest news",
+                 "Forest fires in the south", "Forest fires in the south - latest news",
+                 id="og-equal-to-headline-not-cut-to-shorter-h1"),
+    pytest.param("Forest fires in the south - World", "Forest fires in the south", None,
+                 "Forest fires in the south", id="og-section-suffix-cut-to-headline"),
+    pytest.param("When trams give up and concrete bursts: the heat fight",
+                 "Traffic chaos from heat: old trams as risks",
+                 "How trams and motorways are prepared for future heatwaves",
+                 "How trams and motorways are prepared for future heatwaves", id="all-three-disagree-h1-wins"),
+    pytest.param("Starmer defiant over taking gifts", "Starmer suggests he will keep taking gifts",
+                 "Starmer defiant over taking gifts", "Starmer defiant over taking gifts", id="h1-repeats-og"),
+    pytest.param("Starmer defiant over taking gifts", "Starmer suggests he will keep taking gifts",
+                 "Starmer suggests he will keep taking gifts", "Starmer defiant over taking gifts",
+                 id="h1-repeats-headline-og-still-wins"),
+    pytest.param("Council approves the budget for next year", "Budget passes after long debate", "Daily Gazette",
+                 "Council approves the budget for next year", id="logo-h1-does-not-outvote"),
+])
+def test_title_among_og_title_json_ld_headline_and_h1(og: str, headline: str, h1: str | None, expected: str) -> None:
+    head = f'<meta property="og:title" content="{og}">' + ld({"@type": "NewsArticle", "headline": headline})
+    body = (f"<h1>{h1}</h1>" if h1 else "") + PARAGRAPHS
+    assert extract(page(head, body), "https://news.example.org/a").title == expected
 
 
 def test_headline_shared_after_two_different_kickers_is_the_title() -> None:
@@ -525,29 +536,6 @@ def test_kicker_rule_needs_a_separator_in_both_and_four_words() -> None:
     head = '<meta property="og:title" content="Floods: the river">'
     body = "<h1>Weather warning - the river</h1>" + PARAGRAPHS
     assert extract(page(head, body), "https://news.example.org/a").title == "Floods: the river"
-
-
-def test_h1_wins_when_og_title_json_ld_and_h1_all_disagree() -> None:
-    head = ('<meta property="og:title" content="When trams give up and concrete bursts: the heat fight">'
-            + ld({"@type": "NewsArticle", "headline": "Traffic chaos from heat: old trams as risks"}))
-    body = "<h1>How trams and motorways are prepared for future heatwaves</h1>" + PARAGRAPHS
-    assert extract(page(head, body), "https://news.example.org/a").title == (
-        "How trams and motorways are prepared for future heatwaves")
-
-
-def test_og_title_still_wins_over_json_ld_when_h1_repeats_one_of_them() -> None:
-    head = ('<meta property="og:title" content="Starmer defiant over taking gifts">'
-            + ld({"@type": "NewsArticle", "headline": "Starmer suggests he will keep taking gifts"}))
-    for h1 in ("Starmer defiant over taking gifts", "Starmer suggests he will keep taking gifts"):
-        assert extract(page(head, f"<h1>{h1}</h1>" + PARAGRAPHS), "https://news.example.org/a").title == (
-            "Starmer defiant over taking gifts")
-
-
-def test_logo_h1_does_not_outvote_the_declared_headlines() -> None:
-    head = ('<meta property="og:title" content="Council approves the budget for next year">'
-            + ld({"@type": "NewsArticle", "headline": "Budget passes after long debate"}))
-    body = "<h1>Daily Gazette</h1>" + PARAGRAPHS
-    assert extract(page(head, body), "https://news.example.org/a").title == "Council approves the budget for next year"
 
 
 def test_empty_first_h1_is_skipped() -> None:
