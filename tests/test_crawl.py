@@ -253,3 +253,17 @@ def test_court_filings_linked_from_an_article_are_requested_without_parsing_the_
         "https://www.courthousenews.com/wp-content/uploads/2024/03/ruling.PDF",
     ]
     assert sum(1 for r in out if not isinstance(r, Request)) == 1  # the article item itself
+
+
+def test_upload_hrefs_only_from_a_tags_and_unclosed_tags_yield_nothing():
+    from crawler.spiders.backissues import upload_hrefs
+
+    body = (b'<a title="/wp-content/uploads/2024/03/title.pdf" href="/x">t</a>'
+            b'<a href="/x" title="/wp-content/uploads/2024/03/after.pdf">u</a>'
+            b'<a\nhref="/wp-content/uploads/2024/03/newline.pdf">n</a>'
+            b'<link href="/wp-content/uploads/2024/03/style.css">')
+    assert upload_hrefs(body) == [b"/wp-content/uploads/2024/03/newline.pdf"]
+    # Unclosed tags and quotes by the hundred thousand: nothing is an href, and the scan
+    # stays linear (a whole-page regex here backtracks for hours).
+    assert upload_hrefs(b"<a " * 200_000 + b"/wp-content/uploads/2024/03/x.pdf") == []
+    assert upload_hrefs(b'<a href="' * 200_000 + b"/wp-content/uploads/2024/03/x.pdf") == []

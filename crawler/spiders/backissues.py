@@ -52,10 +52,44 @@ _ISO_DATE_RE = re.compile(r"(?<!\d)(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,
 _URL_MDY_RE = re.compile(r"(?<!\d)(?P<m>\d{1,2})-(?P<d>\d{1,2})-(?P<y>\d{4})(?!\d)")
 _NEXT_TEXT_RE = re.compile(r"^\s*(next|older|more|»|&raquo;|next page|older (posts|entries))\b", re.IGNORECASE)
 _ARCHIVE_LINK_RE = re.compile(r"back[\s-]*issues?|archives?\b|past (issues|editions)", re.IGNORECASE)
-#: ``href`` attribute values (quoted or not) that name a WordPress upload.
-_UPLOAD_HREF_RE = re.compile(
-    rb"""<a\b[^>]*?\shref\s*=\s*(?:"([^"]*?/wp-content/uploads/[^"]*)"|'([^']*?/wp-content/uploads/[^']*)'|"""
-    rb"""([^\s"'>]*?/wp-content/uploads/[^\s"'>]*))""", re.IGNORECASE)
+_UPLOAD_MARK = b"/wp-content/uploads/"
+#: Bytes looked at on either side of an upload path: an ``<a`` tag's start, its href value.
+_TAG_WINDOW = 4096
+_A_TAG_START = re.compile(rb"<a\s", re.IGNORECASE)
+_HREF_UP_TO_HERE = re.compile(rb"""\shref\s*=\s*(["']?)([^"'\s<>]*)\Z""", re.IGNORECASE)
+_UNQUOTED_END = re.compile(rb"[\s>]")
+
+
+def upload_hrefs(body: bytes) -> list[bytes]:
+    """The ``href`` values of ``<a>`` tags that name a WordPress upload, found in the raw
+    bytes: each occurrence of ``/wp-content/uploads/`` is checked to sit in the href of
+    an ``<a`` tag whose start is at most 4 KiB before it. Linear in the body's size (a
+    regex over the whole page backtracks quadratically on unclosed tags).
+
+    Returns:
+        The attribute values as written (entities not yet replaced), in page order.
+    """
+    found: list[bytes] = []
+    start = 0
+    while (at := body.find(_UPLOAD_MARK, start)) >= 0:
+        start = at + len(_UPLOAD_MARK)
+        tag = body.rfind(b"<", max(0, at - _TAG_WINDOW), at)
+        if tag < 0 or body.find(b">", tag, at) >= 0 or not _A_TAG_START.match(body, tag):
+            continue
+        value = _HREF_UP_TO_HERE.search(body, tag, at)
+        if value is None:
+            continue
+        quote = value.group(1)
+        if quote:
+            end = body.find(quote, at, at + _TAG_WINDOW)
+        else:
+            stop = _UNQUOTED_END.search(body, at, at + _TAG_WINDOW)
+            end = stop.start() if stop else -1
+        if end >= 0:
+            found.append(value.group(2) + body[at:end])
+    return found
+
+
 TEASER_XPATH = (
     "//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' post ')]"
     " | //*[contains(concat(' ', normalize-space(@class), ' '), ' teaser ')]"
@@ -529,8 +563,7 @@ class BackIssuesSpider(scrapy.Spider):
         # that name an upload are found in the bytes.
         if (self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and isinstance(response, TextResponse)
                 and b"/wp-content/uploads/" in response.body):
-            for match in _UPLOAD_HREF_RE.finditer(response.body):
-                href = next(g for g in match.groups() if g is not None)
+            for href in upload_hrefs(response.body):
                 url = response.urljoin(replace_entities(href.decode(response.encoding, "replace")).strip())
                 if DOCUMENT_RE.match(urlsplit(url).path) and same_site(url, self.profile.base_url):
                     yield self.request(url, self.parse_document, "document")
