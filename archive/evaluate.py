@@ -27,6 +27,8 @@ from archive.extract import extract
 
 #: The figures, in print order.
 FIGURES = ("title", "authors", "date", "body_f1")
+#: Below this body F1 a page is a miss in score.py's report; eval lists the lowest anyway.
+BODY_MISS_F1 = 0.8
 #: score.py names that evaluation needs.
 _SCORE_NAMES = ("fold", "tokens", "f1", "set_f1", "as_list")
 
@@ -181,15 +183,39 @@ def format_report(figures: dict[str, Any], misses: dict[str, list[tuple[Any, Any
     width = max(len(k) for k in figures)
     lines = [f"{key:<{width}}  {value}" for key, value in figures.items()]
     for field, items in misses.items():
-        if items and show:
-            lines.append(f"-- {field}: {len(items)} misses")
-            lines += ["    " + str(item)[:300] for item in items[:show]]
+        if not items or not show:
+            continue
+        if field == "body":
+            below = sum(1 for item in items if item[1] < BODY_MISS_F1)
+            lines.append(f"-- body_f1: {below} pages below {BODY_MISS_F1} (score.py's misses); "
+                         f"the {min(show, len(items))} lowest:")
+            lines += [f"    {rid}: F1 {value}, {length} characters extracted" for rid, value, length in items[:show]]
+        elif field == "error":
+            lines.append(f"-- extraction errors: {len(items)}")
+            lines += [f"    {rid}: {error}" for rid, error, _ in items[:show]]
+        else:
+            lines.append(f"-- {field}: {len(items)} misses; extracted | truth:")
+            lines += [f"    {rid}: {_shown(got)} | {_shown(want)}"[:300] for rid, got, want in items[:show]]
     return "\n".join(lines)
 
 
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def report_json(figures: dict[str, Any], misses: dict[str, list[tuple[Any, Any, Any]]], show: int) -> str:
-    """The figures and up to ``show`` misses per field as one JSON object (text)."""
-    return json.dumps({"figures": figures, "misses": {k: v[:show] for k, v in misses.items()}},
+    """The figures and up to ``show`` misses per field as one JSON object (text): each miss
+    an object with ``id`` and ``extracted``/``truth`` (``f1``/``chars`` for body, ``error``
+    for extraction errors)."""
+    def labelled(field: str, item: tuple[Any, Any, Any]) -> dict[str, Any]:
+        if field == "body":
+            return {"id": item[0], "f1": item[1], "chars": item[2]}
+        if field == "error":
+            return {"id": item[0], "error": item[1]}
+        return {"id": item[0], "extracted": item[1], "truth": item[2]}
+
+    return json.dumps({"figures": figures,
+                       "misses": {k: [labelled(k, item) for item in v[:show]] for k, v in misses.items()}},
                       indent=1, ensure_ascii=False, default=str)
 
 

@@ -464,15 +464,30 @@ def test_evaluate_small_corpus(tmp_path: Path) -> None:
     assert misses["body"][0][0] == "b14"
 
 
+def test_eval_report_labels_extracted_and_truth(tmp_path: Path) -> None:
+    from archive.evaluate import format_report, report_json
+
+    figures = {"pages": 2, "title": 0.5, "authors": 1.0, "date": 1.0, "body_f1": 0.85}
+    misses = {"title": [("p1", "Got", "Want")], "authors": [], "date": [],
+              "body": [("p2", 0.7, 120), ("p1", 0.95, 900)], "error": []}
+    text = format_report(figures, misses, 5)
+    assert '-- title: 1 misses; extracted | truth:\n    p1: "Got" | "Want"' in text
+    assert "-- body_f1: 1 pages below 0.8 (score.py's misses); the 2 lowest:" in text
+    assert "    p2: F1 0.7, 120 characters extracted" in text
+    parsed = json.loads(report_json(figures, misses, 5))
+    assert parsed["misses"]["title"] == [{"id": "p1", "extracted": "Got", "truth": "Want"}]
+    assert parsed["misses"]["body"][0] == {"id": "p2", "f1": 0.7, "chars": 120}
+
+
 @pytest.mark.skipif(_corpus() is None, reason="shared realsite corpus not available")
 def test_realsite_corpus_targets() -> None:
     from archive.evaluate import evaluate
 
     figures, _ = evaluate(_corpus())  # type: ignore[arg-type]
-    assert figures["title"] >= 0.885
+    assert figures["title"] >= 0.90
     assert figures["authors"] >= 0.90
     assert figures["date"] >= 0.98
-    assert figures["body_f1"] >= 0.958
+    assert figures["body_f1"] >= 0.96
 
 
 # ----------------------------------------------------------------------------- titles (more rules)
@@ -691,7 +706,8 @@ def test_cli_eval_prints_figures_and_misses(tmp_path: Path) -> None:
     lines = result.output.splitlines()
     assert "title    1.0" in lines and "authors  1.0" in lines and "date     1.0" in lines
     assert "body_f1  0.0" in lines
-    assert "-- body: 1 misses" in lines
+    assert "-- body_f1: 1 pages below 0.8 (score.py's misses); the 1 lowest:" in lines
+    assert any(line.startswith("    b14: F1 0.0, ") and line.endswith(" characters extracted") for line in lines)
 
 
 def test_cli_eval_json_and_min(tmp_path: Path) -> None:
