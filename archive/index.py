@@ -444,11 +444,31 @@ def _migration_3_facet_and_revisit_indexes(db: Database) -> None:
     db.table("captures").create_index(["refers_to_uri"], if_not_exists=True)
 
 
+def _migration_4_deferred_urls(db: Database) -> None:
+    """``deferred_urls``: pages a server asked to be fetched later than this crawl could
+    wait (``Retry-After`` above ``CRAWL_RETRY_AFTER_MAX_SECS``, RFC 9110 section 10.2.3),
+    kept for the next crawl of the site (case B07)."""
+    db.table("deferred_urls").create(
+        {
+            "url": str,  # as requested
+            "site": str,
+            "role": str,  # the spider's request role: article, edition, ...
+            "issue_date": str,  # YYYY-MM-DD of the listing that led there, or NULL
+            "source": str,
+            "retry_after_secs": float,
+            "deferred_at": str,  # ISO 8601 UTC
+        },
+        pk="url",
+        if_not_exists=True,
+    )
+
+
 #: Schema migrations; number N (1-based) takes ``user_version`` from N-1 to N. Append only.
 migrations: list[Callable[[Database], None]] = [
     _migration_1_initial_schema,
     _migration_2_versions_state_schedules,
     _migration_3_facet_and_revisit_indexes,
+    _migration_4_deferred_urls,
 ]
 
 
@@ -1180,6 +1200,35 @@ class Index:
                     # column names come from _URL_STATE_COLUMNS, never from the caller
                     assignments = ", ".join(f"{name} = :{name}" for name in fields)
                     self._execute(f"UPDATE url_state SET {assignments} WHERE url = :url", {**fields, "url": row["url"]})
+
+    def defer_urls(self, rows: list[dict[str, Any]]) -> None:
+        """Keep pages for the next crawl (case B07), one transaction for the batch.
+
+        Each row has ``url`` and ``site`` and any of ``role``, ``issue_date``, ``source``,
+        ``retry_after_secs``, ``deferred_at``; a URL deferred again is updated.
+        """
+        if not rows:
+            return
+        columns = ("url", "site", "role", "issue_date", "source", "retry_after_secs", "deferred_at")
+        with self._write():
+            for row in rows:
+                values = {c: row.get(c) for c in columns}
+                self._execute(
+                    f"INSERT OR REPLACE INTO deferred_urls ({', '.join(columns)})"
+                    f" VALUES ({', '.join(':' + c for c in columns)})", values)
+
+    def deferred_urls(self, site: str) -> list[dict[str, Any]]:
+        """The pages kept for the next crawl of ``site``, oldest deferral first."""
+        rows = self._execute("SELECT * FROM deferred_urls WHERE site = ? ORDER BY deferred_at, url", (site,))
+        return [dict(row) for row in rows.fetchall()]
+
+    def undefer_urls(self, urls: list[str]) -> None:
+        """Forget deferred pages that were fetched (one transaction)."""
+        if not urls:
+            return
+        with self._write():
+            for url in urls:
+                self._execute("DELETE FROM deferred_urls WHERE url = ?", (url,))
 
     def url_state(self, url: str) -> dict[str, Any] | None:
         """The crawl state of one canonical URL, or None if it was never fetched."""

@@ -395,7 +395,7 @@ def _swap_in(rebuilt: Path, target: Path) -> Path | None:
 
 
 #: Tables the WARC files do not describe: copied from the old index into the rebuilt one.
-CARRIED_OVER_TABLES = ("crawls", "schedules", "url_state")
+CARRIED_OVER_TABLES = ("crawls", "schedules", "url_state", "deferred_urls")
 
 
 def _carry_over(old: Path, new: Path) -> dict[str, int]:

@@ -19,6 +19,8 @@ class ArticleItem(scrapy.Item):
         source: what led here: ``edition``, ``date-archive``, ``feed``, ``sitemap`` ...
         site: the profile name.
         revalidate: an archived article fetched again to see whether it changed.
+        deferred: a page an earlier crawl left for later (Retry-After); kept whatever
+            this crawl's date range.
         extracted: the :class:`archive.records.ExtractedArticle` (set by ExtractPipeline).
     """
 
@@ -33,4 +35,5 @@ class ArticleItem(scrapy.Item):
     source = scrapy.Field()
     site = scrapy.Field()
     revalidate = scrapy.Field()
+    deferred = scrapy.Field()
     extracted = scrapy.Field()

@@ -165,10 +165,12 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            ArchiveStore.for_crawler(self.crawler).fetched(request.url)
             return response
         wait = retry_after_seconds(response.headers.get("Retry-After"), response.headers.get("Date"))
         if wait is not None and wait > self.max_wait:
             self.crawler.stats.inc_value("newsarchive/skipped/deferred by Retry-After")
+            ArchiveStore.for_crawler(self.crawler).defer(request.url, request.meta, wait)
             logger.warning("%s: Retry-After %.0f s is longer than CRAWL_RETRY_AFTER_MAX_SECS=%.0f; "
                            "left for the next crawl", request.url, wait, self.max_wait)
             raise IgnoreRequest(f"Retry-After {wait:.0f} s exceeds the limit")

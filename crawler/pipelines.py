@@ -166,7 +166,8 @@ class IndexPipeline:
             raise self.drop("unchanged since the last crawl (same payload)", item)
         day = issue_date or published_day(extracted)
         in_range = getattr(spider, "in_range", None)
-        if not item.get("revalidate") and day is not None and in_range is not None and not in_range(day):
+        if (not item.get("revalidate") and not item.get("deferred") and day is not None
+                and in_range is not None and not in_range(day)):
             raise self.drop("published outside the date range", item)
         if extracted.error:
             self.crawler.stats.inc_value(f"newsarchive/extraction_errors/{extracted.error}")

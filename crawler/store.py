@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,6 +44,14 @@ def job_dir(data_dir: Path, site: str) -> Path:
     return data_dir / "jobs" / site
 
 
+def notice(message: str, *args: Any) -> None:
+    """Tell the person running the crawl something that is not a problem: a line on
+    stderr in the progress lines' style (``[newsarchive] …``), and an INFO log record."""
+    logger.info(message, *args)
+    sys.stderr.write(f"[newsarchive] {message % args}\n")
+    sys.stderr.flush()
+
+
 class ArchiveStore:
     """Owns the crawl's :class:`~archive.warc.WarcWriter` and :class:`~archive.index.Index`.
 
@@ -63,6 +72,9 @@ class ArchiveStore:
         self.summary: dict[str, Any] | None = None
         #: why the index could not be written, if it could not (the crawl then fails)
         self.failure: str | None = None
+        #: the site's pages kept for a later crawl (Retry-After too long), by URL
+        self.deferred: dict[str, dict[str, Any]] = {}
+        self.site = ""
         self._lock: IO[str] | None = None
         self._captures: list[CaptureRecord] = []
         self._articles: list[tuple[ArticleRow, str, list[str]]] = []
@@ -105,8 +117,8 @@ class ArchiveStore:
             if horizon:
                 spider.since = dt.date.fromisoformat(horizon) - dt.timedelta(days=self.overlap_days)  # type: ignore[attr-defined]
                 spider.incremental = True  # type: ignore[attr-defined]
-                logger.warning("Incremental crawl from %s (the last crawl's horizon %s minus %d days)",
-                               spider.since, horizon, self.overlap_days)  # type: ignore[attr-defined]
+                notice("Incremental crawl from %s (the last crawl's horizon %s minus %d days)",
+                       spider.since, horizon, self.overlap_days)  # type: ignore[attr-defined]
         since, until = getattr(spider, "since", None), getattr(spider, "until", None)
         self.crawl_id = self.index.start_crawl(
             site,
@@ -116,6 +128,11 @@ class ArchiveStore:
                   "incremental": bool(getattr(spider, "incremental", False))},
         )
         spider.known_keys = {match_key(url) for url in self.index.known_urls()}  # type: ignore[attr-defined]
+        self.site = site
+        self.deferred = {row["url"]: row for row in self.index.deferred_urls(site)}
+        spider.deferred_rows = list(self.deferred.values())  # type: ignore[attr-defined]
+        if self.deferred:
+            notice("Fetching %d pages the last crawl deferred (Retry-After)", len(self.deferred))
         recent = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=self.revisit_days)).isoformat()
         spider.revisit_keys = {match_key(url) for url in self.index.recent_article_urls(recent)}  # type: ignore[attr-defined]
         self.writer = WarcWriter(
@@ -133,6 +150,25 @@ class ArchiveStore:
             },
         )
 
+    def defer(self, url: str, meta: dict[str, Any], wait: float) -> None:
+        """Keep a page for the next crawl: the server asked for a wait this crawl won't
+        make (case B07). ``meta`` is the request's (its ``role``, ``issue_date``, ``source``)."""
+        if self.index is None:
+            return
+        day = meta.get("issue_date")
+        row = {"url": url, "site": self.site, "role": meta.get("role"),
+               "issue_date": day.isoformat() if isinstance(day, dt.date) else day,
+               "source": meta.get("source"), "retry_after_secs": wait,
+               "deferred_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        self.index.defer_urls([row])
+        self.deferred[url] = row
+
+    def fetched(self, url: str) -> None:
+        """A page got its answer: if an earlier crawl deferred it, it is deferred no more."""
+        if url in self.deferred and self.index is not None:
+            self.index.undefer_urls([url])
+            del self.deferred[url]
+
     def recover_after_crash(self, site: str) -> None:
         """After a crawl that was killed: repair the WARC tail it left, and index what its
         WARC files hold that its index rows did not get (the WARCs are the truth)."""
@@ -144,11 +180,11 @@ class ArchiveStore:
 
         repaired = repair_tails(self.data_dir / "warc")
         for line in repaired:
-            logger.warning("Repaired after a crash: %s", line)
+            notice("Repaired after a crash: %s", line)
         started = min(c["started_at"] for c in crashed)
         added = recover_index(self.index, self.data_dir / "warc", since=started)
-        logger.warning("Resuming after an interrupted crawl: %d captures and %d articles recovered from WARC",
-                       added["captures"], added["articles"])
+        notice("Resuming after an interrupted crawl: %d captures and %d articles recovered from WARC",
+               added["captures"], added["articles"])
         for c in crashed:
             self.index.finish_crawl(c["id"], status="interrupted", stats={"reason": "killed; resumed later"})
 

@@ -6,6 +6,7 @@ against the site's own request log and ground truth.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import gzip
 import io
 import json
@@ -267,3 +268,32 @@ def test_upload_hrefs_only_from_a_tags_and_unclosed_tags_yield_nothing():
     # stays linear (a whole-page regex here backtracks for hours).
     assert upload_hrefs(b"<a " * 200_000 + b"/wp-content/uploads/2024/03/x.pdf") == []
     assert upload_hrefs(b'<a href="' * 200_000 + b"/wp-content/uploads/2024/03/x.pdf") == []
+
+
+def test_page_deferred_by_a_long_retry_after_is_fetched_by_the_next_crawl(tmp_path):
+    """Case B07: a Retry-After longer than CRAWL_RETRY_AFTER_MAX_SECS leaves the page for the
+    next scheduled run (kept in the index), which fetches it even outside its own range."""
+    import sqlite3
+
+    from tests.helpers import run_cli
+    from tests.mocksite import MockSite
+
+    data = tmp_path / "data"
+    with MockSite(log_path=tmp_path / "requests.jsonl") as site:
+        throttled = next(a for a in site.articles if a.fault == "429")
+        day = throttled.date.isoformat()
+        fast = ["-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False"]
+        first = run_cli(data, "crawl", "courthousenews", "--base-url", site.url, "--since", day, "--until", day,
+                        "-s", "CRAWL_RETRY_AFTER_MAX_SECS=0", *fast, check=True)
+        assert "left for the next crawl" in first.stderr
+        db = sqlite3.connect(data / "archive.db")
+        assert not db.execute("SELECT 1 FROM articles WHERE url LIKE ?", (f"%/{throttled.slug}/%",)).fetchone()
+        assert [r[0] for r in db.execute("SELECT url FROM deferred_urls")] == [f"{site.url}/{throttled.slug}/"]
+        # The next crawl covers other days only; the deferred page is fetched all the same.
+        later = (throttled.date + dt.timedelta(days=20)).isoformat()
+        second = run_cli(data, "crawl", "courthousenews", "--base-url", site.url, "--since", later, "--until", later,
+                         *fast, check=True)
+        assert "Fetching 1 pages the last crawl deferred" in second.stderr
+        assert db.execute("SELECT 1 FROM articles WHERE url LIKE ?", (f"%/{throttled.slug}/%",)).fetchone()
+        assert db.execute("SELECT count(*) FROM deferred_urls").fetchone()[0] == 0
+        db.close()

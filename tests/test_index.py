@@ -69,10 +69,10 @@ def test_schema_created_with_wal_and_busy_timeout(index: Index, db_path: Path) -
     assert db_path.is_file()
     tables = set(index.db.table_names())
     assert {"captures", "articles", "aliases", "crawls", "articles_fts", "article_versions",
-            "url_state", "schedules"} <= tables
+            "url_state", "schedules", "deferred_urls"} <= tables
     assert index.db.journal_mode == "wal"
     assert index.db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
-    assert index.schema_version == len(migrations) == 3
+    assert index.schema_version == len(migrations) == 4
     assert {t.name for t in index.db.table("articles").triggers} == {
         "articles_ai", "articles_ad", "articles_au",
     }
@@ -542,3 +542,23 @@ def test_url_state_keeps_unchanged_fields(index: Index) -> None:
     assert state is not None
     assert (state["etag"], state["payload_digest"], state["lastmod"]) == ('"1"', "sha1:A", "2024-03-05")
     assert index.url_state("https://x.org/never") is None
+
+
+def test_deferred_urls_are_kept_per_site_until_fetched(tmp_path: Path) -> None:
+    index = Index(tmp_path / "archive.db")
+    index.defer_urls([
+        {"url": "https://a.example/story/", "site": "a", "role": "article", "issue_date": "2024-03-02",
+         "source": "edition", "retry_after_secs": 7200.0, "deferred_at": "2024-03-02T10:00:00+00:00"},
+        {"url": "https://b.example/x/", "site": "b", "role": "article", "deferred_at": "2024-03-02T10:00:01+00:00"},
+    ])
+    # Deferred again: the row is updated, not doubled.
+    index.defer_urls([{"url": "https://a.example/story/", "site": "a", "role": "article",
+                       "issue_date": "2024-03-02", "retry_after_secs": 3600.0,
+                       "deferred_at": "2024-03-03T10:00:00+00:00"}])
+    rows = index.deferred_urls("a")
+    assert [(r["url"], r["role"], r["issue_date"], r["retry_after_secs"]) for r in rows] == [
+        ("https://a.example/story/", "article", "2024-03-02", 3600.0)]
+    assert [r["url"] for r in index.deferred_urls("b")] == ["https://b.example/x/"]
+    index.undefer_urls(["https://a.example/story/"])
+    assert index.deferred_urls("a") == []
+    assert len(index.deferred_urls("b")) == 1

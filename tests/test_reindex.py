@@ -439,9 +439,12 @@ def test_reindex_in_place_keeps_crawls_schedules_and_url_state(tmp_path: Path) -
         with index._write():
             index.db["schedules"].insert({"site": "example", "args": "[]", "every_secs": 3600,
                                           "created_at": "2024-03-01T00:00:00Z", "enabled": 1})
+        index.defer_urls([{"url": "https://news.example.org/b/", "site": "example", "role": "article",
+                           "deferred_at": "2024-03-15T00:00:00+00:00"}])
     stats = reindex(data)
-    assert stats.carried_over == {"crawls": 1, "schedules": 1, "url_state": 1}
+    assert stats.carried_over == {"crawls": 1, "schedules": 1, "url_state": 1, "deferred_urls": 1}
     with Index(data / "archive.db", readonly=True) as index:
+        assert [r["url"] for r in index.deferred_urls("example")] == ["https://news.example.org/b/"]
         assert index.last_horizon("example") == "2024-03-15"
         assert index.url_state("https://news.example.org/a/")["etag"] == '"x"'
         assert index.db["schedules"].count == 1

@@ -247,6 +247,25 @@ class BackIssuesSpider(scrapy.Spider):
 
         return ArchiveStore.for_crawler(self.crawler)
 
+    def deferred_requests(self) -> Iterator[scrapy.Request]:
+        """The pages an earlier crawl of this site left for later because the server asked
+        for a longer wait than it could make (Retry-After, case B07), whatever this crawl's
+        date range: they were in range of the crawl that found them."""
+        callbacks = {"article": self.parse_article, "document": self.parse_document,
+                     "edition": self.parse_listing, "date-archive": self.parse_listing,
+                     "back-issues": self.parse_back_issues, "feed": self.parse_feed,
+                     "sitemap": self.parse_sitemap}
+        for row in getattr(self, "deferred_rows", []):
+            role = row.get("role") or "article"
+            if role not in callbacks:
+                continue
+            meta: dict[str, Any] = {"source": row.get("source") or "deferred", "deferred": True}
+            if row.get("issue_date"):
+                meta["issue_date"] = parse_day(row["issue_date"])
+            if role == "article":
+                self.requested.add(match_key(row["url"]))
+            yield self.request(row["url"], callbacks[role], role, **meta)
+
     def saw_day(self, day: dt.date | None) -> None:
         """Remember the newest in-range day listed, for the next crawl's horizon."""
         if day is not None and self.in_range(day) and day <= self.horizon:
@@ -258,6 +277,7 @@ class BackIssuesSpider(scrapy.Spider):
         self.known = set(getattr(self, "known_keys", set()))
         yield self.request(profile.url("/robots.txt"), self.parse_robots, "robots", fingerprint_exact=True)
         yield self.request(profile.url("/"), self.parse_home, "home")
+        yield from self.deferred_requests()
         if profile.back_issues_path:
             yield self.request(profile.url(profile.back_issues_path), self.parse_back_issues, "back-issues")
         for path in profile.feed_paths:
@@ -557,6 +577,7 @@ class BackIssuesSpider(scrapy.Spider):
             source=meta.get("source"),
             site=self.profile.name,
             revalidate=bool(meta.get("revalidate")),
+            deferred=bool(meta.get("deferred")),
         )
         # Court filings. An article page is never parsed in the crawler's process (a tree
         # of a big page costs more than its extraction worker saves): the href attributes
@@ -613,7 +634,7 @@ class BackIssuesSpider(scrapy.Spider):
         elif isinstance(exc, IgnoreRequest) and "earlier crawl" in text:
             reason = "archived by an earlier crawl"
         elif isinstance(exc, IgnoreRequest) and "Retry-After" in text:
-            reason = "deferred by Retry-After"
+            return  # counted, logged and kept for the next crawl by RetryAfterMiddleware
         elif "maxsize" in text.lower() or "max size" in text.lower() or "larger than download" in text.lower():
             reason = "larger than DOWNLOAD_MAXSIZE"
         elif isinstance(exc, IgnoreRequest):
