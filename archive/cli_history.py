@@ -35,7 +35,7 @@ def history(obj: Context, url: str, show_diff: bool, as_json: bool) -> None:
             article = find_article(index, url)
         except UnknownArticle:
             raise click.ClickException(
-                f"no article {url!r} in {obj.data}; find it with: newsarchive search WORDS"
+                f"no article {url!r} in {obj.db_path}; find its id or URL with: newsarchive search WORDS"
             ) from None
         found = versions(index, article["id"])
     diffs = [list(text_diff(old, new)) for old, new in zip(found, found[1:])]

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.index import Index
-from archive.urls import canonical_url
 
 __all__ = ["ArticleVersion", "UnknownArticle", "find_article", "text_diff", "versions"]
 
@@ -87,15 +86,7 @@ def find_article(index: Index, ref: str) -> dict[str, Any]:
     if ref.isascii() and ref.isdigit():
         article_id = int(ref) if int(ref) < 2**63 else -1  # beyond SQLite's integers: no such article
     elif ref:
-        candidates = [ref]
-        try:
-            candidates.insert(0, canonical_url(ref))
-        except ValueError:
-            pass
-        for candidate in candidates:
-            article_id = index.article_id_for(candidate)
-            if article_id is not None:
-                break
+        article_id = index.article_id_for_spelling(ref)
     row = None
     if article_id is not None:
         row = index.db.execute(

@@ -1287,6 +1287,31 @@ class Index:
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def article_id_for_spelling(self, url: str) -> int | None:
+        """The article that any spelling of ``url`` the crawler treats as one article names
+        (case B09): as given, canonical (tracking parameters, case, default port), with or
+        without the trailing slash, an AMP twin, or the URL it was fetched from.
+
+        Returns:
+            ``articles.id`` or ``None``.
+        """
+        from archive.urls import canonical_url, match_key
+
+        url = url.strip()
+        candidates = [url]
+        try:
+            canonical, key = canonical_url(url), match_key(url)
+            candidates += [canonical, canonical.rstrip("/"), canonical + "/", key, key + "/"]
+        except ValueError:
+            pass
+        candidates += [url.rstrip("/"), url + "/"]
+        for candidate in dict.fromkeys(candidates):
+            article_id = self.article_id_for(candidate)
+            if article_id is not None:
+                return article_id
+        row = self._execute("SELECT id FROM articles WHERE url = ? LIMIT 1", (url,)).fetchone()
+        return None if row is None else int(row[0])
+
     def known_urls(self) -> set[str]:
         """Every canonical URL and alias (for the crawler's dedup when it starts).
 
@@ -1377,27 +1402,7 @@ class Index:
             if not -(2**63) <= article_id < 2**63:
                 return None  # beyond SQLite's integers: no such article
         else:
-            url = ident.strip()
-            article_id = self.article_id_for(url)
-            if article_id is None:
-                from archive.urls import canonical_url
-
-                try:
-                    canonical = canonical_url(url)
-                except ValueError:
-                    canonical = url
-                # every spelling the crawler treats as one article: as given, canonical,
-                # with or without the trailing slash
-                for candidate in (canonical, canonical.rstrip("/"), canonical + "/",
-                                  url.rstrip("/"), url + "/"):
-                    article_id = self.article_id_for(candidate)
-                    if article_id is not None:
-                        break
-            if article_id is None:
-                row = self._execute(
-                    "SELECT id FROM articles WHERE url = ? LIMIT 1", (url,)
-                ).fetchone()
-                article_id = None if row is None else int(row[0])
+            article_id = self.article_id_for_spelling(ident)
         if article_id is None:
             return None
         row = self._execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()

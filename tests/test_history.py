@@ -63,6 +63,9 @@ def run(data: Path, *args: str):
     "https://NEWS.example.org:443/2024/03/12/council-budget/?utm_source=rss#comments",  # canonicalised
     "https://news.example.org/?p=77",  # an alias
     "1",  # the id
+    "https://news.example.org/2024/03/12/council-budget",  # no trailing slash
+    "https://news.example.org/2024/03/12/council-budget/amp/",  # the AMP twin
+    "https://news.example.org/2024/03/12/council-budget/amp",
 ])
 def test_any_url_of_the_article_or_its_id_finds_it(data: Path, ref: str) -> None:
     with Index(data / "archive.db", readonly=True) as index:
