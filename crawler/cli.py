@@ -5,6 +5,8 @@ fast without it.
 """
 from __future__ import annotations
 
+import logging
+
 import os
 import shutil
 from pathlib import Path
@@ -121,6 +123,9 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     if delay is not None:
         settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
+    if not verbose:
+        # A site that can't be reached is one line, not Scrapy's traceback (-v keeps it).
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     if revisit_days is not None:
@@ -190,3 +195,10 @@ def killed_crawl(data: Path, site: str) -> bool:
         return False
     with Index(data / "archive.db") as index:
         return bool(index.interrupted_crawls(site))
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """A logging filter that keeps the record but drops its traceback."""
+    record.exc_info = None
+    record.exc_text = None
+    return True

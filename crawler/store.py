@@ -232,18 +232,26 @@ class ArchiveStore:
             self.index = None
             if status == "finished":
                 self.after_crawl(spider)
+            elif reason == "finished":
+                # Ran to its end without a page (site unreachable) or with an index failure:
+                # its queue holds nothing worth resuming, and a resume would replay its range.
+                self.discard_job_state()
             if self._lock is not None:
                 self._lock.close()
                 self._lock = None
 
-    def after_crawl(self, spider: Spider) -> None:
-        """A finished crawl leaves no resume state, and its derived indexes are brought up to date."""
+    def discard_job_state(self) -> None:
+        """Remove this crawl's resume state (``DATA/jobs/<site>/``), and ``jobs/`` when empty."""
         jobdir = self.crawler.settings.get("JOBDIR")
         jobs = (self.data_dir / "jobs").resolve()
         if jobdir and Path(jobdir).resolve().is_relative_to(jobs):
             shutil.rmtree(jobdir, ignore_errors=True)
             if jobs.is_dir() and not any(jobs.iterdir()):
                 jobs.rmdir()
+
+    def after_crawl(self, spider: Spider) -> None:
+        """A finished crawl leaves no resume state, and its derived indexes are brought up to date."""
+        self.discard_job_state()
         for name, hook in (("CDXJ index", "archive.cdxj:update_index"),
                            ("Datasette metadata", "archive.datasette:write_datasette_metadata")):
             module_name, _, func_name = hook.partition(":")

@@ -130,3 +130,21 @@ def test_reindex_is_refused_while_a_crawl_writes(tmp_path: Path) -> None:
         holder.close()
     assert result.exit_code == 1
     assert "is writing to" in result.output
+
+
+def test_unreachable_site_is_one_message_no_traceback_and_no_resume_state(tmp_path: Path) -> None:
+    import socket
+
+    from tests.helpers import run_cli
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = tmp_path / "data"
+    result = run_cli(data, "crawl", "courthousenews", "--base-url", f"http://127.0.0.1:{port}",
+                     "--since", "2024-04-10", "--until", "2024-04-10", "-s", "RETRY_TIMES=0",
+                     "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"no page of http://127.0.0.1:{port} could be fetched" in result.stderr
+    assert not (data / "jobs").exists()  # nothing to resume: the next crawl starts clean
