@@ -18,6 +18,11 @@ from archive import __version__
 DATA_HELP = "The data folder: archive.db, warc/, indexes/ (default ./data, or $NEWSARCHIVE_DATA)."
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 WARC file``, ``2 WARC files``: a count and its noun, agreeing."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class Context:
     """What every command gets: the data folder."""
 

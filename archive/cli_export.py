@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from archive.cli import Context, check_date, main
+from archive.cli import Context, check_date, main, plural
 
 
 @main.command()
@@ -68,4 +68,4 @@ def _export_wacz(obj: Context, output: Path | None, since: str | None, until: st
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc}") from None
-    click.echo(f"Exported {result.pages} articles and {result.warc_files} WARC files to {output}", err=True)
+    click.echo(f"Exported {plural(result.pages, 'article')} and {plural(result.warc_files, 'WARC file')} to {output}", err=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from archive.cli import Context, main
+from archive.cli import Context, main, plural
 
 
 @main.command()
@@ -66,7 +66,7 @@ def reindex(obj: Context, re_extract: bool) -> None:
         finally:
             lock.close()
     click.echo(
-        f"Rebuilt {stats.db_path} from {stats.files} WARC files: {stats.records} records, "
+        f"Rebuilt {stats.db_path} from {plural(stats.files, 'WARC file')}: {stats.records} records, "
         f"{stats.captures} captures ({stats.revisits} revisits), {stats.articles} articles, "
         f"{stats.aliases} aliases" + (f"; previous index kept as {stats.backup_path}" if stats.backup_path else ""),
         err=True,
@@ -149,9 +149,9 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
         if fixed is not None:
             click.echo(f"{path}: repaired: kept {fixed.kept_bytes} bytes, moved {fixed.moved_bytes} bytes "
                        f"to {fixed.damaged_path}")
-    summary = f"Checked {len(files)} WARC files, {records} records: "
+    summary = f"Checked {plural(len(files), 'WARC file')}, {plural(records, 'record')}: "
     if remaining:
-        summary += f"{remaining} problems in {len(bad_files)} files"
+        summary += f"{plural(remaining, 'problem')} in {plural(len(bad_files), 'file')}"
     else:
         summary += "no problems"
     if repaired:

@@ -120,7 +120,7 @@ def test_cli_exit_0_on_clean_files(tmp_path: Path) -> None:
     write_warc(tmp_path / "warc")
     result = cli("--data", str(tmp_path), "warc", "check")
     assert result.exit_code == 0, result.output
-    assert "Checked 1 WARC files, 14 records: no problems" in result.output
+    assert "Checked 1 WARC file, 14 records: no problems" in result.output
 
 
 def test_uncompressed_warc(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_b11_check_exits_1_then_0_after_repair(b11) -> None:
     result = cli("warc", "check", str(path))
     assert result.exit_code == 1
     assert f"{path}:{last_offset}  truncated  response https://news.example/2/" in result.output
-    assert "1 problems in 1 files" in result.output
+    assert "1 problem in 1 file" in result.output
     result = cli("warc", "check", "--repair", str(path))
     assert result.exit_code == 0, result.output
     assert "repaired" in result.output and ".damaged" in result.output
@@ -247,7 +247,7 @@ def test_bad_digest_is_found_and_not_repaired(tmp_path: Path) -> None:
     assert sorted((f.kind, f.offset) for f in result.findings) == [("block-digest", offset), ("payload-digest", offset)]
     assert not result.damaged_tail and repair_tail(path) is None
     run = cli("warc", "check", "--repair", str(path))
-    assert run.exit_code == 1 and "block-digest" in run.output and "2 problems in 1 files" in run.output
+    assert run.exit_code == 1 and "block-digest" in run.output and "2 problems in 1 file" in run.output
 
 
 def test_corrupt_member_in_the_middle_the_rest_still_checked(tmp_path: Path) -> None:
@@ -367,7 +367,7 @@ def test_cli_checks_every_file_of_the_data_folder(tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[0].startswith(f"{bad}:") and "  truncated  " in lines[0]
-    assert lines[-1] == "Checked 2 WARC files, 27 records: 1 problems in 1 files"
+    assert lines[-1] == "Checked 2 WARC files, 27 records: 1 problem in 1 file"
 
 
 def test_cli_without_warc_files(tmp_path: Path) -> None:
