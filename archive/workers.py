@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import signal
 from collections.abc import Mapping
 
 from archive.extract import extract
@@ -42,3 +43,10 @@ def extract_in_worker(body: bytes, url: str, headers: Mapping[str, str] | None =
 def warm_up() -> None:
     """Run once in each new worker: importing this module (which the call's unpickling
     did) loads the extraction libraries before the first page arrives."""
+
+
+def ignore_interrupts() -> None:
+    """Worker initializer: a Ctrl-C on the terminal reaches the whole process group, but
+    stopping is the crawler's decision (it stops cleanly and shuts the pool down); a worker
+    interrupted mid-page would instead hand a KeyboardInterrupt back into the reactor."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -6,6 +6,7 @@ fast without it.
 from __future__ import annotations
 
 import logging
+import signal
 
 import os
 import shutil
@@ -123,6 +124,10 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     if delay is not None:
         settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
     settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
+    if hasattr(signal, "SIGPIPE"):
+        # `newsarchive` lets SIGPIPE end a command whose output is piped into `head`; a
+        # crawl writes to its worker pipes, and a dead worker must not end the crawl.
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     if not verbose:
         # A site that can't be reached is one line, not Scrapy's traceback (-v keeps it).
         logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)

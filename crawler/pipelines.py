@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from scrapy import Spider
 from scrapy.exceptions import DropItem
 
-from archive.extract import extract
-from archive.workers import extract_in_worker, warm_up
+from archive.extract import EXTRACTOR, extract
+from archive.workers import extract_in_worker, ignore_interrupts, warm_up
 from archive.index import ArticleRow
 from archive.records import CaptureRecord, ExtractedArticle
 from archive.urls import canonical_url, match_key, same_site
@@ -70,7 +70,8 @@ class ExtractPipeline:
             # The workers import it themselves, at once (warm_up), while the crawl is still
             # reading listings.
             context.set_forkserver_preload([])
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                            initializer=ignore_interrupts)
             for _ in range(self.workers):
                 self.pool.submit(warm_up)
             logger.info("Extracting in %d worker processes", self.workers)
@@ -88,15 +89,30 @@ class ExtractPipeline:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.max_pending)
         async with self._semaphore:
-            try:
-                item["extracted"] = await asyncio.get_running_loop().run_in_executor(
-                    self.pool, extract_in_worker, *args)
-            except BrokenProcessPool:
-                logger.warning("an extraction worker died; restarting the pool")
-                self.close_spider()
-                self.open_spider()
-                item["extracted"] = extract(*args)
+            for attempt in (1, 2):
+                pool = self.pool
+                try:
+                    item["extracted"] = await asyncio.get_running_loop().run_in_executor(
+                        pool, extract_in_worker, *args)
+                    break
+                except BrokenProcessPool:
+                    if pool is self.pool:
+                        # The first page to notice restarts the pool; the others that were
+                        # in flight with it only go round again on the new one.
+                        logger.warning("an extraction worker died; restarting the pool")
+                        self.restart_pool(pool)
+                    if attempt == 2:
+                        # This page broke a worker twice: it is the cause, not a bystander.
+                        item["extracted"] = ExtractedArticle(
+                            error="extraction worker died twice on this page", extractor=EXTRACTOR)
         return item
+
+    def restart_pool(self, broken: ProcessPoolExecutor | None) -> None:
+        """Replace a broken pool without waiting on it (its workers are gone or going)."""
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+        self.pool = None
+        self.open_spider()
 
 
 def choose_canonical(declared: str | None, fetched: str) -> str:
