@@ -242,6 +242,19 @@ def _not_html_reason(body: bytes, content_type: str | None) -> str | None:
 _LXML_REFUSED_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
 
 
+@functools.lru_cache(maxsize=64)
+def _control_bytes_are_control_chars(encoding: str) -> bool:
+    """Whether, in ``encoding``, the C0 characters are exactly the bytes 0x00-0x1F and
+    U+FFFE/U+FFFF have no spelling but UTF-8's: UTF-8, ASCII and the single-byte ISO 8859
+    and Windows code pages. Not GB18030 (which spells U+FFFF in printable bytes), EBCDIC,
+    UTF-16 or UTF-32."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name in ("utf-8", "ascii") or name.startswith(("iso8859-", "cp125", "latin-1", "iso8859"))
+
+
 def _parse(text: str, raw: bytes | None = None, encoding: str = "") -> lxml.html.HtmlElement | None:
     """Parse decoded HTML with the parser settings trafilatura uses.
 
@@ -251,7 +264,7 @@ def _parse(text: str, raw: bytes | None = None, encoding: str = "") -> lxml.html
     """
     if text[:200].lstrip()[:5].lower() == "<?xml":
         text = _XML_DECL.sub("", text, count=1)
-    clean = (raw is not None and not encoding.lower().startswith(("utf-16", "utf-32"))
+    clean = (raw is not None and _control_bytes_are_control_chars(encoding)
              and len(raw.translate(None, _LXML_REFUSED_BYTES)) == len(raw)
              and b"\xef\xbf\xbe" not in raw and b"\xef\xbf\xbf" not in raw)
     if not clean:
@@ -347,6 +360,8 @@ def _loads_lenient(raw: str) -> list[Any]:
     for attempt in (text, _TRAILING_COMMA.sub(r"\1", text)):
         try:
             return [json.loads(attempt, strict=False)]
+        except RecursionError:
+            return []  # nested deeper than Python's stack: no structured data worth having
         except ValueError:
             pass
     attempt = _TRAILING_COMMA.sub(r"\1", re.sub(r"[\x00-\x1f]", " ", text))
@@ -360,6 +375,8 @@ def _loads_lenient(raw: str) -> list[Any]:
         try:
             value, pos = decoder.raw_decode(attempt, start)
             values.append(value)
+        except RecursionError:
+            break
         except ValueError:
             pos = start + 1
             if values:
@@ -1254,7 +1271,7 @@ def _script_rendered_body(payloads: Iterable[str], url: str | None) -> str:
             continue
         try:
             value = json.loads(match.group(1))
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         fragment = value[1] if isinstance(value, list) and len(value) > 1 and isinstance(value[1], str) else ""
         count = fragment.count("<p")
@@ -1304,6 +1321,16 @@ def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
         except Exception:  # noqa: BLE001 - keep the fast result
             pass
     return doc
+
+
+def _join(base: str, href: str) -> str | None:
+    """``urljoin``, or None for a link that is no URL (``http://[::1/x``, a bad port)."""
+    try:
+        joined = urljoin(base, href.strip())
+        urlsplit(joined).port  # noqa: B018 - raises ValueError on a bad port
+        return joined
+    except ValueError:
+        return None
 
 
 def _word_count(text: str) -> int:
@@ -1415,7 +1442,8 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
                                     *page.m("description", "twitter:description", "dc.description"),
                                     ) if _norm(d)), None) or _norm(getattr(meta, "description", None)) or None
     language = _language(page, ld, meta, _header(headers, "Content-Language"))
-    canonical = next((urljoin(url or "", c) for c in (*page.links.get("canonical", []), *page.m("og:url")) if c), None)
+    canonical = next((u for u in (_join(url or "", c) for c in (*page.links.get("canonical", []), *page.m("og:url")) if c)
+                      if u), None)
 
     body_text = _prefer_article_body(_clean_text(getattr(doc, "text", None) or "", title, page.h1), ld)
     if page.flight and _word_count(body_text) < _SCRIPT_BODY_WORDS:
@@ -1431,21 +1459,32 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     is_article = _is_article(page, body_text, title)
     error = None if body_text else "no text extracted"
     return ExtractedArticle(
-        title=title or None,
-        authors=authors,
+        title=_valid(title) or None,
+        authors=[_valid(a) for a in authors],
         published=published,
         modified=modified,
-        categories=categories,
-        tags=tags,
-        description=_norm(description) or None,
-        sitename=sitename,
+        categories=[_valid(c) for c in categories],
+        tags=[_valid(t) for t in tags],
+        description=_valid(_norm(description)) or None,
+        sitename=_valid(sitename),
         language=language,
-        text=body_text,
-        canonical_url=canonical,
+        text=_valid(body_text),
+        canonical_url=_valid(canonical),
         is_article=is_article,
         error=error,
         extractor=EXTRACTOR,
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid(value: str | None) -> str | None:
+    """``value`` with lone surrogates (from a JSON ``"\\ud800"`` escape) replaced by U+FFFD:
+    such a string cannot be written as UTF-8, to WARC or SQLite."""
+    if value and _SURROGATE.search(value):
+        return _SURROGATE.sub("\ufffd", value)
+    return value
 
 
 #: Class or id tokens of a publisher's update or correction notice. Such a notice is part of

@@ -76,7 +76,10 @@ def match_key(url: str) -> str:
 
 def same_site(url: str, base: str) -> bool:
     """True when ``url`` is on the host of ``base`` (a leading ``www.`` ignored)."""
-    host = (urlsplit(url).hostname or "").lower()
-    base_host = (urlsplit(base).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+        base_host = (urlsplit(base).hostname or "").lower()
+    except ValueError:  # not a URL (an unclosed IPv6 bracket): on no site
+        return False
     strip = lambda h: h[4:] if h.startswith("www.") else h  # noqa: E731
     return bool(host) and strip(host) == strip(base_host)

@@ -125,7 +125,10 @@ def choose_canonical(declared: str | None, fetched: str) -> str:
     if declared and declared.startswith(("http://", "https://")) and same_site(declared, fetched):
         path = urlsplit(declared).path
         if path not in ("", "/") or urlsplit(fetched).path in ("", "/"):
-            return canonical_url(declared)
+            try:
+                return canonical_url(declared)
+            except ValueError:
+                pass  # a declared URL that is no URL (a bad port): the fetched one stands
     return canonical_url(fetched)
 
 

@@ -827,3 +827,50 @@ def test_characters_lxml_refuses_are_dropped_before_parsing(charset: str, noise:
     art = extract(html_text.encode(charset), "https://news.example.org/a", {"Content-Type": f"text/html; charset={charset}"})
     assert art.error is None
     assert art.text.startswith("Hello world. Budget text")
+
+
+# ----------------------------------------------------------------------------- hostile inputs
+
+def test_lone_surrogates_from_json_become_replacement_characters() -> None:
+    head = ld({"@type": "NewsArticle", "headline": "Council \ud800 approves budget",
+               "author": {"@type": "Person", "name": "Jane \udc00 Doe"}})
+    art = extract(page(head), "https://news.example.org/a", HTML)
+    assert art.title == "Council \ufffd approves budget"
+    assert art.authors == ["Jane \ufffd Doe"]
+    art.title.encode("utf-8")  # what WARC and SQLite need
+
+
+@pytest.mark.parametrize("where", ["json-ld", "next-js"])
+def test_json_nested_deeper_than_the_stack_is_ignored(where: str) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    if where == "json-ld":
+        head, body = f'<script type="application/ld+json">{deep}</script><title>Council budget</title>', PARAGRAPHS
+    else:
+        head, body = "<title>Council budget</title>", (
+            f'<p>Teaser.</p><script>self.__next_f.push([1,{deep},"\\u003cp"])</script>')
+    art = extract(page(head, body), "https://news.example.org/a", HTML)
+    assert art.error is None
+    assert art.title == "Council budget"
+
+
+def test_noncharacter_in_a_gb18030_page_is_dropped_not_fatal() -> None:
+    body = "<p>北京市今天发布了新的预算\uffff方案，市民代表参加了讨论。</p>" * 20
+    html_bytes = page("", body, lang="zh").replace(b'charset="utf-8"', b'charset="gbk"').decode("utf-8").encode("gb18030")
+    art = extract(html_bytes, "https://news.example.cn/a", {"Content-Type": "text/html; charset=gbk"})
+    assert art.error is None
+    assert "北京市今天发布了新的预算方案" in art.text
+    assert "\uffff" not in art.text
+
+
+@pytest.mark.parametrize("link", [
+    '<link rel="canonical" href="http://[::1/x">',
+    '<meta property="og:url" content="https://[bad">',
+    '<link rel="canonical" href="https://news.example.org:99999/a">',
+])
+def test_a_canonical_link_that_is_no_url_is_ignored(link: str) -> None:
+    art = extract(page(link), "https://news.example.org/a", HTML)
+    assert art.error is None and art.canonical_url is None
+    from crawler.pipelines import choose_canonical
+
+    assert choose_canonical("https://news.example.org:99999/a", "https://news.example.org/a") == "https://news.example.org/a"
+    assert choose_canonical("http://[::1/x", "https://news.example.org/a") == "https://news.example.org/a"
