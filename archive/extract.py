@@ -588,6 +588,14 @@ class _Page:
         whole tree), so after reader comments were pruned."""
         return self._bylines(self._tree)
 
+    @functools.cached_property
+    def labelled_byline(self) -> list[str]:
+        return _labelled_byline(self._tree)
+
+    @functools.cached_property
+    def signature(self) -> list[str]:
+        return _signature(self._tree)
+
     @staticmethod
     def _bylines(tree: lxml.html.HtmlElement) -> list[str]:
         """Author names from byline markup: microdata, rel=author, class byline/author."""
@@ -617,10 +625,6 @@ class _Page:
                     if value and len(value) < 200:
                         found.append(value)
                         break
-        if not found:
-            found += _labelled_byline(tree)
-        if not found:
-            found += _signature(tree)
         return [f for f in found if f and len(f) < 200]
 
 
@@ -629,35 +633,62 @@ _BY_LABEL = re.compile(r"^(?:by|von|par|por|door|av|af|di|przez|от|written by|
 _BY_LABEL_CANDIDATES = lxml.etree.XPath(
     "//body//*[self::li or self::p or self::div or self::span or self::dd][*][string-length(normalize-space(text())) < 16]"
     "[string-length(normalize-space(text())) > 1]")
+_INLINE = frozenset(("a", "span", "b", "strong", "em", "i"))
+_NAME_SEPARATOR = re.compile(r"^[\s,;&|·]*(?:(?:and|und|et|y|e|og|en|i)\s*)?[\s,;&|·]*$", re.I)
+#: Where a byline is not: captions, page furniture, reader comments.
+_NOT_BYLINE_PLACES = frozenset(("figcaption", "footer", "nav", "aside"))
+
+
+def _name_like(text: str) -> bool:
+    """Two to five words, the first capitalised, no digits: the shape of a person's name."""
+    words = text.split()
+    return 2 <= len(words) <= 5 and text[:1].isupper() and not any(ch.isdigit() for ch in text)
 
 
 def _labelled_byline(tree: lxml.html.HtmlElement) -> list[str]:
-    """Names after a byline label that stands alone as an element's own text, the names
-    in child elements (``<li>Von: <a href=…>Bill McCarthy</a>, <a …>Ann Lee</a></li>``).
-    The first such element, if its whole text is short."""
+    """Names after a byline label that stands alone as an element's own text, each name in
+    an inline child and nothing but separators between them
+    (``<li>Von: <a href=…>Bill McCarthy</a>, <a …>Ann Lee</a></li>``). The first such
+    element outside captions, footers, navigation and asides."""
     for el in _BY_LABEL_CANDIDATES(tree):
         if not _BY_LABEL.match(_norm(el.text)):
             continue
-        names = _norm(el.text_content())[len(_norm(el.text)):].strip(" :")
-        if names and len(names) < 150:
-            return [names]
+        children = list(el)
+        if not all(isinstance(c.tag, str) and c.tag in _INLINE for c in children):
+            continue
+        if any(_NAME_SEPARATOR.match(c.tail or "") is None for c in children):
+            continue
+        names = [_norm(c.text_content()) for c in children]
+        if not all(_name_like(n) for n in names) or sum(map(len, names)) > 150:
+            continue
+        if any(a.tag in _NOT_BYLINE_PLACES for a in el.iterancestors()):
+            continue
+        return names
     return []
 
 
-_SIGNATURE_CANDIDATES = lxml.etree.XPath(
-    "//body//p[contains(translate(@style, 'RIGHT ', 'right'), 'text-align:right')]")
+_SIGNATURE_CANDIDATES = lxml.etree.XPath("//body//p[@style]")
+_RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right\s*(?:;|!|$)", re.I)
 
 
 def _signature(tree: lxml.html.HtmlElement) -> list[str]:
-    """An author's signature closing the story: the last right-aligned paragraph when it
-    holds a name only (two to four words, no digits), as Vietnamese, Spanish and Italian
-    papers sign their stories."""
-    paragraphs = _SIGNATURE_CANDIDATES(tree)
+    """An author's signature closing the story: the last right-aligned paragraph, when it
+    is the last paragraph of its container, lies outside footers, navigation, asides and
+    captions, and holds a name only (two to four capitalised words, no digits, no
+    abbreviation in capitals), as Vietnamese, Spanish and Italian papers sign stories."""
+    paragraphs = [p for p in _SIGNATURE_CANDIDATES(tree) if _RIGHT_ALIGNED.search(p.get("style") or "")]
     if not paragraphs:
         return []
-    text = _norm(paragraphs[-1].text_content())
+    last = paragraphs[-1]
+    if any(sibling.tag == "p" for sibling in last.itersiblings()):
+        return []
+    if any(a.tag in _NOT_BYLINE_PLACES or a.tag == "header" for a in last.iterancestors()):
+        return []
+    text = _norm(last.text_content())
     words = text.split()
-    if 2 <= len(words) <= 4 and len(text) <= 60 and not any(ch.isdigit() for ch in text) and text[:1].isupper():
+    if (2 <= len(words) <= 4 and len(text) <= 60 and all(w[:1].isupper() for w in words)
+            and not any(len(w) >= 3 and w.isupper() for w in words)
+            and not re.search(r"[\d,:;©@/|()]", text)):
         return [text]
     return []
 
@@ -832,10 +863,13 @@ def _quote_count(text: str) -> int:
 
 
 def _is_headline_like(text: str, others: Iterable[str]) -> bool:
-    """A plausible headline: three words or more, sharing a word of four letters or more
-    with one of ``others`` (which rules out logo and section-label h1s)."""
+    """A plausible headline: five words or more, no breadcrumb trail (``Home > News``),
+    sharing a word of four letters or more with one of ``others`` (which rules out logo,
+    section-label and "World Cup 2026 News" h1s)."""
+    if len(text.split()) < 5 or re.search(r"\s[>»›/|]\s", text):
+        return False
     words = {w for w in re.findall(r"\w{4,}", text.casefold())}
-    return len(text.split()) >= 3 and any(words & set(re.findall(r"\w{4,}", o.casefold())) for o in others)
+    return any(words & set(re.findall(r"\w{4,}", o.casefold())) for o in others)
 
 
 def _shared_headline(candidates: Mapping[str, str]) -> str | None:
@@ -850,7 +884,10 @@ def _shared_headline(candidates: Mapping[str, str]) -> str | None:
     for i, first in enumerate(values):
         for second in values[i + 1:]:
             tail = _common_tail(first, second)
-            if tail and _key(tail) not in keys and len(tail.split()) >= 4:
+            # The headline is most of both: "X: what we know so far" and "Y - what we know
+            # so far" share a stock phrase, not a headline.
+            if (tail and _key(tail) not in keys and len(tail.split()) >= 4
+                    and all(len(tail.split()) >= 0.6 * len(v.split()) for v in (first, second))):
                 return tail
     return None
 
@@ -869,7 +906,7 @@ def _common_tail(first: str, second: str) -> str | None:
     start = len(tail) - len(tail.lstrip())
     tail = tail[start:]
     heads = (first[: len(first) - len(tail)], second[: len(second) - len(tail)])
-    if not all(re.search(r"(?:\s[|\-–—:·•»*/]|[:：｜|])\s*$", h) and len(h.split()) >= 2 for h in heads):
+    if not all(re.search(r"(?:\s[|\-–—:·•»*/]|[:：｜|])\s*$", h) and re.search(r"\w", h) for h in heads):
         return None
     if _key(heads[0]) == _key(heads[1]):
         return None
@@ -1015,6 +1052,10 @@ def _choose_authors(page: _Page, meta: Any, site_keys: set[str]) -> list[str]:
         yield page.bylines
         yield _as_strings(_parsely_page(page).get("author"))
         yield [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]
+        # The weakest evidence last: a standalone "By:" label before linked names, and a
+        # right-aligned name closing the story.
+        yield page.labelled_byline
+        yield page.signature
 
     weak: list[str] = []
     for source in sources():
@@ -1252,6 +1293,8 @@ def _prefer_article_body(text: str, ld: _JsonLd) -> str:
 
 #: Below this many words, a page with script-carried HTML is read from that HTML instead.
 _SCRIPT_BODY_WORDS = 120
+_FLIGHT_TEXT_ROW = re.compile(r"^[0-9a-f]+:T[0-9a-f]+,")
+_PARAGRAPH_TAG = re.compile(r"<p[\s>]", re.I)
 _FLIGHT_PUSH = re.compile(r"^\s*self\.__next_f\.push\((.*)\)\s*;?\s*$", re.S)
 
 
@@ -1274,7 +1317,12 @@ def _script_rendered_body(payloads: Iterable[str], url: str | None) -> str:
         except (ValueError, RecursionError):
             continue
         fragment = value[1] if isinstance(value, list) and len(value) > 1 and isinstance(value[1], str) else ""
-        count = fragment.count("<p")
+        # A text row of the stream ("1f:T4a2,<p>…") carries HTML after its header; other
+        # rows are React's serialised tree (JSON), not HTML, and are left alone.
+        fragment = _FLIGHT_TEXT_ROW.sub("", fragment, count=1).lstrip()
+        if not fragment.startswith("<"):
+            continue
+        count = len(_PARAGRAPH_TAG.findall(fragment))
         if count >= 3 and count > best_count:
             best, best_count = fragment, count
     if not best:

@@ -874,3 +874,75 @@ def test_a_canonical_link_that_is_no_url_is_ignored(link: str) -> None:
 
     assert choose_canonical("https://news.example.org:99999/a", "https://news.example.org/a") == "https://news.example.org/a"
     assert choose_canonical("http://[::1/x", "https://news.example.org/a") == "https://news.example.org/a"
+
+
+# ----------------------------------------------------------------------------- weak rules stay weak
+
+@pytest.mark.parametrize("og,headline", [
+    ("New Covid variant JN.1: what we know so far", "Covid JN.1 variant spreads - what we know so far"),
+    ("Storm hits the coast overnight: live updates and latest news",
+     "Coastal storm - live updates and latest news"),
+])
+def test_a_stock_phrase_shared_after_two_heads_is_not_the_headline(og: str, headline: str) -> None:
+    head = f'<meta property="og:title" content="{og}">' + ld({"@type": "NewsArticle", "headline": headline})
+    assert extract(page(head), "https://news.example.org/a", HTML).title == og
+
+
+@pytest.mark.parametrize("h1", [
+    "Home > News > Council > Budget", "Politics news budget", "World Cup 2026 News",
+])
+def test_breadcrumbs_and_section_labels_in_h1_do_not_win(h1: str) -> None:
+    head = ('<meta property="og:title" content="Council approves the new city budget for 2026 and World Cup">'
+            + ld({"@type": "NewsArticle", "headline": "Budget passes after a long council debate"}))
+    title = extract(page(head, f"<h1>{h1}</h1>" + PARAGRAPHS), "https://news.example.org/a", HTML).title
+    assert title == "Council approves the new city budget for 2026 and World Cup"
+
+
+@pytest.mark.parametrize("markup", [
+    "<p>Par <a href='/x'>ailleurs</a>, le conseil a voté.</p>",
+    "<p>By <a href='/x'>the way</a>, the council voted.</p>",
+    "<ul><li>By <a href='/d'>date</a></li></ul>",
+    "<span>Por <b>sólo 9,99 €</b> al mes</span>",
+    "<figure><figcaption>By <a href='/p'>Reuters Photographer</a></figcaption></figure>",
+    "<p>von <b>1</b> bis <b>10</b></p>",
+    "<p>door <a href='/u'>anoniem123</a>: dit is onzin</p>",
+])
+def test_byline_label_rule_ignores_sentences_prices_captions_and_pagination(markup: str) -> None:
+    assert extract(page("", markup + PARAGRAPHS), "https://news.example.org/a", HTML).authors == []
+
+
+@pytest.mark.parametrize("closing", [
+    "<footer><p style='text-align:right'>Powered By WordPress</p></footer>",
+    "<p style='text-align:right'>Theo TTXVN</p>",
+    "<p style='text-align:right'>THE END</p>",
+    "<p style='text-align:right'>Hanoi, March</p>",
+    "<p style='text-align:right'>Fonte: Ansa</p>",
+    "<p style='text-align:rightmost'>Jane Doe</p>",
+    "<p style='text-align:right'>Jane Doe</p><p>One more paragraph of the story after it.</p>",
+])
+def test_signature_rule_needs_a_closing_name_in_the_story(closing: str) -> None:
+    assert extract(page("", PARAGRAPHS + closing), "https://news.example.org/a", HTML).authors == []
+
+
+@pytest.mark.parametrize("byline", [
+    '<div class="journalist-name">Jane Doe</div>',
+    '<span class="submitted-by">Jane Doe</span>',
+])
+def test_weak_byline_rules_come_after_every_other_source(byline: str) -> None:
+    body = (byline + "<p>By <a href='/p'>Reuters Photographer</a></p>" + PARAGRAPHS
+            + "<p style='text-align:right'>Back To Top</p>")
+    assert extract(page("", body), "https://news.example.org/a", HTML).authors == ["Jane Doe"]
+
+
+def test_next_js_serialised_tree_rows_are_not_read_as_html() -> None:
+    rsc = '7:["$","div",null,{"dangerouslySetInnerHTML":{"__html":"' + PARAGRAPHS.replace('"', '\\"') + '"}}]'
+    art = extract(_flight_page(rsc), "https://news.example.org/a", HTML)
+    assert "dangerouslySetInnerHTML" not in art.text
+    text_row = "1f:T4a2," + PARAGRAPHS
+    art = extract(_flight_page(text_row), "https://news.example.org/a", HTML)
+    assert art.text.startswith("Paragraph 1:") and "1f:T4a2" not in art.text
+
+
+def test_next_js_fragment_of_pictures_is_no_body() -> None:
+    nav = "".join(f"<picture><img src='/{n}.jpg'></picture><a href='/s{n}'>Section {n}</a>" for n in range(6))
+    assert "Section 0" not in extract(_flight_page(nav), "https://news.example.org/a", HTML).text
