@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 
+import pytest
+
 from crawler.pipelines import ExtractPipeline
 
 WORDS = " ".join(f"word{i}" for i in range(40))
@@ -21,7 +23,16 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def test_a_worker_killed_mid_page_costs_one_restart_and_no_page(caplog) -> None:
+@pytest.fixture()
+def sigpipe_ignored():
+    """As during a crawl (crawler.cli): a write to a dead worker's pipe must be an error,
+    not a signal that ends the process (CLI tests run in this process reset it)."""
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    yield
+    signal.signal(signal.SIGPIPE, previous)
+
+
+def test_a_worker_killed_mid_page_costs_one_restart_and_no_page(caplog, sigpipe_ignored) -> None:
     async def run() -> list[str | None]:
         pipeline = ExtractPipeline(crawler=None, workers=2, max_pending=8)
         pipeline.open_spider()
