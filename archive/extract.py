@@ -1209,16 +1209,10 @@ def _prune_comments(tree: lxml.html.HtmlElement, candidates: list[Any]) -> None:
             continue
         doomed.append(el)
     for el in doomed:
-        parent = el.getparent()
-        if parent is not None and el.getroottree() is tree.getroottree():
-            tail = el.tail
-            parent.remove(el)
-            if tail and tail.strip():
-                prev = parent[-1] if len(parent) else None
-                if prev is not None:
-                    prev.tail = (prev.tail or "") + tail
-                else:
-                    parent.text = (parent.text or "") + tail
+        # Still in the page (not inside a section removed before it): drop it, keeping
+        # the text that follows it (its tail).
+        if el.getparent() is not None and el.getroottree().getroot() is tree:
+            el.drop_tree()
 
 
 #: Lead-ins of a link to another story ("Read also: <a>...</a>") in the languages of the

@@ -946,3 +946,13 @@ def test_next_js_serialised_tree_rows_are_not_read_as_html() -> None:
 def test_next_js_fragment_of_pictures_is_no_body() -> None:
     nav = "".join(f"<picture><img src='/{n}.jpg'></picture><a href='/s{n}'>Section {n}</a>" for n in range(6))
     assert "Section 0" not in extract(_flight_page(nav), "https://news.example.org/a", HTML).text
+
+
+def test_reader_comments_are_pruned_before_bylines_are_read() -> None:
+    comments = ('<section id="comments" class="comments-area"><ol class="comment-list">'
+                '<li class="comment"><span class="author">Troll Number</span><p>First! This is rubbish.</p></li>'
+                "</ol></section>")
+    art = extract(page("", PARAGRAPHS + comments), "https://news.example.org/a", HTML)
+    assert art.authors == []
+    assert "First!" not in art.text
+    assert art.text.startswith("Paragraph 1:")
