@@ -1285,6 +1285,10 @@ def _prefer_article_body(text: str, ld: _JsonLd) -> str:
     return text
 
 
+#: How the body is asked of trafilatura everywhere: text only (metadata is ours), tables
+#: kept, no comments, nothing deduplicated across pages.
+_TRAFILATURA_OPTIONS: dict[str, Any] = dict(
+    with_metadata=False, include_comments=False, include_tables=True, deduplicate=False, as_dict=False)
 #: Below this many words, a page with script-carried HTML is read from that HTML instead.
 _SCRIPT_BODY_WORDS = 120
 _FLIGHT_TEXT_ROW = re.compile(r"^[0-9a-f]+:T[0-9a-f]+,")
@@ -1323,8 +1327,7 @@ def _script_rendered_body(payloads: Iterable[str], url: str | None) -> str:
         return ""
     try:
         doc = trafilatura.bare_extraction(
-            f"<html><body><article>{best}</article></body></html>", url=url or None, with_metadata=False,
-            include_comments=False, include_tables=True, deduplicate=False, as_dict=False)
+            f"<html><body><article>{best}</article></body></html>", url=url or None, **_TRAFILATURA_OPTIONS)
     except Exception:  # noqa: BLE001 - a fragment that fails is no fallback
         return ""
     return (getattr(doc, "text", None) or "").strip()
@@ -1349,17 +1352,15 @@ def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
     Returns:
         trafilatura's ``Document`` (``.text`` is the body), or None when it fails.
     """
-    options = dict(url=url, with_metadata=False, include_comments=False, include_tables=True,
-                   deduplicate=False, as_dict=False)
     try:
-        doc = trafilatura.bare_extraction(tree, fast=True, **options)
+        doc = trafilatura.bare_extraction(tree, url=url, fast=True, **_TRAFILATURA_OPTIONS)
     except Exception:  # noqa: BLE001 - trafilatura failures become an error field
         doc = None
     paragraph_chars = sum(len(t) for t in _PARAGRAPH_TEXT(tree))
     found = len(getattr(doc, "text", None) or "")
     if paragraph_chars < _FEW_PARAGRAPH_CHARS or found < paragraph_chars // 2:
         try:
-            doc = trafilatura.bare_extraction(tree, fast=False, **options) or doc
+            doc = trafilatura.bare_extraction(tree, url=url, fast=False, **_TRAFILATURA_OPTIONS) or doc
         except Exception:  # noqa: BLE001 - keep the fast result
             pass
     return doc
