@@ -396,6 +396,9 @@ def make_app(data_dir: str | os.PathLike[str]) -> ReplayApp:
     os.environ.pop("PYWB_CONFIG_FILE", None)
     from pywb.apps.frontendapp import FrontEndApp
 
+    from archive.codings import register_warcio
+
+    register_warcio()  # br and zstd captures decode (archive.codings)
     pywb_app = FrontEndApp(config_file=str(config_file))
     return ReplayApp(data.resolve(), pywb_app)
 

@@ -42,7 +42,10 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive import __version__
+from archive.codings import decode as decode_coding, register_warcio
 from archive.records import CaptureRecord
+
+register_warcio()  # warcio reads br and zstd bodies too (archive.codings)
 
 WARC_VERSION = "WARC/1.1"
 #: Default size at which a WARC file is closed and the next one begun (bytes).
@@ -532,7 +535,7 @@ def dechunk(data: bytes) -> bytes:
 
 
 def decode_content(body: bytes, content_encoding: str | None) -> bytes:
-    """Undo a ``Content-Encoding`` (gzip, x-gzip, deflate, br; RFC 9110 section 8.4).
+    """Undo a ``Content-Encoding`` (gzip, x-gzip, deflate, br, zstd; RFC 9110 section 8.4).
 
     Raises:
         ValueError: the body does not decode under the coding its header names.
@@ -548,13 +551,8 @@ def decode_content(body: bytes, content_encoding: str | None) -> bytes:
                     body = zlib.decompress(body, -zlib.MAX_WBITS)
                 except zlib.error as exc:
                     raise ValueError(f"body is not valid deflate: {exc}") from exc
-        elif coding == "br":
-            import brotli  # type: ignore[import-not-found]  # installed with Scrapy
-
-            try:
-                body = brotli.decompress(body)
-            except brotli.error as exc:
-                raise ValueError(f"body is not valid br: {exc}") from exc
+        elif coding in ("br", "zstd"):
+            body = decode_coding(body, coding)
         elif coding != "identity":
             raise ValueError(f"unsupported Content-Encoding {coding!r}")
     return body
