@@ -10,14 +10,17 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import zlib
+from html.parser import HTMLParser
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
@@ -26,6 +29,10 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from tests.mocksite import ARTICLES, BY_NUMBER, BY_SLUG, MockSite  # noqa: E402
+from tests.mocksite import requisites as req  # noqa: E402
+from tests.mocksite import (BASE_HREF_ARTICLE, BASE_HREF_REQUISITE, DISALLOWED_REQUISITE,  # noqa: E402
+                            MEDIA_BYTES, MEDIA_REQUISITE, SHARED_REQUISITES, THIRD_PARTY_REQUISITE,
+                            VIDEO_ARTICLE, VIDEO_POSTER, article_requisites)
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 KAZAKH = "federal-judge-blocks-kazakhstan-pipeline-seizure"        # 429 first
@@ -523,7 +530,7 @@ def test_log_records_requests(tmp_path):
         site.set_today("2024-03-14")
         entries = site.requests()
     keys = {"t", "method", "path", "status", "bytes", "ua", "conditional", "gzip", "chunked",
-            "article", "amp", "trap", "robots_violation"}
+            "article", "amp", "trap", "robots_violation", "requisite"}
     assert len(entries) == 9 and all(set(e) == keys for e in entries)
     assert not any(e["path"].startswith("/__mock/") for e in entries)
     assert all(e["ua"] == "newsarchive-test/1.0" and e["method"] == "GET" for e in entries)
@@ -537,6 +544,7 @@ def test_log_records_requests(tmp_path):
     assert cal["trap"] is True and kz200["trap"] is False
     assert private["robots_violation"] is True and search["robots_violation"] is True
     assert kz200["robots_violation"] is False
+    assert not any(e["requisite"] for e in entries)
     assert all(isinstance(e["t"], float) for e in entries)
     assert log.exists()                                               # a given log is kept
 
@@ -548,3 +556,325 @@ def test_temporary_log_is_removed():
         assert [e["path"] for e in site.requests()] == ["/robots.txt"]
     assert not path.exists()
     assert not os.path.exists(path.parent)
+
+
+# ---- page requisites --------------------------------------------------------------------------
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
+
+
+class RequisiteRefs(HTMLParser):
+    """Every URL a browser would load to render a page, resolved against its <base> (if any)."""
+
+    def __init__(self, page_url: str):
+        super().__init__(convert_charrefs=True)
+        self.page_url = self.base = page_url
+        self.raw: list[tuple[str, str]] = []      # (how, url as written)
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        at = dict(attrs)
+        if tag == "base" and at.get("href") and self.base == self.page_url:
+            self.base = urljoin(self.page_url, at["href"])
+        if tag == "link" and set((at.get("rel") or "").split()) & {"stylesheet", "icon"}:
+            self.raw.append(("link", at["href"]))
+        if tag in ("script", "img", "source", "video") and at.get("src"):
+            self.raw.append((tag, at["src"]))
+        if tag == "video" and at.get("poster"):
+            self.raw.append(("poster", at["poster"]))
+        for cand in (at.get("srcset") or "").split(","):
+            if cand.strip():
+                self.raw.append(("srcset", cand.split()[0]))
+        for m in CSS_URL.finditer(at.get("style") or ""):
+            self.raw.append(("style-attr", m.group(1) or m.group(2)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            for m in CSS_URL.finditer(data):
+                self.raw.append(("style-block", m.group(1) or m.group(2)))
+
+    def urls(self) -> set[str]:
+        return {urljoin(self.base, u) for _, u in self.raw}
+
+
+def page_refs(page_url: str, body: str) -> RequisiteRefs:
+    parser = RequisiteRefs(page_url)
+    parser.feed(body)
+    parser.close()
+    return parser
+
+
+def local(site_url: str, urls) -> set[str]:
+    """The same-host URLs among `urls`, as paths with their query."""
+    out = set()
+    for u in urls:
+        if u.startswith(site_url + "/"):
+            out.add(u[len(site_url):])
+    return out
+
+
+def css_closure(site_url: str, start: set[str]) -> set[str]:
+    """Paths reachable from the stylesheets among `start`, following @import and url() recursively."""
+    seen, todo = set(), [p for p in start if urlsplit(p).path.endswith(".css")]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        status, headers, body = fetch(site_url + path)
+        assert status == 200 and headers["Content-Type"] == "text/css", path
+        for m in CSS_URL.finditer(body.decode()):
+            ref = urljoin(site_url + path, m.group(1) or m.group(2))[len(site_url):]
+            if urlsplit(ref).path.endswith(".css"):
+                todo.append(ref)
+            else:
+                seen.add(ref)
+    return seen
+
+
+def png_info(data: bytes) -> tuple[int, int, bytes]:
+    """(width, height, first pixel) of a PNG, checking the signature, every CRC and the pixel data."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(data):
+        length, tag = struct.unpack(">I4s", data[pos:pos + 8])
+        payload = data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(tag + payload) & 0xFFFFFFFF, tag
+        chunks.setdefault(tag, b"")
+        chunks[tag] += payload
+        pos += 12 + length
+    assert list(chunks)[0] == b"IHDR" and list(chunks)[-1] == b"IEND"
+    width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert width > 0 and height > 0 and (depth, colour) == (8, 2)
+    raw = zlib.decompress(chunks[b"IDAT"])
+    assert len(raw) == height * (1 + 3 * width)
+    return width, height, raw[1:4]
+
+
+ALL_PAGES = ["/", "/back-issues/", "/back-issues/page/2/", "/top-8-today-3-7-2024/", "/2024/03/07/", "/2024/03/",
+             "/category/courts/", "/author/tom-whitfield/", "/tag/antitrust/", f"/{KAZAKH}/amp/",
+             "/calendar/?m=202403", "/no/such/page/"]
+
+
+def test_requisite_ground_truth_shape():
+    assert SHARED_REQUISITES == ("/wp-content/themes/mocknews/style.css?ver=6.4.3", "/wp-content/themes/mocknews/print.css",
+                                 "/wp-content/themes/mocknews/fonts/serif.woff2", "/wp-content/uploads/masthead.png",
+                                 "/wp-content/themes/mocknews/img/rule.png", "/wp-includes/js/site.min.js?ver=3.7.1",
+                                 "/favicon.png")
+    for slug in (VIDEO_ARTICLE, BASE_HREF_ARTICLE):
+        a = BY_SLUG[slug]
+        assert not (a.deleted or a.hidden or a.fault) and a.charset == "utf-8"
+    kz = BY_SLUG[KAZAKH]
+    assert kz.requisites == article_requisites(kz) == article_requisites(KAZAKH) == [
+        f"/wp-content/uploads/2024/03/{KAZAKH}-1024x576.png", f"/wp-content/uploads/2024/03/{KAZAKH}-300x169.png",
+        f"/wp-content/uploads/2024/03/{KAZAKH}-800.webp", f"/wp-content/uploads/2024/03/{KAZAKH}-800.png",
+        f"/wp-content/uploads/{KAZAKH}-bg.png", "/wp-content/uploads/inline-style.png"]
+    assert article_requisites(VIDEO_ARTICLE)[-1] == VIDEO_POSTER == "/wp-content/uploads/poster.png"
+    assert article_requisites(BASE_HREF_ARTICLE)[-1] == BASE_HREF_REQUISITE == "/static/base-relative.png"
+    traps = {DISALLOWED_REQUISITE, THIRD_PARTY_REQUISITE, MEDIA_REQUISITE}
+    assert DISALLOWED_REQUISITE.startswith("/private/") and MEDIA_REQUISITE.endswith(".mp4")
+    for a in ARTICLES:
+        paths = article_requisites(a)
+        assert len(paths) == len(set(paths)) and not traps & set(paths) and not set(SHARED_REQUISITES) & set(paths)
+
+
+def test_requisite_routes_types_and_headers(site):
+    theme_date = req.THEME_MODIFIED
+    kz = BY_SLUG[KAZAKH]
+    want = {p: "image/png" for p in (*article_requisites(kz), VIDEO_POSTER, BASE_HREF_REQUISITE,
+                                     DISALLOWED_REQUISITE, req.MASTHEAD, req.PRINT_IMAGE, req.FAVICON)}
+    want.update({req.STYLESHEET: "text/css", req.PRINT_CSS: "text/css", req.FONT: "font/woff2",
+                 req.SCRIPT: "application/javascript", THIRD_PARTY_REQUISITE: "application/javascript"})
+    assert set(SHARED_REQUISITES) <= set(want)
+    for path, ctype in want.items():
+        status, headers, body = fetch(site.url + path)
+        assert status == 200 and headers["Content-Type"] == ctype, path
+        assert headers["Cache-Control"] == "max-age=31536000" and headers["ETag"], path
+        assert parsedate_to_datetime(headers["Last-Modified"]) == theme_date, path
+        assert int(headers["Content-Length"]) == len(body) > 0, path
+    assert fetch(site.url + req.FONT)[2][:4] == b"wOF2"
+    # a static file server ignores the query string
+    assert fetch(site.url + "/wp-content/themes/mocknews/style.css")[2] == fetch(site.url + req.STYLESHEET)[2]
+    # images of unknown, deleted or mis-dated stories are 404 pages
+    for path in ("/wp-content/uploads/2024/03/no-such-story-800.png", f"/wp-content/uploads/2024/04/{KAZAKH}-800.png",
+                 f"/wp-content/uploads/2024/03/{DELETED}-800.png", "/wp-content/themes/mocknews/missing.css",
+                 "/static/other.png"):
+        assert fetch(site.url + path)[0] == 404, path
+
+
+def test_stylesheets_import_font_images_and_colours(site):
+    css = fetch(site.url + req.STYLESHEET)[2].decode()
+    assert css.startswith('@import url("print.css");')
+    assert 'src:url(fonts/serif.woff2) format("woff2")' in css
+    assert "body{background-color:#fce4ec" in css and "h1{color:#c62828}" in css
+    assert re.search(r"\.site-header\{[^}]*url\(\.\./\.\./uploads/masthead\.png\)", css)
+    printed = fetch(site.url + req.PRINT_CSS)[2].decode()
+    assert "url(img/rule.png)" in printed
+    # the CSS-relative URLs resolve against the CSS file, and everything they reach is served
+    reached = css_closure(site.url, {req.STYLESHEET})
+    assert reached == {req.STYLESHEET, req.PRINT_CSS, req.FONT, req.MASTHEAD, req.PRINT_IMAGE}
+    for path in reached:
+        assert fetch(site.url + path)[0] == 200, path
+
+
+def test_images_are_valid_pngs_one_colour_per_path(site):
+    kz = BY_SLUG[KAZAKH]
+    colours = {}
+    for path in (*article_requisites(kz), *article_requisites(ASTRONOMY), req.MASTHEAD, req.PRINT_IMAGE,
+                 req.FAVICON, VIDEO_POSTER, BASE_HREF_REQUISITE, DISALLOWED_REQUISITE):
+        body = fetch(site.url + path)[2]
+        assert len(body) < 20_000, path
+        width, height, pixel = png_info(body)
+        m = re.search(r"-(\d+)x(\d+)\.png$", path)
+        if m:
+            assert (width, height) == (int(m.group(1)), int(m.group(2))), path
+        colours[path] = pixel
+    assert len(set(colours.values())) == len(colours)
+    assert png_info(fetch(site.url + req.picture_source(kz))[2])[:2] == (800, 450)   # the .webp is a PNG
+
+
+def test_requisites_answer_conditional_requests_with_304(site):
+    for path in (req.STYLESHEET, req.FAVICON, req.lead_image(BY_SLUG[KAZAKH]), MEDIA_REQUISITE):
+        status, headers, _ = fetch(site.url + path, method="HEAD")
+        etag, last_modified = headers["ETag"], headers["Last-Modified"]
+        for cond in ({"If-None-Match": etag}, {"If-Modified-Since": last_modified}):
+            status, h304, body = fetch(site.url + path, cond)
+            assert status == 304 and body == b"", (path, cond)
+            assert h304["ETag"] == etag and h304["Cache-Control"] == "max-age=31536000"
+        assert fetch(site.url + path, {"If-None-Match": '"other"'}, method="HEAD")[0] == 200
+        assert fetch(site.url + path, {"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}, method="HEAD")[0] == 200
+    # the stylesheet is compressible: gzip with a weak ETag that still validates; images are not
+    status, headers, packed = fetch(site.url + req.STYLESHEET, {"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip" and headers["ETag"].startswith("W/")
+    assert gzip.decompress(packed) == fetch(site.url + req.STYLESHEET)[2]
+    assert fetch(site.url + req.STYLESHEET, {"If-None-Match": headers["ETag"]})[0] == 304
+    status, headers, _ = fetch(site.url + req.MASTHEAD, {"Accept-Encoding": "gzip"})
+    assert headers.get("Content-Encoding") is None and headers.get("Vary") is None
+
+
+def test_every_page_links_the_shared_requisites(calm):
+    pages = ALL_PAGES + [a.path for a in ARTICLES if not a.deleted]
+    for path in pages:
+        status, headers, body = fetch(calm.url + path)
+        assert status in (200, 404), path
+        text = body.decode("cp1252" if "charset" not in headers["Content-Type"] else "utf-8")
+        head = text.split("</head>")[0]
+        refs = page_refs(calm.url + path, head)
+        linked = local(calm.url, refs.urls())
+        assert {req.STYLESHEET, req.SCRIPT, req.FAVICON} <= linked, path
+        assert f'<link rel="icon" href="/favicon.png"' in head
+        assert set(SHARED_REQUISITES) <= css_closure(calm.url, linked) | linked, path
+
+
+def test_article_pages_reference_their_requisites_and_traps(calm):
+    third = calm.third_party_url
+    assert third == calm.url.replace("127.0.0.1", "localhost") + THIRD_PARTY_REQUISITE
+    for a in ARTICLES:
+        if a.deleted:
+            continue
+        status, _, body = fetch(calm.url + a.path)
+        page = body.decode(a.charset)
+        refs = page_refs(calm.url + a.path, page)
+        urls = refs.urls()
+        mine = local(calm.url, urls) - set(SHARED_REQUISITES)
+        assert mine == set(article_requisites(a)) | {DISALLOWED_REQUISITE} | (
+            {MEDIA_REQUISITE} if a.slug == VIDEO_ARTICLE else set()), a.slug
+        assert third in urls, a.slug
+        hows = {how for how, _ in refs.raw}
+        assert {"img", "srcset", "style-attr", "style-block", "script", "link"} <= hows
+        lead = re.search(r'<figure class="lead[^"]*"><img [^>]*src="([^"]+)" srcset="([^"]+)"', page)
+        assert lead.group(1) == req.lead_image(a, "1024x576")
+        assert lead.group(2) == f'{req.lead_image(a, "300x169")} 300w, {req.lead_image(a, "1024x576")} 1024w'
+        assert f'<picture><source srcset="{req.picture_source(a)}" type="image/webp"><img src="{req.picture_image(a)}"' in page
+        assert f"style=\"background-image:url('/wp-content/uploads/{a.slug}-bg.png')\"" in page
+        assert re.search(r"<style[^>]*>[^<]*url\(/wp-content/uploads/inline-style\.png\)", page)
+        # none of it is inside the article body
+        content = page.split('<div class="entry-content">')[1].split("</div>")[0]
+        assert "<img" not in content and "<picture" not in content and "<video" not in content
+        assert ("<video" in page) == (a.slug == VIDEO_ARTICLE) and ("<base " in page) == (a.slug == BASE_HREF_ARTICLE)
+        for path in mine - {MEDIA_REQUISITE}:
+            assert fetch(calm.url + path, method="HEAD")[0] == 200, (a.slug, path)
+    # the AMP twin has the shared requisites only
+    amp = fetch(calm.url + f"/{KAZAKH}/amp/")[2].decode()
+    assert local(calm.url, page_refs(calm.url + f"/{KAZAKH}/amp/", amp).urls()) == {req.STYLESHEET, req.SCRIPT, req.FAVICON}
+
+
+def test_base_href_article(calm):
+    page = fetch(calm.url + f"/{BASE_HREF_ARTICLE}/")[2].decode()
+    assert f'<base href="{calm.url}/static/">' in page
+    assert '<img class="base-relative" src="base-relative.png"' in page
+    refs = page_refs(calm.url + f"/{BASE_HREF_ARTICLE}/", page)
+    assert refs.base == calm.url + "/static/"
+    assert calm.url + BASE_HREF_REQUISITE in refs.urls()
+    assert calm.url + f"/{BASE_HREF_ARTICLE}/base-relative.png" not in refs.urls()
+    assert fetch(calm.url + f"/{BASE_HREF_ARTICLE}/base-relative.png")[0] == 404     # the naive resolution
+    # root-relative and absolute links of that page are unaffected by the base
+    assert local(calm.url, refs.urls()) >= set(SHARED_REQUISITES[:1]) | set(article_requisites(BASE_HREF_ARTICLE))
+
+
+def test_video_article_and_streamed_media(calm):
+    page = fetch(calm.url + f"/{VIDEO_ARTICLE}/")[2].decode()
+    assert f'<video poster="{VIDEO_POSTER}"' in page
+    assert f'<source src="{MEDIA_REQUISITE}" type="video/mp4">' in page
+    status, headers, body = fetch(calm.url + MEDIA_REQUISITE, method="HEAD")
+    assert status == 200 and headers["Content-Type"] == "video/mp4" and body == b""
+    assert int(headers["Content-Length"]) == MEDIA_BYTES == 2 * 1024 * 1024
+    assert headers.get("Content-Encoding") is None and headers["ETag"]
+    # a client may stop reading early (a size limit), and the server carries on
+    host, port = urlsplit(calm.url).hostname, urlsplit(calm.url).port
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        conn.request("GET", MEDIA_REQUISITE, headers={"Accept-Encoding": "gzip"})
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.getheader("Content-Encoding") is None
+        first = resp.read(65536)
+        assert first[4:8] == b"ftyp" and first[32:] == bytes(len(first) - 32)
+    finally:
+        conn.close()
+    status, _, whole = fetch(calm.url + MEDIA_REQUISITE)
+    assert status == 200 and len(whole) == MEDIA_BYTES and whole.count(0) > MEDIA_BYTES - 64
+    assert fetch(calm.url + "/robots.txt")[0] == 200
+
+
+def test_site_works_under_localhost(calm):
+    other = calm.url.replace("127.0.0.1", "localhost")
+    status, _, body = fetch(other + "/")
+    page = body.decode()
+    assert status == 200 and f'href="{other}/category/courts/"' in page and "127.0.0.1" not in page
+    status, _, body = fetch(other + f"/{ASTRONOMY}/")
+    page = body.decode()
+    assert status == 200 and f'<link rel="canonical" href="{other}/{ASTRONOMY}/">' in page
+    # seen from localhost, the "third party" is 127.0.0.1
+    assert f'<script src="{calm.url}{THIRD_PARTY_REQUISITE}" async></script>' in page
+    assert f"Sitemap: {other}/wp-sitemap.xml" in fetch(other + "/robots.txt")[2].decode()
+    status, headers, _ = fetch(other + THIRD_PARTY_REQUISITE)
+    assert status == 200 and headers["Content-Type"] == "application/javascript"
+    assert fetch(other + req.STYLESHEET)[2] == fetch(calm.url + req.STYLESHEET)[2]
+
+
+def test_log_marks_requisites(tmp_path):
+    with MockSite(log_path=tmp_path / "hits.jsonl", faults=False) as site:
+        fetch(f"{site.url}/{ASTRONOMY}/")
+        _, headers, _ = fetch(site.url + req.STYLESHEET)
+        fetch(site.url + req.STYLESHEET, {"If-None-Match": headers["ETag"]})
+        fetch(site.url + DISALLOWED_REQUISITE)
+        fetch(site.third_party_url)
+        fetch(site.url + "/wp-content/themes/mocknews/missing.css")
+        fetch(site.url + MEDIA_REQUISITE, method="HEAD")
+        entries = site.requests()
+        hits, conditional = site.requisite_hits(), site.requisite_hits((304,))
+    page, css, css304, tracker, third, missing, media = entries
+    assert page["requisite"] is False and page["article"] == ASTRONOMY
+    assert css["requisite"] is True and (css["status"], css["path"], css["article"]) == (200, req.STYLESHEET, None)
+    assert css304["requisite"] is True and (css304["status"], css304["conditional"]) == (304, True)
+    assert tracker["requisite"] is True and tracker["robots_violation"] is True
+    assert css["robots_violation"] is False and third["robots_violation"] is False
+    assert third["requisite"] is True and third["path"] == THIRD_PARTY_REQUISITE
+    assert missing["requisite"] is False and missing["status"] == 404
+    assert media["requisite"] is True and media["bytes"] == 0
+    assert hits == {req.STYLESHEET: 1, DISALLOWED_REQUISITE: 1, THIRD_PARTY_REQUISITE: 1, MEDIA_REQUISITE: 1}
+    assert conditional == {req.STYLESHEET: 1}

@@ -16,10 +16,20 @@ prints one line ``serving http://127.0.0.1:PORT`` once listening and serves unti
         hits = site.requests()                 # parsed JSON lines of the request log
         truth = site.articles                  # content.Article records (ground truth)
 
+Page requisites (stylesheets, their @import/font/url() files, scripts, images; see requisites.py)::
+
+    SHARED_REQUISITES                          # paths every HTML page needs (with ?ver= queries)
+    article_requisites(a) / a.requisites       # paths an article page needs besides those
+    DISALLOWED_REQUISITE, THIRD_PARTY_REQUISITE, MEDIA_REQUISITE, VIDEO_ARTICLE, VIDEO_POSTER,
+    BASE_HREF_ARTICLE, BASE_HREF_REQUISITE     # the traps
+    site.third_party_url                       # http://localhost:PORT/cdn/third-party.js
+    site.requisite_hits()                      # Counter of requisite paths served (200) so far
+
 Importable without Scrapy.
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import os
@@ -34,10 +44,16 @@ from pathlib import Path
 
 from tests.helpers import stop_process
 
-from . import content
+from . import content, requisites
 from .content import ARTICLES, BY_NUMBER, BY_SLUG, DEFAULT_TODAY, FORTNIGHT, Article
+from .requisites import (BASE_HREF_ARTICLE, BASE_HREF_REQUISITE, DISALLOWED_REQUISITE, MEDIA_BYTES,
+                         MEDIA_REQUISITE, SHARED_REQUISITES, THIRD_PARTY_REQUISITE, VIDEO_ARTICLE,
+                         VIDEO_POSTER, article_requisites)
 
-__all__ = ["MockSite", "Article", "ARTICLES", "BY_SLUG", "BY_NUMBER", "FORTNIGHT", "DEFAULT_TODAY", "REPO_ROOT"]
+__all__ = ["MockSite", "Article", "ARTICLES", "BY_SLUG", "BY_NUMBER", "FORTNIGHT", "DEFAULT_TODAY", "REPO_ROOT",
+           "SHARED_REQUISITES", "article_requisites", "DISALLOWED_REQUISITE", "THIRD_PARTY_REQUISITE",
+           "MEDIA_REQUISITE", "MEDIA_BYTES", "VIDEO_ARTICLE", "VIDEO_POSTER", "BASE_HREF_ARTICLE",
+           "BASE_HREF_REQUISITE"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -154,6 +170,16 @@ class MockSite:
                     except ValueError:
                         pass  # a line being written right now
         return entries
+
+    def requisite_hits(self, statuses=(200,)) -> collections.Counter:
+        """How often each requisite path (with its query) was served with one of `statuses`."""
+        return collections.Counter(e["path"] for e in self.requests()
+                                   if e.get("requisite") and e["status"] in statuses)
+
+    @property
+    def third_party_url(self) -> str:
+        """Where article pages load THIRD_PARTY_REQUISITE from: this server under its other host name."""
+        return requisites.third_party_base(self.url) + THIRD_PARTY_REQUISITE
 
     def url_for(self, article: Article | str) -> str:
         slug = article if isinstance(article, str) else article.slug

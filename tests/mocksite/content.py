@@ -19,6 +19,8 @@ Each article carries:
   deleted  listed but answers 404
   hidden   outside the fortnight: only in /category/... and the sitemap
   revised_after_days / update: from published + N days on, an update paragraph is appended
+  requisites  the page's own images (lead sizes, <picture>, inline-style and <style> images, the
+           video poster / base-href image where there is one; see requisites.py)
 """
 from __future__ import annotations
 
@@ -104,6 +106,12 @@ class Article:
 
     def text_on(self, today: dt.date) -> str:
         return "\n\n".join(self.body_paragraphs(today))
+
+    @property
+    def requisites(self) -> list:
+        """Same-site requisites the article page needs besides requisites.SHARED_REQUISITES."""
+        from .requisites import article_requisites
+        return article_requisites(self)
 
     def truth(self) -> dict:
         return {"slug": self.slug, "path": self.path, "number": self.number, "title": self.title,

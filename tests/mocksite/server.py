@@ -18,6 +18,31 @@ Standard library only. Serves the articles of ``content.py`` under the WordPress
   /news-sitemap.xml                Google News sitemap of the last two days
   /robots.txt                      (RFC 9309) disallows /private/, /?s=, /__mock/; names both sitemaps
 
+Page requisites (``requisites.py`` has the bytes and the ground truth), linked from every HTML page:
+  /wp-content/themes/mocknews/style.css?ver=6.4.3   text/css: @import url("print.css"), @font-face
+                                   src:url(fonts/serif.woff2), body{background-color:#fce4ec} (pink),
+                                   h1{color:#c62828} (red), .site-header url(../../uploads/masthead.png)
+  /wp-content/themes/mocknews/print.css             text/css: url(img/rule.png)
+  /wp-content/themes/mocknews/fonts/serif.woff2     font/woff2 (b"wOF2" header)
+  /wp-content/themes/mocknews/img/rule.png, /wp-content/uploads/masthead.png, /favicon.png   PNG
+  /wp-includes/js/site.min.js?ver=3.7.1             application/javascript
+and from every article page (not the AMP twin):
+  /wp-content/uploads/YYYY/MM/<slug>-1024x576.png, -300x169.png   <figure class="lead"> img + srcset
+  /wp-content/uploads/YYYY/MM/<slug>-800.webp, -800.png            <picture> source (PNG bytes, image/png) + img
+  /wp-content/uploads/<slug>-bg.png                inline style="background-image:url('...')"
+  /wp-content/uploads/inline-style.png             url() in a <style> block
+  /private/tracker.png       DISALLOWED_REQUISITE, robots-disallowed (logged robots_violation)
+  http://localhost:PORT/cdn/third-party.js   THIRD_PARTY_REQUISITE on the other host name of this
+                             server (127.0.0.1 <-> localhost; pages keep the host the client asked for)
+  VIDEO_ARTICLE (tribal-nation-wins-water-rights-ruling-colorado-river-tributary):
+      <video poster="/wp-content/uploads/poster.png"> with <source src="/wp-content/uploads/clip.mp4">,
+      MEDIA_REQUISITE, video/mp4, 2 MiB streamed (an ftyp box, then zero bytes)
+  BASE_HREF_ARTICLE (eu-regulators-fine-shipping-firm-ballast-water): <base href="BASE/static/"> and
+      <img src="base-relative.png">, i.e. BASE_HREF_REQUISITE /static/base-relative.png
+Ground truth: requisites.SHARED_REQUISITES (every page), requisites.article_requisites(a) (an article's
+own, never the disallowed, third-party or mp4 ones). Requisites ignore query strings, carry
+Last-Modified (THEME_MODIFIED, fixed), ETag, Cache-Control: max-age=31536000, and give 304s like pages.
+
 Traps: ?utm_* on links, /?p=N shortlinks (301), slugs without trailing slash (301), AMP twins,
 the endless /calendar/?m=YYYYMM, robots-disallowed /private/ and /?s= links, an 8 MB /big-page/,
 a listed-but-deleted article (404), an article outside the fortnight reachable only from a
@@ -37,7 +62,8 @@ Control (never logged, disallowed by robots.txt):
 
 --log FILE appends one JSON line per request:
   {"t", "method", "path", "status", "bytes", "ua", "conditional", "gzip", "chunked",
-   "article" (slug, only on a 200 article or AMP page, else null), "amp", "trap", "robots_violation"}
+   "article" (slug, only on a 200 article or AMP page, else null), "amp", "trap", "robots_violation",
+   "requisite" (true on a page requisite served 200 or 304)}
 """
 from __future__ import annotations
 
@@ -56,7 +82,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import content
+from . import content, requisites
 from .content import ARTICLES, BY_NUMBER, BY_SLUG, SITE_NAME, author_slug, category_slug, slugify
 
 PER_PAGE = 3
@@ -162,12 +188,16 @@ class Response:
 
     def __init__(self, status=200, body=b"", ctype="text/html; charset=UTF-8", headers=None,
                  modified: dt.datetime | None = None, article=None, amp=False, trap=False,
-                 robots_violation=False, compressible=True):
+                 robots_violation=False, compressible=True, requisite=False):
         self.status, self.body, self.ctype = status, body, ctype
         self.headers = dict(headers or {})
         self.modified = modified
         self.article, self.amp, self.trap, self.robots_violation = article, amp, trap, robots_violation
         self.compressible = compressible
+        self.requisite = requisite
+        self.stream = None          # callable yielding the body in pieces (then body is b"")
+        self.length = 0             # the streamed body's length
+        self.etag = None            # fixed ETag of a streamed body
         self.chunked = False
         self.slow = False
 
@@ -284,7 +314,7 @@ class Renderer:
 <link rel="alternate" type="application/rss+xml" title="{SITE_NAME} &raquo; Feed" href="{self.url('/feed/')}">
 <link rel="alternate" type="application/atom+xml" title="{SITE_NAME} &raquo; Atom" href="{self.url('/atom.xml')}">
 <meta name="generator" content="WordPress 6.4.3">
-{head}</head>
+{requisites.shared_head()}{head}</head>
 <body class="{body_class}">
 <header id="masthead" class="site-header">
 <div class="top-bar">{long_date(day)} | <a href="/back-issues/">Back issues</a></div>
@@ -384,9 +414,11 @@ class Renderer:
         main = (f'<article id="post-{a.number}" class="post-{a.number} post type-post status-publish">\n'
                 f'<header class="entry-header"><div class="cat-links">{cats}</div>\n'
                 f'<h1 class="entry-title">{esc(a.title)}</h1>\n<p class="dek">{esc(a.dek)}</p>\n{meta}</header>\n'
-                f'<div class="entry-content">\n{body}\n</div>\n'
+                f'{requisites.lead_figure(a)}'
+                f'<div class="entry-content">\n{body}\n</div>\n{requisites.media_aside(a)}'
                 f'<footer class="entry-footer"><span class="tags-links">Tags: {tags}</span></footer>\n</article>')
-        page = self.layout(a.title, main, head=self.article_head(a), body_class="post-template-default single single-post",
+        head = self.article_head(a) + requisites.article_head(a, self.base)
+        page = self.layout(a.title, main, head=head, body_class="post-template-default single single-post",
                            top_day=a.modified_dt(self.today).date(), charset=a.charset, sidebar=self.related(a))
         return page.encode(a.charset, "xmlcharrefreplace")
 
@@ -401,7 +433,7 @@ class Renderer:
 <link rel="canonical" href="{self.url(a.path)}">
 <meta name="viewport" content="width=device-width,minimum-scale=1,initial-scale=1">
 <style amp-boilerplate>body{{visibility:hidden}}</style>
-</head>
+{requisites.shared_head()}</head>
 <body>
 <header class="amp-wp-header"><a href="{self.url('/')}">{SITE_NAME}</a></header>
 <article class="amp-wp-article">
@@ -476,13 +508,14 @@ class Handler(BaseHTTPRequestHandler):
         body = r.body
         status = r.status
         gz = False
+        streamed = r.stream is not None and status == 200
         if status == 200:
             modified = r.modified or SITE_EPOCH
-            etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+            etag = r.etag or '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
             headers["Last-Modified"] = http_date(modified)
             if self.not_modified(etag, modified):
-                status, body = 304, b""
-            gz = (status == 200 and r.compressible and len(body) > GZIP_MIN
+                status, body, streamed = 304, b"", False
+            gz = (status == 200 and not streamed and r.compressible and len(body) > GZIP_MIN
                   and accepts_gzip(self.headers.get("Accept-Encoding")))
             if gz:
                 body = gzip.compress(body, 6, mtime=0)
@@ -493,6 +526,17 @@ class Handler(BaseHTTPRequestHandler):
             headers["ETag"] = etag
         chunked = (r.chunked and status == 200 and not head_only and self.request_version == "HTTP/1.1")
 
+        sent = 0 if head_only or status == 304 else (r.length if streamed else len(body))
+        # logged before anything is sent: a client done with a HEAD or 304 finds its line written
+        if not self.path.startswith("/__mock/"):
+            self.site.write_log({
+                "t": round(started, 4), "method": self.command, "path": self.path, "status": status,
+                "bytes": sent, "ua": self.headers.get("User-Agent"), "conditional": conditional,
+                "gzip": gz, "chunked": chunked,
+                "article": r.article if status == 200 else None, "amp": r.amp, "trap": r.trap,
+                "robots_violation": r.robots_violation,
+                "requisite": r.requisite and status in (200, 304)})
+
         self.send_response(status)
         if status != 304 and r.ctype:
             self.send_header("Content-Type", r.ctype)
@@ -501,18 +545,15 @@ class Handler(BaseHTTPRequestHandler):
         if chunked:
             self.send_header("Transfer-Encoding", "chunked")
         elif status != 304:
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(r.length if streamed else len(body)))
         self.end_headers()
 
-        sent = 0 if head_only or status == 304 else len(body)
-        if not self.path.startswith("/__mock/"):
-            self.site.write_log({
-                "t": round(started, 4), "method": self.command, "path": self.path, "status": status,
-                "bytes": sent, "ua": self.headers.get("User-Agent"), "conditional": conditional,
-                "gzip": gz, "chunked": chunked,
-                "article": r.article if status == 200 else None, "amp": r.amp, "trap": r.trap,
-                "robots_violation": r.robots_violation})
         if head_only or status == 304:
+            self.wfile.flush()
+            return
+        if streamed:
+            for piece in r.stream():
+                self.wfile.write(piece)
             self.wfile.flush()
             return
         if chunked:
@@ -537,6 +578,15 @@ class Handler(BaseHTTPRequestHandler):
         main = ('<section class="error-404 not-found"><h1 class="page-title">Oops! That page can&rsquo;t be found.</h1>'
                 '<p>It looks like nothing was found at this location.</p></section>')
         return Response(404, r.layout("Page not found", main, body_class="error404").encode())
+
+    def requisite(self, asset: requisites.Asset) -> Response:
+        """A theme or upload file: fixed Last-Modified, long-lived Cache-Control, logged as a requisite."""
+        resp = Response(200, asset.body or b"", asset.ctype, headers={"Cache-Control": requisites.CACHE_CONTROL},
+                        modified=requisites.THEME_MODIFIED, robots_violation=asset.robots_violation,
+                        compressible=asset.compressible, requisite=True)
+        if asset.stream is not None:
+            resp.stream, resp.length, resp.etag = asset.stream, asset.length, asset.etag
+        return resp
 
     def redirect(self, location: str) -> Response:
         return Response(301, b"", ctype=None, headers={"Location": location})
@@ -563,6 +613,9 @@ class Handler(BaseHTTPRequestHandler):
             if a and a.date <= site.today and not a.deleted:
                 return self.redirect(r.url(a.path))
             return self.not_found(r)
+        asset = requisites.lookup(path, site.today)
+        if asset is not None:
+            return self.requisite(asset)
         if path.startswith("/private/"):
             return self.page(r.layout("Staff directory", "<h1>Staff directory</h1><p>Staff only.</p>"),
                              robots_violation=True)
