@@ -1,0 +1,107 @@
+"""What we change in pywb's replay: more content codings, and a small 404 for embedded parts.
+
+:func:`customise` is applied by :func:`archive.replay.make_app` to pywb's ``FrontEndApp``:
+
+- warcio, which pywb reads records with, learns ``br`` and ``zstd`` (:mod:`archive.codings`).
+- A capture that is missing answers our branded "Not archived" page (HTML, ~3 kB) only when
+  a person navigated to it; an iframe, image, script, stylesheet, font, media file or
+  ``fetch()`` inside a replayed page gets a plain ``404`` of 13 bytes (``text/plain``), so a
+  page with ten missing ad frames does not show ten "Not archived" pages.
+
+Which requests are embedded is read from two things browsers and pywb send:
+
+- pywb's modifier, after the timestamp (``/archive/<ts><mod>/<url>``,
+  https://pywb.readthedocs.io/en/latest/manual/configuring.html#framed-vs-frameless-replay):
+  pywb rewrites ``<iframe src>`` to ``if_``, ``<frame src>`` to ``fr_``, images to ``im_``,
+  scripts to ``js_``, stylesheets to ``cs_``, other media, objects and ``<link>`` to ``oe_``,
+  workers to ``wkr_``/``sw_``. No modifier is the top frame (pywb's banner) and ``mp_`` is
+  the page inside it (also what wombat rewrites links, navigations and ``fetch()`` to).
+  ``id_`` (the bytes as archived) is for programs and embeds.
+- The ``Sec-Fetch-Dest`` request header (W3C Fetch Metadata; sent by current browsers):
+  ``document`` is a top-level navigation, ``iframe``/``frame`` a nested one (pywb's page
+  frame is an iframe), anything else (``image``, ``script``, ``style``, ``font``,
+  ``empty`` for fetch/XHR...) is a subresource.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["EMBED_MODIFIERS", "SMALL_NOT_FOUND", "customise", "is_embedded", "replay_modifier"]
+
+#: pywb modifiers of a page's parts (``pywb/rewrite/html_rewriter.py``, ``wombat.js``).
+EMBED_MODIFIERS = frozenset({"if_", "fr_", "im_", "js_", "cs_", "oe_", "wkr_", "wkrf_", "sw_", "vi_"})
+#: ``Sec-Fetch-Dest`` values of a navigation, top-level or nested.
+NAVIGATION_DESTS = frozenset({"", "document", "iframe", "frame"})
+#: The body of the small not-found response.
+SMALL_NOT_FOUND = b"Not archived\n"
+
+# /archive/<digits><mod>/<url>: pywb's WbUrl.REPLAY_REGEX, after the collection
+_REPLAY_PATH = re.compile(r"^/[^/]+/(\d*)([a-z]+_)?/{1,3}(.+)$")
+
+
+def replay_modifier(path: str) -> str | None:
+    """The pywb modifier of a replay path (``""`` for none), or None for a non-replay path.
+
+    >>> replay_modifier("/archive/20240301000000im_/http://example.org/a.png")
+    'im_'
+    >>> replay_modifier("/archive/20240301000000/http://example.org/")
+    ''
+    """
+    match = _REPLAY_PATH.match(path or "")
+    return (match.group(2) or "") if match else None
+
+
+def is_embedded(environ: Mapping[str, Any]) -> bool:
+    """True when a WSGI request is for an embedded part of a replayed page, not a page a
+    person navigated to (see the module's docstring for the rule).
+
+    A top-level navigation (``Sec-Fetch-Dest: document``) is never embedded; an embed
+    modifier or ``id_`` always is otherwise; without one, a ``Sec-Fetch-Dest`` that names
+    no navigation (``image``, ``script``, ``empty``...) is.
+    """
+    dest = str(environ.get("HTTP_SEC_FETCH_DEST") or "").strip().lower()
+    if dest == "document":
+        return False
+    # pywb shifts the collection from PATH_INFO to SCRIPT_NAME before it replays
+    mod = replay_modifier(str(environ.get("SCRIPT_NAME") or "") + str(environ.get("PATH_INFO") or ""))
+    if mod is None:
+        return False
+    if mod in EMBED_MODIFIERS or mod == "id_":
+        return True
+    return dest not in NAVIGATION_DESTS
+
+
+def _small_not_found() -> Any:
+    from pywb.apps.wbrequestresponse import WbResponse
+    from warcio.statusandheaders import StatusAndHeaders
+
+    headers = StatusAndHeaders("404 Not Found", [
+        ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(SMALL_NOT_FOUND))),
+        ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
+    return WbResponse(headers, value=[SMALL_NOT_FOUND])
+
+
+def customise(frontend_app: Any) -> Any:
+    """Apply our changes to a pywb ``FrontEndApp`` (and warcio); returns the same app.
+
+    The not-found hook wraps the app's ``rewriterapp.handle_error`` (pywb 2.10), which turns
+    a ``NotFoundException`` (no capture for the URL) into the "Not archived" page; an
+    archived capture whose own status was 404 is replayed as before.
+    """
+    from pywb.utils.wbexception import NotFoundException
+
+    from archive.codings import register_warcio
+
+    register_warcio()
+    rewriter = frontend_app.rewriterapp
+    branded = rewriter.handle_error
+
+    def handle_error(environ: dict[str, Any], wbe: Exception) -> Any:
+        if isinstance(wbe, NotFoundException) and is_embedded(environ):
+            return _small_not_found()
+        return branded(environ, wbe)
+
+    rewriter.handle_error = handle_error
+    return frontend_app
