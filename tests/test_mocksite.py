@@ -473,6 +473,7 @@ def test_big_page_and_robots_disallowed_pages(site):
 def test_set_today_hides_reveals_and_revises():
     with MockSite(today="2024-03-13", faults=False) as site:
         assert fetch(f"{site.url}/{ASTRONOMY}/")[0] == 404
+        assert [fetch(site.url + p)[0] for p in article_requisites(ASTRONOMY)] == [404] * 5 + [200]  # not uploaded yet
         assert ASTRONOMY not in teaser_slugs(fetch(site.url + "/")[2])
         assert fetch(site.url + "/top-8-today-3-15-2024/")[0] == 404
         assert b"Wednesday, March 13, 2024" in fetch(site.url + "/")[2]
@@ -680,6 +681,11 @@ def test_requisite_ground_truth_shape():
     for a in ARTICLES:
         paths = article_requisites(a)
         assert len(paths) == len(set(paths)) and not traps & set(paths) and not set(SHARED_REQUISITES) & set(paths)
+    # no two requisites share a payload (a crawl's digest de-duplication must not hide one)
+    everything = {p.split("?")[0] for p in SHARED_REQUISITES} | {DISALLOWED_REQUISITE, THIRD_PARTY_REQUISITE}
+    everything |= {p for a in ARTICLES for p in article_requisites(a)}
+    assets = {p: req.lookup(p, dt.date(2024, 3, 15)) for p in everything}
+    assert all(assets.values()) and len({x.body for x in assets.values()}) == len(assets) == 7 + 2 + 16 * 5 + 3
 
 
 def test_requisite_routes_types_and_headers(site):
@@ -699,9 +705,10 @@ def test_requisite_routes_types_and_headers(site):
     assert fetch(site.url + req.FONT)[2][:4] == b"wOF2"
     # a static file server ignores the query string
     assert fetch(site.url + "/wp-content/themes/mocknews/style.css")[2] == fetch(site.url + req.STYLESHEET)[2]
-    # images of unknown, deleted or mis-dated stories are 404 pages
+    # images of unknown stories, other dates or sizes are 404 pages; a deleted post's media stay
+    assert all(fetch(site.url + p, method="HEAD")[0] == 200 for p in article_requisites(DELETED))
     for path in ("/wp-content/uploads/2024/03/no-such-story-800.png", f"/wp-content/uploads/2024/04/{KAZAKH}-800.png",
-                 f"/wp-content/uploads/2024/03/{DELETED}-800.png", "/wp-content/themes/mocknews/missing.css",
+                 f"/wp-content/uploads/2024/03/{KAZAKH}-640x360.png", "/wp-content/themes/mocknews/missing.css",
                  "/static/other.png"):
         assert fetch(site.url + path)[0] == 404, path
 

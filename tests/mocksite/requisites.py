@@ -275,19 +275,23 @@ _BG = re.compile(r"/wp-content/uploads/([a-z0-9-]+)-bg\.png")
 
 
 def lookup(path: str, today: dt.date) -> Asset | None:
-    """The requisite at `path` (no query string; queries are ignored, as a static file server does)."""
+    """The requisite at `path` (no query string; queries are ignored, as a static file server does).
+
+    An article's uploads exist from its publication day on (a deleted post's media stay, as in
+    WordPress), so they 404 while "today" is earlier, like its page and its complaint PDF.
+    """
     make = _STATIC.get(path)
     if make:
         return make()
     m = _DATED.fullmatch(path)
     if m:
         a = BY_SLUG.get(m.group(3))
-        if a and not a.deleted and a.date <= today and f"{a.date:%Y/%m}" == f"{m.group(1)}/{m.group(2)}":
+        if a and a.date <= today and f"{a.date:%Y/%m}" == f"{m.group(1)}/{m.group(2)}":
             return Asset(png_for(path), PNG_TYPE)
         return None
     m = _BG.fullmatch(path)
     if m:
         a = BY_SLUG.get(m.group(1))
-        if a and not a.deleted and a.date <= today:
+        if a and a.date <= today:
             return Asset(png_for(path), PNG_TYPE)
     return None
