@@ -17,6 +17,17 @@ changed since the last update (a file a crawl appended to), are read again; the 
 ``index.cdxj`` is then rewritten atomically (temporary file, ``os.replace``), so a replay
 server reading it never sees half a file. A WARC file that cannot be read to the end
 (truncated, not gzip, a broken record) is reported and left out; the others are indexed.
+
+**Every spelling replays under the canonical URL.** An article may have been captured under
+another URL than its canonical one (``?utm_source=...``, no trailing slash, an AMP twin, a
+``rel=canonical`` that differs from the URL fetched). For each such capture that the SQLite
+index (``DATA/archive.db``: ``articles``, ``aliases``, ``article_versions``) ties to an article,
+the merged index gets one more line: the canonical URL's SURT key and the capture's timestamp,
+with the capture's own JSON (``url`` still its WARC-Target-URI; the same file, offset and
+length). So ``/archive/<ts>/<canonical URL>`` reaches it, and pywb's calendar and CDX API list
+every version of the article. Only 2xx responses and revisits get such a line (a shortlink's
+301 does not). These lines are rebuilt from the SQLite index on every update, so
+``newsarchive reindex`` followed by any update restores them.
 """
 from __future__ import annotations
 
@@ -33,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["IndexUpdate", "index_path", "update_index", "update_index_report", "WARC_SUFFIXES"]
+__all__ = ["IndexUpdate", "alias_lines", "index_path", "update_index", "update_index_report", "WARC_SUFFIXES"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +68,7 @@ class IndexUpdate:
         removed: Cached indexes dropped because their WARC file is gone.
         broken: WARC files left out, with the reason (also logged as warnings).
         lines: Lines in the merged index.
+        alias_lines: Of those, lines that file a capture under its article's canonical URL.
     """
 
     path: Path
@@ -65,6 +77,7 @@ class IndexUpdate:
     removed: list[str] = field(default_factory=list)
     broken: dict[str, str] = field(default_factory=dict)
     lines: int = 0
+    alias_lines: int = 0
 
 
 def index_path(data_dir: str | os.PathLike[str]) -> Path:
@@ -269,8 +282,93 @@ def update_index_report(data_dir: str | os.PathLike[str]) -> IndexUpdate:
                                                       indent=1, sort_keys=True) + "\n"]))
         good = [cache_dir / (name + ".cdxj") for name, info in sorted(new.items()) if not info.get("error")]
         streams = [_read_lines(path) for path in good]
-        result.lines = _atomic_write(result.path, _dedup(heapq.merge(*streams)))
+        extra = alias_lines(data / "archive.db", {name: cache_dir / (name + ".cdxj") for name, info
+                                                  in new.items() if not info.get("error")})
+        result.alias_lines = len(extra)
+        result.lines = _atomic_write(result.path, _dedup(heapq.merge(*streams, iter(extra))))
     return result
+
+
+def _url_key(url: str) -> str:
+    """The SURT key cdxj-indexer files ``url`` under (``surt.surt``, as pywb looks it up)."""
+    import surt
+
+    try:
+        return str(surt.surt(url))
+    except Exception:  # noqa: BLE001 - cdxj-indexer keeps the URL as its key then
+        return url
+
+
+#: Every capture the SQLite index ties to an article: ``(canonical_url, file, offset)``.
+_ARTICLE_CAPTURES = """
+    WITH spellings(article_id, url) AS (SELECT id, url FROM articles
+                                        UNION SELECT article_id, url FROM aliases)
+    SELECT a.canonical_url, c.warc_filename, c.warc_offset FROM spellings AS s
+      JOIN captures AS c ON c.url = s.url JOIN articles AS a ON a.id = s.article_id
+    UNION SELECT a.canonical_url, c.warc_filename, c.warc_offset FROM articles AS a
+      JOIN captures AS c ON c.id = a.capture_id
+"""
+_VERSION_CAPTURES = """
+    UNION SELECT a.canonical_url, c.warc_filename, c.warc_offset FROM article_versions AS v
+      JOIN articles AS a ON a.id = v.article_id JOIN captures AS c ON c.id = v.capture_id
+"""
+
+
+def _article_captures(db_path: Path) -> dict[str, dict[int, set[str]]]:
+    """``{warc file: {offset: canonical URLs}}`` from the SQLite index (read-only); empty
+    when there is no index or it cannot be read."""
+    import sqlite3
+
+    if not db_path.is_file():
+        return {}
+    rows: list[tuple[str, str, int]] = []
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+        try:
+            try:
+                rows = conn.execute(_ARTICLE_CAPTURES + _VERSION_CAPTURES).fetchall()
+            except sqlite3.OperationalError:  # an older index without article_versions
+                rows = conn.execute(_ARTICLE_CAPTURES).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        logger.warning("CDXJ index: no canonical-URL lines, %s cannot be read: %s", db_path, exc)
+    out: dict[str, dict[int, set[str]]] = {}
+    for canonical, filename, offset in rows:
+        if canonical and filename and offset is not None:
+            out.setdefault(filename, {}).setdefault(int(offset), set()).add(canonical)
+    return out
+
+
+def alias_lines(db_path: Path, caches: dict[str, Path]) -> list[str]:
+    """The extra CDXJ lines that file captures under their article's canonical URL.
+
+    Args:
+        db_path: The SQLite index, ``DATA/archive.db`` (no lines when it does not exist).
+        caches: ``{WARC file name: its cached CDXJ}`` for the files in the merged index.
+
+    Returns:
+        Sorted lines ``<canonical SURT> <timestamp> <the capture's JSON>``, one per capture
+        whose own key differs from its canonical URL's, for 2xx responses and revisits.
+    """
+    wanted = _article_captures(db_path)
+    out = set()
+    for filename, offsets in wanted.items():
+        cache = caches.get(filename)
+        if cache is None or not cache.is_file():
+            continue
+        for line in _read_lines(cache):
+            key, ts, blob = line.split(" ", 2)
+            info = json.loads(blob)
+            canonicals = offsets.get(int(info.get("offset", -1)))
+            status = str(info.get("status", ""))
+            if not canonicals or not (status.startswith("2") or info.get("mime") == "warc/revisit"):
+                continue
+            for canonical in canonicals:
+                canonical_key = _url_key(canonical)
+                if canonical_key != key:
+                    out.add(f"{canonical_key} {ts} {blob}")
+    return sorted(out)
 
 
 def _dedup(lines: Iterator[str]) -> Iterator[str]:

@@ -51,8 +51,10 @@ def replay(obj: Context, host: str, port: int) -> None:
         raise click.ClickException(f"cannot write the CDXJ index under {data / 'indexes'}: {exc}") from None
     for name, reason in sorted(update.broken.items()):
         click.echo(f"warning: {name} is left out of replay, it cannot be read: {reason}", err=True)
-    click.echo(f"CDXJ index: {update.lines} captures from {len(update.indexed) + len(update.reused)} "
-               f"WARC files ({len(update.indexed)} indexed now) in {update.path}", err=True)
+    also = f", {update.alias_lines} more under canonical URLs" if update.alias_lines else ""
+    click.echo(f"CDXJ index: {update.lines - update.alias_lines} captures{also} from "
+               f"{len(update.indexed) + len(update.reused)} WARC files ({len(update.indexed)} indexed now) "
+               f"in {update.path}", err=True)
 
     # pywb runs on gevent, which must monkey-patch the process before anything imports ssl:
     # hand over to a fresh interpreter (same process id, so Ctrl-C and kill work as usual).
