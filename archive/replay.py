@@ -17,8 +17,7 @@ What it never does: fetch from the live web (no ``live`` collection, no proxy mo
 recorder, no auto-collections from a folder), or serve files other than the archive's
 captures and pywb's own static assets (paths with ``..``, backslashes or NUL are refused
 before pywb sees them, and pywb's static handler checks again). A missing page is our "Not
-archived" page (HTTP 404), a missing frame or resource in a page a plain 404
-(:mod:`archive.replay_pywb`), never a traceback.
+archived" page (HTTP 404), a missing part of a page a plain 404 (:mod:`archive.replay_pywb`).
 
 Importing this module is cheap; :func:`make_app` imports pywb, which monkey-patches the
 process for gevent (``gevent.monkey.patch_all``), so call it only in the process that serves.
@@ -398,7 +397,6 @@ def make_app(data_dir: str | os.PathLike[str]) -> ReplayApp:
     from pywb.apps.frontendapp import FrontEndApp
 
     from archive.replay_pywb import customise  # br and zstd; small 404s for a page's parts
-
     pywb_app = customise(FrontEndApp(config_file=str(config_file)))
     return ReplayApp(data.resolve(), pywb_app)
 

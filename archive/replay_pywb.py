@@ -3,7 +3,7 @@
 :func:`customise` is applied by :func:`archive.replay.make_app` to pywb's ``FrontEndApp``:
 
 - warcio, which pywb reads records with, learns ``br`` and ``zstd`` (:mod:`archive.codings`).
-- A capture that is missing answers our branded "Not archived" page (HTML, ~3 kB) only when
+- A capture that is missing answers our branded "Not archived" page (HTML, about 2 kB) only when
   a person navigated to it; an iframe, image, script, stylesheet, font, media file or
   ``fetch()`` inside a replayed page gets a plain ``404`` of 13 bytes (``text/plain``), so a
   page with ten missing ad frames does not show ten "Not archived" pages.
