@@ -1,4 +1,4 @@
-"""``newsarchive export``: the archived articles as JSON Lines or CSV."""
+"""``newsarchive export``: the archived articles as JSON Lines or CSV, or the archive as WACZ."""
 from __future__ import annotations
 
 import os
@@ -15,7 +15,7 @@ from archive.cli import Context, check_date, main, plural
               help="JSON Lines (one object per article), CSV, or WACZ (the WARC files, a CDXJ index and "
                    "pages.jsonl with the articles' titles and text; needs -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of standard output.")
+              help="Write here instead of standard output (its folder is created if missing).")
 @click.option("--since", callback=check_date, help="Published on or after this date (YYYY-MM-DD).")
 @click.option("--until", callback=check_date, help="Published on or before this date (YYYY-MM-DD).")
 @click.pass_obj
@@ -43,6 +43,7 @@ def export(obj: Context, fmt: str, output: Path | None, since: str | None, until
         else:
             tmp = output.with_name(output.name + ".part")
             try:
+                output.parent.mkdir(parents=True, exist_ok=True)
                 with open(tmp, "w", encoding="utf-8", newline="") as out:
                     count = export_articles(index, fmt, out, since=since, until=until)
                 os.replace(tmp, output)

@@ -2,10 +2,19 @@
 
 A WACZ is a ZIP holding the WARC files (``archive/``), a CDXJ index of them
 (``indexes/``), a page list (``pages/pages.jsonl``) and ``datapackage.json`` with every
-file's hash. It is built by py-wacz (the ``wacz`` package, Webrecorder's reference
-implementation), given a page list we write from the index: one page per article, with its
-URL and capture time (so ReplayWeb.page and pywb open the archived page) and its title and
-extracted text (so the page list can be searched).
+file's hash. It is built with py-wacz's parts (the ``wacz`` package, Webrecorder's reference
+implementation: its indexer, page-list check, ``datapackage.json`` and digest writers), given a
+page list we write from the index: one page per article, with its URL and capture time (so
+ReplayWeb.page and pywb open the archived page) and its title and extracted text (so the page
+list can be searched).
+
+The index lists only the records that replay (:data:`REPLAY_RECORD_TYPES`). py-wacz's own
+``wacz create`` (0.6) also indexes ``metadata`` records, and it gives no option to stop: our
+per-article metadata record has the article's URL as WARC-Target-URI and is written after the
+response, so a viewer asked for the article's URL with no time (``<replay-web-page url=...>``)
+takes that newest "capture", finds no HTTP response in it, and shows "Archived Page Not Found".
+So the ZIP is written here, in ``wacz create``'s layout, by the same py-wacz indexer with
+cdxj-indexer's ``records`` filter.
 
 The page list follows "Pages" in the WACZ spec (JSON Lines; a header object with
 ``format: json-pages-1.0``, then one object per page with ``url`` and ``ts`` and optionally
@@ -17,18 +26,26 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any
 
 from archive.index import Index
 
-__all__ = ["PAGES_FORMAT", "WaczError", "WaczResult", "create_wacz", "iter_pages", "validate_wacz", "write_pages"]
+__all__ = ["PAGES_FORMAT", "REPLAY_RECORD_TYPES", "WaczError", "WaczResult", "create_wacz", "iter_pages", "validate_wacz", "write_pages"]
 
 #: The page list's format marker (WACZ 1.1.1, "pages.jsonl").
 PAGES_FORMAT = "json-pages-1.0"
+#: The WARC record types the WACZ's index lists: the ones a replay serves (WARC 1.1 sections
+#: 6.3, 6.6, 6.7). Not ``metadata`` (our article records), ``request`` or ``warcinfo``.
+REPLAY_RECORD_TYPES = ("response", "revisit", "resource")
+#: CDXJ lines per gzip block of ``indexes/index.cdx.gz`` (py-wacz's and ArchiveWeb.page's size).
+INDEX_BLOCK_LINES = 1024
 
 
 class WaczError(Exception):
@@ -121,7 +138,9 @@ def create_wacz(
     """Package ``DATA/warc/*.warc.gz`` and a page list of the index's articles as a WACZ.
 
     The file is written next to ``output`` under a temporary name and moved into place
-    when whole.
+    when whole; ``output``'s folder is created if missing. Its index lists the
+    :data:`REPLAY_RECORD_TYPES` records of every WARC file (page requisites included), its
+    page list the articles only.
 
     Args:
         data_dir: The data folder (``archive.db`` and ``warc/``).
@@ -133,8 +152,9 @@ def create_wacz(
         What was written.
 
     Raises:
-        WaczError: There are no WARC files, or py-wacz failed.
+        WaczError: There are no WARC files, one has a damaged tail, or py-wacz failed.
         archive.index.IndexNotFound: There is no ``archive.db``.
+        OSError: ``output`` cannot be written.
     """
     from archive.reindex import warc_files
 
@@ -156,18 +176,90 @@ def create_wacz(
         pages_path = Path(tmp) / "pages.jsonl"
         with open(pages_path, "w", encoding="utf-8") as out:
             pages = write_pages(index, out, since=since, until=until)
+        output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".part")
-        code, log = _run_py_wacz(
-            ["create", "-o", str(partial), "-p", str(pages_path), "--copy-pages", "--hash-type", "sha256",
-             "--title", "newsarchive", "--desc", _description(pages, len(files), since, until),
-             *(str(f) for f in files)]
-        )
-    if code != 0 or not partial.exists():
-        if partial.exists():
-            partial.unlink()
-        raise WaczError(f"py-wacz could not create {output}:\n{log.strip()}")
-    os.replace(partial, output)
+        try:
+            log = _write_wacz(partial, files, pages_path, title="newsarchive",
+                              desc=_description(pages, len(files), since, until))
+            os.replace(partial, output)
+        finally:
+            if partial.exists():
+                partial.unlink()
     return WaczResult(path=output, pages=pages, warc_files=len(files), log=log)
+
+
+def _write_wacz(path: Path, files: list[Path], pages_path: Path, *, title: str, desc: str) -> str:
+    """Write the WACZ at ``path`` as py-wacz 0.6's ``wacz create -p PAGES --copy-pages
+    --hash-type sha256`` does, but with an index of :data:`REPLAY_RECORD_TYPES` only.
+
+    Layout (WACZ 1.1.1): ``indexes/index.cdx.gz`` (sorted CDXJ in gzip blocks, stored),
+    ``indexes/index.idx`` (one line per block, with its sha256), ``archive/*.warc.gz`` (stored,
+    byte for byte), ``pages/pages.jsonl``, then ``datapackage.json`` (each file's path, size
+    and ``sha256:`` hash of its uncompressed bytes) and ``datapackage-digest.json``.
+
+    Returns:
+        What py-wacz printed.
+
+    Raises:
+        WaczError: py-wacz rejected the page list or could not read a WARC file.
+    """
+    from wacz.util import validate_pages_jsonl_file
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), zipfile.ZipFile(path, "w") as wacz:
+        if not validate_pages_jsonl_file(str(pages_path)):
+            raise WaczError(f"py-wacz rejected the page list:\n{out.getvalue().strip()}")
+        indexer = _write_index(wacz, files)
+        for warc in files:
+            with open(warc, "rb") as src, wacz.open(zipfile.ZipInfo.from_file(warc, f"archive/{warc.name}"), "w") as dst:
+                shutil.copyfileobj(src, dst)
+        _copy_into(wacz, pages_path, "pages/pages.jsonl")
+        package = indexer.generate_datapackage(SimpleNamespace(title=title, desc=desc, date=None), wacz).encode("utf-8")
+        _write_bytes(wacz, "datapackage.json", package)
+        _write_bytes(wacz, "datapackage-digest.json", indexer.generate_datapackage_digest(package).encode("utf-8"))
+    return out.getvalue()
+
+
+def _write_index(wacz: zipfile.ZipFile, files: list[Path]) -> Any:
+    """``indexes/index.cdx.gz`` and ``indexes/index.idx`` by py-wacz's indexer (cdxj-indexer
+    with ``records=`` :data:`REPLAY_RECORD_TYPES`); returns the indexer (it writes the
+    datapackage)."""
+    from warcio.exceptions import ArchiveLoadFailed
+    from wacz.util import now
+    from wacz.waczindexer import WACZIndexer
+
+    idx = io.BytesIO()
+    idx_text = io.TextIOWrapper(idx, "utf-8", write_through=True)
+    try:
+        with wacz.open(zipfile.ZipInfo("indexes/index.cdx.gz", now()), "w") as cdx:
+            indexer = WACZIndexer(
+                idx_text, [str(f) for f in files], sort=True, post_append=True, compress=cdx,
+                lines=INDEX_BLOCK_LINES, digest_records=True, fields="referrer,req.http:cookie",
+                data_out_name="index.cdx.gz", records=",".join(REPLAY_RECORD_TYPES), hash_type="sha256",
+                main_url="", main_ts=None, detect_pages=False, passed_pages_dict={}, extract_text=False,
+            )
+            indexer.process_all()
+    except (ArchiveLoadFailed, ValueError) as exc:
+        raise WaczError(f"py-wacz could not index the WARC files: {exc}") from None
+    _write_bytes(wacz, "indexes/index.idx", idx.getvalue())
+    return indexer
+
+
+def _copy_into(wacz: zipfile.ZipFile, source: Path, name: str) -> None:
+    from wacz.util import now
+
+    info = zipfile.ZipInfo(name, now())
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with open(source, "rb") as src, wacz.open(info, "w") as dst:
+        shutil.copyfileobj(src, dst)
+
+
+def _write_bytes(wacz: zipfile.ZipFile, name: str, data: bytes) -> None:
+    from wacz.util import now
+
+    info = zipfile.ZipInfo(name, now())
+    info.compress_type = zipfile.ZIP_DEFLATED
+    wacz.writestr(info, data)
 
 
 def _description(pages: int, files: int, since: str | None, until: str | None) -> str:
