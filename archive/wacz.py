@@ -16,6 +16,18 @@ takes that newest "capture", finds no HTTP response in it, and shows "Archived P
 So the ZIP is written here, in ``wacz create``'s layout, by the same py-wacz indexer with
 cdxj-indexer's ``records`` filter.
 
+Hashes: ``datapackage.json`` gives each file's ``sha256:`` hash over its uncompressed bytes,
+as WACZ 1.1.1 and ``wacz validate`` want, and ReplayWeb.page 2.5.3 (wabac.js 2.27) reads the
+same hashes. Its "2 invalid" is its own count, not a wrong hash: when it opens a WACZ it
+stores the expected hashes of ``pages/pages.jsonl`` and of the ``*.idx``/``*.cdx`` files as
+unmatched records, and only a hash check, which wabac.js 2.23.4 made opt-in
+(``sw.js?useHashCheck=1``), would mark them matched; by default it never hashes them, so every
+WACZ shows them invalid. No WACZ can avoid it (the spec's page list and index must be listed
+with their hashes). With the check on, 2.5.3 flags more: it looks ``index.idx``'s hash up
+without the WACZ-name prefix it stored it under, passes a WARC record's hash to its verify
+store in the wrong argument order, and hashes each ``index.cdx.gz`` block after gunzipping it
+while cdxj-indexer's ``digest`` (and py-wacz's) is over the stored gzip block.
+
 The page list follows "Pages" in the WACZ spec (JSON Lines; a header object with
 ``format: json-pages-1.0``, then one object per page with ``url`` and ``ts`` and optionally
 ``title`` and ``text``).
