@@ -362,6 +362,8 @@ def _print_stats(s: Any) -> None:
         for name, n in rows:
             table.add_row(escape(name), str(n))
         console.print(table)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in s.requisites.items())
+    console.print(f"Page requisites archived: {sum(s.requisites.values())}" + (f" ({kinds})" if kinds else ""))
     gaps = Table(title="extraction gaps", title_justify="left")
     gaps.add_column("gap")
     gaps.add_column("articles", justify="right")

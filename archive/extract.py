@@ -43,6 +43,7 @@ import trafilatura.settings
 
 import archive
 from archive.records import ExtractedArticle
+from archive.requisites import html_requisites, requisite_urls
 
 __all__ = ["decode_html", "extract", "EXTRACTOR"]
 
@@ -1446,6 +1447,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     if tree is None:
         return ExtractedArticle(error="not HTML", extractor=EXTRACTOR)
 
+    requisites = requisite_urls(html_requisites(tree, url or ""))  # before anything is pruned
     page = _Page(tree, url or "")
     comment_candidates, notice_candidates = _flagged(tree)
     notices = _notices(notice_candidates)
@@ -1516,6 +1518,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
         is_article=is_article,
         error=error,
         extractor=EXTRACTOR,
+        requisites=requisites,
     )
 
 

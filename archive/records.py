@@ -37,6 +37,9 @@ class ExtractedArticle:
     error: str | None = None
     #: The extractor's name and version, e.g. ``"newsarchive/0.1.0 trafilatura/2.3.1"``.
     extractor: str = ""
+    #: The page's requisites as ``(absolute URL, kind)`` pairs, in document order
+    #: (:func:`archive.requisites.html_requisites`): what replay needs to show it as it was.
+    requisites: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

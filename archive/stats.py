@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from archive.requisites import kind_of_mime
+
 __all__ = ["ArchiveStats", "ArticleRef", "compute_stats", "day_ranges"]
 
 #: At most this many days in a calendar (a stray ``0001-01-01`` must not make millions).
@@ -60,6 +62,9 @@ class ArchiveStats:
             date, no author, or text shorter than *short_text_chars*.
         gap_examples: Up to ten articles of each gap (keys as above).
         short_text_chars: The "little text" threshold used.
+        requisites: Page requisites archived (URLs with a 200 capture, whatever the date
+            range), by kind (``stylesheet``, ``script``, ``image``, ``font``, ``media``,
+            ``icon``, ``other``: :func:`archive.requisites.kind_of_mime`).
         crawls: Every crawl so far, oldest first: ``id``, ``site``, ``since``, ``until``,
             ``started_at``, ``finished_at``, ``status``, ``horizon``, ``stats`` (decoded).
     """
@@ -81,6 +86,7 @@ class ArchiveStats:
     little_text: int
     short_text_chars: int
     gap_examples: dict[str, list[ArticleRef]] = field(default_factory=dict)
+    requisites: dict[str, int] = field(default_factory=dict)
     crawls: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,6 +220,12 @@ def compute_stats(
         ]
         for name, cond in gaps.items()
     }
+    requisites: dict[str, int] = {}
+    for row in execute("SELECT mime, count(DISTINCT url) FROM captures"
+                       " WHERE status = 200 AND record_type IN ('response', 'revisit') GROUP BY mime"):
+        kind = kind_of_mime(row[0])
+        if kind:
+            requisites[kind] = requisites.get(kind, 0) + int(row[1])
     crawls = []
     for row in execute(
         "SELECT id, site, since, until, started_at, finished_at, status, horizon, stats"
@@ -248,5 +260,6 @@ def compute_stats(
         little_text=gap_counts["little_text"],
         short_text_chars=short_text_chars,
         gap_examples=gap_examples,
+        requisites=dict(sorted(requisites.items(), key=lambda kv: -kv[1])),
         crawls=crawls,
     )

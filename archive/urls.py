@@ -14,17 +14,18 @@ Two levels:
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from courlan.clean import TRACKERS_RE
 from w3lib.url import canonicalize_url, safe_url_string
 
-#: Query parameters that only track where a reader came from (matched case-insensitively).
-TRACKING_PARAM_RE = re.compile(
-    r"^(utm_[a-z_]+|fbclid|gclid|gclsrc|dclid|msclkid|mc_cid|mc_eid|yclid|igshid|_ga|_gl|"
-    r"ref|ref_src|cmpid|ocid|smid|sr_share|share|amp|outputtype|__twitter_impression|xtor|"
-    r"at_medium|at_campaign|icid|int_source|int_medium|int_campaign)$",
-    re.IGNORECASE,
-)
+#: Query parameters that only track where a reader came from, beyond courlan's list
+#: (:func:`is_tracking_param`): share and campaign markers it lacks, and the AMP switches
+#: (``amp``, ``outputType``) that name the same story.
+_MORE_TRACKING_PARAMS = frozenset({
+    "share", "sr_share", "smid", "cmpid", "ocid", "icid", "gclsrc", "__twitter_impression",
+    "amp", "outputtype",
+})
 _AMP_PATH_RE = re.compile(r"(/amp)/?$|(\.amp)(?=\.html?$|$)", re.IGNORECASE)
 
 
@@ -41,7 +42,7 @@ def canonical_url(url: str) -> str:
     url = safe_url_string(url.strip(), encoding="utf-8")
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not TRACKING_PARAM_RE.match(k)]
+             if not is_tracking_param(k)]
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if ":" in host:
@@ -52,6 +53,42 @@ def canonical_url(url: str) -> str:
     path = parts.path or "/"
     rebuilt = urlunsplit((scheme, host, path, urlencode(query), ""))
     return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def is_tracking_param(name: str) -> bool:
+    """Whether a query parameter only tracks the reader (``utm_source``, ``fbclid``, ``mc_cid`` ...).
+
+    The list is courlan's (``courlan.clean.TRACKERS_RE``, from AdGuard's and ClearURLs'
+    tracking-parameter rules), read as whole names: its word patterns must end the name or
+    a ``_``-separated part of it, so ``ref`` and ``ref_src`` track while ``refresh`` and
+    ``gallery`` (which only begin like ``ref`` and ``ga``) do not.
+    """
+    lowered = name.lower()
+    if lowered in _MORE_TRACKING_PARAMS:
+        return True
+    match = TRACKERS_RE.search(lowered)
+    if match is None:
+        return False
+    end = match.end()
+    return match.group().endswith("_") or end == len(lowered) or lowered[end] in "_-"
+
+
+def without_tracking(url: str) -> str:
+    """``url`` with its tracking parameters (:func:`is_tracking_param`) and fragment removed,
+    otherwise exactly as written: the spelling the crawler fetches, so a capture is under
+    the clean URL.
+
+    >>> without_tracking("https://example.org/story/?utm_source=rss&id=7#top")
+    'https://example.org/story/?id=7'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.query:
+        return urlunsplit(parts._replace(fragment="")) if parts.fragment else url
+    kept = [pair for pair in parts.query.split("&") if pair and not is_tracking_param(unquote_plus(pair.split("=", 1)[0]))]
+    return urlunsplit(parts._replace(query="&".join(kept), fragment=""))
 
 
 def _has_port(netloc: str) -> bool:

@@ -16,6 +16,11 @@ from typing import Any
 import click
 
 from archive.cli import Context, check_date, main
+from crawler.requisites import SCOPES
+
+
+#: Settings that take one of a few words.
+CHOICE_SETTINGS = {"CRAWL_PAGE_REQUISITES": SCOPES}
 
 
 def parse_setting(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -40,7 +45,10 @@ def setting_type_problem(name: str, value: str) -> str | None:
     from scrapy.settings import default_settings
 
     default = getattr(ours, name, getattr(default_settings, name, None))
-    if isinstance(default, bool):
+    if name in CHOICE_SETTINGS:
+        if value.strip().lower() not in CHOICE_SETTINGS[name]:
+            return f"want one of {', '.join(CHOICE_SETTINGS[name])}"
+    elif isinstance(default, bool):
         if value.strip().lower() not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
             return "want True or False"
     elif isinstance(default, int):
@@ -69,14 +77,17 @@ def setting_type_problem(name: str, value: str) -> str | None:
               "raised automatically when the site slows down).")
 @click.option("--revisit-days", type=click.IntRange(0), default=None,
               help="Fetch again (conditionally) articles published this many days ago or less (default 3).")
+@click.option("--requisites", type=click.Choice(SCOPES), default=None,
+              help="Page requisites to archive so captures replay as the page looked: same-site "
+              "(default: the site's domain and its subdomains such as cdn.), all (any host) or none.")
 @click.option("--fresh", is_flag=True, help="Discard the unfinished state of an interrupted crawl and start over.")
 @click.option("-s", "--set", "overrides", multiple=True, callback=parse_setting, metavar="NAME=VALUE",
               help="Override a Scrapy or newsarchive setting (repeatable), e.g. -s ARCHIVE_WARC_MAX_BYTES=100000000.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO) instead of warnings only.")
 @click.pass_obj
 def crawl(obj: Context, site: str, base_url: str | None, since: str | None, until: str | None,
-          contact: str | None, delay: float | None, revisit_days: int | None, fresh: bool,
-          overrides: dict[str, str], verbose: bool) -> None:
+          contact: str | None, delay: float | None, revisit_days: int | None, requisites: str | None,
+          fresh: bool, overrides: dict[str, str], verbose: bool) -> None:
     """Archive SITE's articles published between --since and --until.
 
     SITE is a profile (courthousenews, wordpress) or a start URL such as
@@ -135,6 +146,8 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
         settings.set(name, value, priority="cmdline")
     if revisit_days is not None:
         settings.set("CRAWL_REVISIT_DAYS", revisit_days, priority="cmdline")
+    if requisites is not None:
+        settings.set("CRAWL_PAGE_REQUISITES", requisites, priority="cmdline")
     from crawler.store import ArchiveLocked, job_dir, lock_data_dir
 
     try:

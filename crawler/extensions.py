@@ -51,10 +51,13 @@ class CrawlProgress:
     def line(self) -> str:
         stats = self.crawler.stats.get_stats()
         skipped = sum(v for k, v in stats.items() if k.startswith("newsarchive/skipped/"))
-        errors = stats.get("log_count/ERROR", 0) + stats.get("downloader/exception_count", 0)
+        # a request a middleware chose not to send (robots.txt, a dead requisite folder) is no error
+        dropped = stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)
+        errors = stats.get("log_count/ERROR", 0) + stats.get("downloader/exception_count", 0) - dropped
         elapsed = int(time.monotonic() - self.started)
         return (f"[newsarchive] {elapsed // 60:02d}:{elapsed % 60:02d}  pages {stats.get('downloader/response_count', 0)}"
-                f"  articles {stats.get('newsarchive/articles', 0)}  skipped {skipped}  errors {errors}"
+                f"  articles {stats.get('newsarchive/articles', 0)}  requisites {stats.get('newsarchive/requisites', 0)}"
+                f"  skipped {skipped}  errors {errors}"
                 f"  queued {max(0, stats.get('scheduler/enqueued', 0) - stats.get('scheduler/dequeued', 0))}")
 
     def tick(self) -> None:
@@ -73,7 +76,8 @@ class CrawlProgress:
 def format_summary(summary: dict[str, Any]) -> str:
     """The end-of-crawl summary as plain text lines."""
     lines = [f"Crawl {summary.get('reason')}: {summary.get('pages', 0)} pages fetched, "
-             f"{summary.get('articles', 0)} articles archived."]
+             f"{summary.get('articles', 0)} articles archived, "
+             f"{summary.get('requisites', 0)} page requisites (styles, fonts, images, scripts)."]
     by_day = summary.get("articles_by_day") or {}
     if by_day:
         lines.append("Articles per issue date:")

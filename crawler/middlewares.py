@@ -62,7 +62,10 @@ class WarcCaptureMiddleware:
         location = response.headers.get("Location")
         if 300 <= response.status < 400 and location and role == "article":
             self.store.add_redirect(request.url, response.urljoin(location.decode("latin-1")))
-        if response.status == 304 and conditional and role != "article":
+        # a listing's (or a stylesheet's) archived copy is read again for its links; an
+        # image's is not needed
+        rereads = role != "article" and (role != "requisite" or request.meta.get("requisite_kind") == "stylesheet")
+        if response.status == 304 and conditional and rereads:
             archived = self.archived_response(request, response)
             if archived is not None:
                 return archived

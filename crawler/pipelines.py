@@ -209,7 +209,17 @@ class IndexPipeline:
         self.crawler.stats.inc_value("newsarchive/articles")
         if item.get("revalidate"):
             self.crawler.stats.inc_value("newsarchive/new versions")
+        self.fetch_requisites(spider, extracted, item["url"])
         return item
+
+    def fetch_requisites(self, spider: Spider, extracted: ExtractedArticle, page_url: str) -> None:
+        """Queue the article's page requisites (found by its extraction worker, in its tree)
+        behind the article pages; the spider decides scope and asks for each once a crawl."""
+        requests = getattr(spider, "requisite_requests", None)
+        if requests is None or not extracted.requisites:
+            return
+        for request in requests(extracted.requisites, page_url):
+            self.crawler.engine.crawl(request)
 
 
 #: The format marker of our metadata records' JSON (``reindex`` reads it back).

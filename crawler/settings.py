@@ -35,6 +35,16 @@ ARCHIVE_OPERATOR = os.environ.get("NEWSARCHIVE_OPERATOR", "")
 # ---- what the spider fetches ------------------------------------------------------------
 #: Fetch the court filings (PDF documents) linked from in-range issues and articles.
 CRAWL_FETCH_DOCUMENTS = True
+#: Page requisites (stylesheets and what they load, scripts, images, icons) fetched so that
+#: a capture replays as the page looked: ``same-site`` (the site's registrable domain and
+#: its subdomains), ``all`` (any host, e.g. a third-party image CDN) or ``none``.
+CRAWL_PAGE_REQUISITES = "same-site"
+#: Audio and video requisites larger than this are skipped (logged and counted); every
+#: requisite is also inside DOWNLOAD_MAXSIZE.
+CRAWL_REQUISITE_MAX_BYTES = 10 * 1000 * 1000
+#: A folder whose first this-many requisites answered 404 (and none 200) is given up for
+#: the rest of the crawl (0: never give up).
+CRAWL_REQUISITE_DEAD_FOLDER_404S = 3
 #: Longest Retry-After (seconds) honoured in this crawl; a longer one defers the URL.
 CRAWL_RETRY_AFTER_MAX_SECS = 3600
 #: A crawl with no --since starts at the last finished crawl's horizon minus this many days.
@@ -81,6 +91,7 @@ DEFAULT_REQUEST_HEADERS = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.ArchivedArticleFilterMiddleware": 90,
+    "crawler.requisites.RequisiteMiddleware": 95,
     "crawler.middlewares.RetryAfterMiddleware": 550,
     # Closest to the downloader: sees every response with its raw bytes, before retries,
     # redirects and decompression (STYLE.md habit 5).

@@ -204,6 +204,7 @@ class ArchiveStore:
                 "articles_by_day": dict(sorted(self.articles_by_day.items())),
                 "skipped": {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("newsarchive/skipped/")},
                 "revisits": stats.get("newsarchive/revisits", 0),
+                "requisites": stats.get("newsarchive/requisites", 0),
                 "errors": stats.get("log_count/ERROR", 0),
                 "warc_files": self.writer.files_written if self.writer else [],
             }

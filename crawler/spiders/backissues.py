@@ -34,9 +34,11 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 from w3lib.html import replace_entities
 
-from archive.urls import match_key, same_site
+from archive.requisites import css_requisites, html_requisites, requisite_urls
+from archive.urls import match_key, same_site, without_tracking
 from crawler.items import ArticleItem
 from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE, SiteProfile, resolve
+from crawler.requisites import RequisitePlan
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -96,9 +98,9 @@ TEASER_XPATH = (
     " | //*[contains(concat(' ', normalize-space(@class), ' '), ' story ')]"
 )
 #: Request priorities: discovery first, so that every spelling of an article meets the
-#: duplicate filter after its listing, then articles, then documents.
+#: duplicate filter after its listing, then articles, then page requisites, then documents.
 PRIORITY = {"robots": 100, "back-issues": 90, "sitemap": 85, "feed": 85, "home": 80, "edition": 70,
-            "date-archive": 60, "article": 40, "document": 10}
+            "date-archive": 60, "article": 40, "requisite": 20, "document": 10}
 
 
 def parse_day(value: str | dt.date | None) -> dt.date | None:
@@ -204,11 +206,18 @@ class BackIssuesSpider(scrapy.Spider):
         self.revisit_keys: set[str] = set()
         #: the newest publication day seen in range: the next incremental crawl starts near it
         self.horizon_seen: dt.date | None = None
+        #: which page requisites this crawl fetches (from CRAWL_PAGE_REQUISITES in from_crawler)
+        self.requisite_plan = RequisitePlan("none", self.profile.base_url)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BackIssuesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        settings = crawler.settings
+        caps = [n for n in (settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("CRAWL_REQUISITE_MAX_BYTES")) if n > 0]
+        spider.requisite_plan = RequisitePlan(settings.get("CRAWL_PAGE_REQUISITES") or "same-site",
+                                              spider.profile.base_url, min(caps) if caps else 0,
+                                              settings.getint("CRAWL_REQUISITE_DEAD_FOLDER_404S"))
         return spider
 
     # ---- scope ------------------------------------------------------------------------
@@ -233,9 +242,40 @@ class BackIssuesSpider(scrapy.Spider):
 
     # ---- requests ---------------------------------------------------------------------
     def request(self, url: str, callback: Any, role: str, **meta: Any) -> scrapy.Request:
+        """A request of ``role`` (:data:`PRIORITY`), for the URL without its tracking
+        parameters, so that the capture is under the clean spelling."""
         meta["role"] = role
+        if role != "robots":
+            url = without_tracking(url)
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
                               priority=PRIORITY.get(role, 0))
+
+    # ---- page requisites ------------------------------------------------------------------
+    def requisite_requests(self, pairs: Iterable[tuple[str, str]], page_url: str | None) -> Iterator[scrapy.Request]:
+        """Requests for the ``(url, kind)`` requisites of a page that this crawl has not
+        asked for yet and whose host is in ``CRAWL_PAGE_REQUISITES`` scope."""
+        plan = self.requisite_plan
+        for url, kind in plan.new(pairs):
+            yield self.request(url, self.parse_requisite, "requisite", **plan.request_meta(kind, page_url))
+
+    def page_requisites(self, response: Response) -> Iterator[scrapy.Request]:
+        """The requisites of a listing page, from the tree the spider parses anyway."""
+        if self.requisite_plan.enabled and isinstance(response, TextResponse):
+            root = getattr(response.selector, "root", None)
+            yield from self.requisite_requests(requisite_urls(html_requisites(root, response.url)), response.url)
+
+    def parse_requisite(self, response: Response) -> Iterator[scrapy.Request]:
+        """A fetched requisite is in WARC already; a stylesheet's own ``@import`` and
+        ``url()`` references are requisites too (a 304 brings the archived copy here)."""
+        if response.status not in (200, 304):
+            self.skip(f"requisite HTTP {response.status}")
+            return
+        self.count("requisites")
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        is_css = "css" in ctype or (not ctype and urlsplit(response.url).path.lower().endswith(".css"))
+        if response.status == 200 and is_css:
+            found = css_requisites(response.body, response.url)
+            yield from self.requisite_requests(requisite_urls(found), response.meta.get("referer_page"))
 
     async def start(self) -> AsyncIterator[Any]:
         for request in self.seed_requests():
@@ -460,6 +500,7 @@ class BackIssuesSpider(scrapy.Spider):
                     if same_site(url, self.profile.base_url):
                         yield self.request(url, self.parse_back_issues, "back-issues")
         yield from self.teaser_requests(response, None, "home")
+        yield from self.page_requisites(response)
 
     def parse_back_issues(self, response: Response) -> Iterator[scrapy.Request]:
         """The list of back issues: follow each issue in range; page while pages are in range."""
@@ -483,6 +524,7 @@ class BackIssuesSpider(scrapy.Spider):
             if self.in_range(day) and day <= self.horizon:
                 yield self.request(url, self.parse_listing, "edition", issue_date=day)
         self.listed_days.update(dates)
+        yield from self.page_requisites(response)
         next_url = next_page(response) if dates and (self.since is None or min(dates) >= self.since) else None
         if next_url:
             yield self.request(next_url, self.parse_back_issues, "back-issues")
@@ -512,6 +554,7 @@ class BackIssuesSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or response.status != 200:
             return
         yield from self.teaser_requests(response, day, meta["role"])
+        yield from self.page_requisites(response)
         if self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and (day is None or self.in_range(day)):
             for href in response.xpath("//a/@href").getall():
                 url = response.urljoin(href)
@@ -633,16 +676,21 @@ class BackIssuesSpider(scrapy.Spider):
             reason = "forbidden by robots.txt"
         elif isinstance(exc, IgnoreRequest) and "earlier crawl" in text:
             reason = "archived by an earlier crawl"
+        elif isinstance(exc, IgnoreRequest) and text.startswith("requisite folder"):
+            reason = "requisite in a folder that answered only 404"
         elif isinstance(exc, IgnoreRequest) and "Retry-After" in text:
             return  # counted, logged and kept for the next crawl by RetryAfterMiddleware
         elif "maxsize" in text.lower() or "max size" in text.lower() or "larger than download" in text.lower():
             reason = "larger than DOWNLOAD_MAXSIZE"
+            if request.meta.get("requisite_kind") == "media":
+                reason = "audio or video requisite larger than CRAWL_REQUISITE_MAX_BYTES"
         elif isinstance(exc, IgnoreRequest):
             reason = "ignored"
         else:
             reason = type(exc).__name__
         self.skip(reason)
-        if reason not in ("forbidden by robots.txt", "archived by an earlier crawl"):
+        if reason not in ("forbidden by robots.txt", "archived by an earlier crawl",
+                          "requisite in a folder that answered only 404"):
             self.logger.warning("%s: %s (%s)", request.url, reason, text[:200])
 
 

@@ -1,0 +1,255 @@
+"""Page requisites: what a browser loads to show a page as it was published.
+
+A web archive keeps a page with its requisites (Heritrix calls them embeds): stylesheets,
+the fonts and images they load, scripts, icons, images. This module finds them in an
+archived page's HTML tree and in fetched CSS; it fetches nothing (the crawler does, in its
+own scope and politeness, ``crawler/requisites.py``).
+
+HTML (HTML Living Standard): ``<link rel=stylesheet|icon|preload|modulepreload|…>``,
+``<script src>``, ``<img src>``, every ``srcset`` candidate of ``<img>`` and
+``<picture><source>``, ``<video poster>``, ``<video>``/``<audio>`` ``src`` and their
+``<source src>``, ``<input type=image src>``, ``style="…url()…"`` attributes and ``<style>``
+blocks. URLs resolve against ``<base href>`` when the page has one (section 4.2.3), else
+against the page's URL.
+
+CSS (CSS Syntax Level 3, tokenized by tinycss2, never by a regex): every ``url()`` token
+and ``url("…")`` function, and the ``@import`` rules' strings, resolved against the CSS
+file's own URL (CSS Values 4, section 4.5.1), so a theme's ``url(fonts/serif.woff2)``
+is its own folder's font.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import tinycss2
+
+__all__ = ["Requisite", "css_requisites", "html_requisites", "kind_of_mime", "requisite_urls"]
+
+#: ``<link rel>`` values whose ``href`` a browser loads for the page itself.
+LINK_RELS = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "apple-touch-icon-precomposed",
+                       "mask-icon", "preload", "modulepreload", "manifest"})
+#: What a requisite is, from where it was found: decides its size limit (``media``).
+KINDS = ("stylesheet", "script", "image", "font", "media", "icon", "other")
+_XPATH = ("//base[@href] | //link[@href] | //script[@src] | //img | //source | //video | //audio"
+          " | //input[@src] | //*[@style] | //style")
+_SRCSET_SPLIT = re.compile(r"\s*,\s*(?=\S)")
+_AS_KIND = {"style": "stylesheet", "script": "script", "font": "font", "image": "image",
+            "audio": "media", "video": "media", "track": "media", "fetch": "other"}
+
+
+@dataclass(frozen=True)
+class Requisite:
+    """One page requisite: its absolute URL and what kind of thing it is (:data:`KINDS`)."""
+
+    url: str
+    kind: str
+
+
+def _absolute(base: str, ref: str | None) -> str | None:
+    """``ref`` resolved against ``base``; None for empty, inline (``data:``) or non-HTTP URLs."""
+    ref = (ref or "").strip()
+    if not ref or ref.startswith("#"):
+        return None
+    try:
+        url = urljoin(base, ref)
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket, a bad port: not a URL
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url.split("#", 1)[0]
+
+
+def srcset_urls(value: str | None) -> list[str]:
+    """The image candidate URLs of a ``srcset`` attribute (HTML section 4.8.4.2.1).
+
+    >>> srcset_urls("a-300.png 300w, a-1024.png 1024w")
+    ['a-300.png', 'a-1024.png']
+    """
+    urls = []
+    for candidate in _SRCSET_SPLIT.split((value or "").strip()):
+        url = candidate.strip().split()[0] if candidate.strip() else ""
+        if url:
+            urls.append(url.rstrip(","))
+    return urls
+
+
+def _css_tokens(nodes: Iterable[Any]) -> Iterator[tuple[str, bool]]:
+    """``(url, is_import)`` of every ``url()`` in a tinycss2 node list, recursively."""
+    for node in nodes:
+        kind = getattr(node, "type", None)
+        if kind == "url":
+            yield node.value, False
+        elif kind == "function" and node.lower_name in ("url", "src"):
+            for arg in node.arguments:
+                if getattr(arg, "type", None) == "string":
+                    yield arg.value, False
+        if kind == "at-rule" and node.lower_at_keyword == "import":
+            ref = _import_ref(node.prelude)
+            if ref:
+                yield ref, True
+            continue
+        for child_attr in ("prelude", "content", "arguments", "value"):
+            children = getattr(node, child_attr, None)
+            if isinstance(children, list):
+                yield from _css_tokens(children)
+
+
+def _import_ref(prelude: list[Any]) -> str | None:
+    """The stylesheet an ``@import`` names: ``"a.css"``, ``url(a.css)`` or ``url("a.css")``."""
+    for node in prelude:
+        kind = getattr(node, "type", None)
+        if kind in ("string", "url"):
+            return str(node.value)
+        if kind == "function" and node.lower_name == "url":
+            return next((str(a.value) for a in node.arguments if getattr(a, "type", None) == "string"), None)
+    return None
+
+
+def _css_kind(url: str, is_import: bool) -> str:
+    if is_import:
+        return "stylesheet"
+    path = urlsplit(url).path.lower()
+    if path.endswith((".woff2", ".woff", ".ttf", ".otf", ".eot")):
+        return "font"
+    return "image"
+
+
+def css_requisites(css: bytes | str, css_url: str, *, declaration_list: bool = False) -> list[Requisite]:
+    """The requisites a stylesheet loads: ``@import`` and every ``url()``.
+
+    Args:
+        css: the stylesheet, as bytes (its ``@charset`` or BOM decides the decoding, CSS
+            Syntax 3 section 3.2, UTF-8 by default) or text.
+        css_url: the URL the references resolve against: the CSS file's own URL, or for a
+            ``<style>`` block or ``style`` attribute the page's base URL.
+        declaration_list: ``css`` is a ``style`` attribute's declarations, not a stylesheet.
+
+    Returns:
+        Absolute URLs in source order, each once; ``data:`` URLs and junk are left out.
+        Broken CSS is parsed as far as it goes (CSS error recovery), never raised.
+    """
+    if declaration_list:
+        text = css.decode("utf-8", "replace") if isinstance(css, bytes) else css
+        nodes: list[Any] = tinycss2.parse_blocks_contents(text)
+    elif isinstance(css, bytes):
+        nodes, _encoding = tinycss2.parse_stylesheet_bytes(css)
+    else:
+        nodes = tinycss2.parse_stylesheet(css)
+    found: dict[str, Requisite] = {}
+    for ref, is_import in _css_tokens(nodes):
+        url = _absolute(css_url, ref)
+        if url and url not in found:
+            found[url] = Requisite(url, _css_kind(url, is_import))
+    return list(found.values())
+
+
+def _link_kind(el: Any, rels: set[str]) -> str | None:
+    if "stylesheet" in rels:
+        return "stylesheet"
+    if rels & {"icon", "shortcut", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon"}:
+        return "icon"
+    if "modulepreload" in rels:
+        return "script"
+    if "preload" in rels:
+        return _AS_KIND.get((el.get("as") or "").strip().lower(), "other")
+    if "manifest" in rels:
+        return "other"
+    return None
+
+
+def _element_refs(el: Any) -> Iterator[tuple[str | None, str]]:
+    """``(reference, kind)`` pairs an element loads (not its ``style`` attribute)."""
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag == "link":
+        kind = _link_kind(el, set((el.get("rel") or "").lower().split()))
+        if kind:
+            yield el.get("href"), kind
+    elif tag == "script":
+        yield el.get("src"), "script"
+    elif tag in ("img", "source", "input"):
+        parent = el.getparent()
+        media = tag == "source" and parent is not None and str(parent.tag).lower() in ("video", "audio")
+        if tag != "input" or (el.get("type") or "").lower() == "image":
+            yield el.get("src"), "media" if media else "image"
+        for ref in srcset_urls(el.get("srcset")):
+            yield ref, "image"
+    elif tag in ("video", "audio"):
+        yield el.get("src"), "media"
+        if tag == "video":
+            yield el.get("poster"), "image"
+
+
+def html_requisites(tree: Any, page_url: str) -> list[Requisite]:
+    """The requisites of one HTML page, from its parsed tree.
+
+    Args:
+        tree: the page's lxml tree (``lxml.html`` document or element, e.g. parsel's
+            ``selector.root``), not yet pruned of anything.
+        page_url: the URL the page was fetched from; ``<base href>`` overrides it.
+
+    Returns:
+        Absolute http(s) URLs in document order, each once (the first kind found wins).
+    """
+    found: dict[str, Requisite] = {}
+    if tree is None or not hasattr(tree, "xpath"):
+        return []
+    base = page_url
+    elements = tree.xpath(_XPATH)
+    for el in elements:
+        if isinstance(el.tag, str) and el.tag.lower() == "base":
+            base = _absolute(page_url, el.get("href")) or page_url
+            break
+
+    def add(ref: str | None, kind: str) -> None:
+        url = _absolute(base, ref)
+        if url and url not in found:
+            found[url] = Requisite(url, kind)
+
+    for el in elements:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag == "style":
+            for req in css_requisites(el.text_content() or "", base):
+                found.setdefault(req.url, req)
+        else:
+            for ref, kind in _element_refs(el):
+                add(ref, kind)
+        style = el.get("style") if tag != "style" else None
+        if style and "url" in style.lower():
+            for req in css_requisites(style, base, declaration_list=True):
+                found.setdefault(req.url, req)
+    return list(found.values())
+
+
+def requisite_urls(requisites: Iterable[Requisite]) -> list[tuple[str, str]]:
+    """``[(url, kind)]``: a plain, picklable form (for results crossing process borders)."""
+    return [(r.url, r.kind) for r in requisites]
+
+
+def kind_of_mime(mime: str | None) -> str | None:
+    """The requisite kind (:data:`KINDS`) of a capture's media type, or None for a page
+    (HTML, XML, feeds, text), a document (PDF) or an unknown type.
+
+    >>> kind_of_mime("text/css"), kind_of_mime("image/png"), kind_of_mime("text/html")
+    ('stylesheet', 'image', None)
+    """
+    mime = (mime or "").split(";")[0].strip().lower()
+    if mime == "text/css":
+        return "stylesheet"
+    if mime in ("application/javascript", "text/javascript", "application/x-javascript", "application/ecmascript",
+                "text/ecmascript", "module/javascript") or mime.endswith("+javascript"):
+        return "script"
+    major, _, minor = mime.partition("/")
+    if major == "image":
+        return "icon" if minor in ("x-icon", "vnd.microsoft.icon") else "image"
+    if major == "font" or minor in ("font-woff", "font-woff2", "x-font-woff", "x-font-ttf", "vnd.ms-fontobject"):
+        return "font"
+    if major in ("audio", "video"):
+        return "media"
+    if mime == "application/manifest+json":
+        return "other"
+    return None

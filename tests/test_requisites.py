@@ -1,0 +1,160 @@
+"""Page requisites: found in HTML and CSS (archive.requisites), scoped and asked for once a
+crawl (crawler.requisites)."""
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from archive.requisites import css_requisites, html_requisites, srcset_urls
+from archive.urls import is_tracking_param, without_tracking
+from crawler.requisites import RequisitePlan, registrable_domain
+
+PAGE = "https://www.example.org/2024/03/02/story/"
+
+
+def found(html: str, url: str = PAGE) -> dict[str, str]:
+    return {r.url: r.kind for r in html_requisites(lxml.html.document_fromstring(html), url)}
+
+
+def test_every_kind_of_html_reference_is_found_and_resolved():
+    page = found("""<html><head>
+      <link rel="stylesheet" href="/wp-content/themes/t/style.css?ver=6.4.3">
+      <link rel="icon" href="/favicon.ico"><link rel="preload" as="font" href="/f/serif.woff2">
+      <link rel="modulepreload" href="/js/mod.js"><link rel="canonical" href="/other/">
+      <script src="js/site.js"></script><style>.hero{background:url(img/hero.png)}</style></head>
+      <body><img src="/up/a-1024.png" srcset="/up/a-300.png 300w, /up/a-1024.png 1024w">
+      <picture><source srcset="/up/b.webp 1x, /up/b@2x.webp 2x" type="image/webp"><img src="/up/b.png"></picture>
+      <video poster="/up/poster.png"><source src="/up/clip.mp4" type="video/mp4"></video>
+      <div style="background-image: url('/up/bg.png')">x</div>
+      <a href="/not-a-requisite/">link</a><iframe src="/embed/"></iframe></body></html>""")
+    base = "https://www.example.org"
+    assert page == {
+        f"{base}/wp-content/themes/t/style.css?ver=6.4.3": "stylesheet",
+        f"{base}/favicon.ico": "icon",
+        f"{base}/f/serif.woff2": "font",
+        f"{base}/js/mod.js": "script",
+        f"{base}/2024/03/02/story/js/site.js": "script",
+        f"{base}/2024/03/02/story/img/hero.png": "image",
+        f"{base}/up/a-1024.png": "image",
+        f"{base}/up/a-300.png": "image",
+        f"{base}/up/b.webp": "image",
+        f"{base}/up/b@2x.webp": "image",
+        f"{base}/up/b.png": "image",
+        f"{base}/up/poster.png": "image",
+        f"{base}/up/clip.mp4": "media",
+        f"{base}/up/bg.png": "image",
+    }
+
+
+def test_base_href_decides_where_relative_references_point():
+    page = found('<html><head><base href="https://cdn.example.org/static/"></head>'
+                 '<body><img src="a.png"><img src="/b.png"></body></html>')
+    assert set(page) == {"https://cdn.example.org/static/a.png", "https://cdn.example.org/b.png"}
+
+
+def test_relative_base_href_resolves_against_the_page():
+    page = found('<html><head><base href="/static/"></head><body><img src="a.png"></body></html>')
+    assert set(page) == {"https://www.example.org/static/a.png"}
+
+
+@pytest.mark.parametrize("ref", ["data:image/png;base64,AAAA", "javascript:void(0)", "#top", "", "   ",
+                                 "mailto:x@example.org", "http://[::1/broken.png"])
+def test_inline_and_non_http_references_are_not_requisites(ref):
+    assert found(f'<html><body><img src="{ref}"></body></html>') == {}
+
+
+def test_srcset_candidates_with_and_without_descriptors():
+    assert srcset_urls("a.png") == ["a.png"]
+    assert srcset_urls(" a.png 1x,b.png 2x , c.png 3x ") == ["a.png", "b.png", "c.png"]
+    assert srcset_urls("") == []
+
+
+def test_css_url_and_import_resolve_against_the_stylesheet_url():
+    css = b"""@charset "utf-8";
+      @import url("print.css"); @import 'layout.css' screen; @import url(grid.css);
+      @font-face { font-family: "LN"; src: url(fonts/serif.woff2) format("woff2"), url('fonts/serif.woff'); }
+      .site-header { background: #7a0019 url(../../uploads/masthead.png) no-repeat; }
+      .x { background-image: url( "data:image/png;base64,AAAA" ) }
+      /* url(commented-out.png) */ .y { content: "url(not-a-url.png)" }"""
+    got = {r.url: r.kind for r in css_requisites(css, "https://www.example.org/wp-content/themes/t/style.css?ver=1")}
+    theme = "https://www.example.org/wp-content/themes/t"
+    assert got == {
+        f"{theme}/print.css": "stylesheet",
+        f"{theme}/layout.css": "stylesheet",
+        f"{theme}/grid.css": "stylesheet",
+        f"{theme}/fonts/serif.woff2": "font",
+        f"{theme}/fonts/serif.woff": "font",
+        "https://www.example.org/wp-content/uploads/masthead.png": "image",
+    }
+
+
+@pytest.mark.parametrize("css", [b"", b"\xff\xfe\x00garbage{{{", b"body{background:url(", "}}}{{ url(x.png",
+                                 b"@import;", b"@import url();"])
+def test_broken_css_never_raises(css):
+    result = css_requisites(css, "https://example.org/a.css")
+    assert all(r.url.startswith("https://example.org/") for r in result)
+
+
+def test_css_in_a_declared_charset_is_decoded_by_it():
+    css = '@charset "iso-8859-1"; .a{background:url(caf\xe9.png)}'.encode("latin-1")
+    assert [r.url for r in css_requisites(css, "https://example.org/a.css")] == ["https://example.org/caf\xe9.png"]
+
+
+def test_registrable_domain_uses_the_public_suffix_list_offline():
+    assert registrable_domain("cdn.static.example.co.uk") == "example.co.uk"
+    assert registrable_domain("www.courthousenews.com") == "courthousenews.com"
+    assert registrable_domain("127.0.0.1") == "127.0.0.1"
+    assert registrable_domain("localhost") == "localhost"
+
+
+def test_same_site_scope_is_the_registrable_domain_and_its_subdomains():
+    plan = RequisitePlan("same-site", "https://www.example.org/")
+    assert plan.in_scope("https://cdn.example.org/a.png")
+    assert plan.in_scope("http://example.org/a.css")
+    assert plan.in_scope("https://static.www.example.org/a.js")
+    assert not plan.in_scope("https://example.com/a.png")
+    assert not plan.in_scope("https://notexample.org/a.png")
+    assert not plan.in_scope("ftp://example.org/a.png")
+    assert RequisitePlan("all", "https://www.example.org/").in_scope("https://cdn.other.net/a.png")
+    assert not RequisitePlan("none", "https://www.example.org/").in_scope("https://www.example.org/a.png")
+
+
+def test_a_bad_scope_is_a_clear_error():
+    with pytest.raises(ValueError, match="same-site, all, none"):
+        RequisitePlan("everything", "https://www.example.org/")
+
+
+def test_each_requisite_is_asked_for_once_a_crawl():
+    plan = RequisitePlan("same-site", "https://www.example.org/")
+    first = list(plan.new([("https://www.example.org/s.css?ver=1", "stylesheet"),
+                           ("https://www.example.org/s.css?ver=1#x", "stylesheet"),
+                           ("https://www.example.org/a.png?utm_source=x", "image"),
+                           ("https://elsewhere.net/t.js", "script")]))
+    assert first == [("https://www.example.org/s.css?ver=1", "stylesheet"), ("https://www.example.org/a.png", "image")]
+    assert list(plan.new([("https://www.example.org/a.png", "image"), ("https://www.example.org/s.css?ver=1", "x")])) == []
+    assert list(plan.new([["https://www.example.org/s.css?ver=2", "stylesheet"]])) == [
+        ("https://www.example.org/s.css?ver=2", "stylesheet")]
+    assert plan.asked == 3
+
+
+def test_media_requisites_carry_the_size_cap():
+    plan = RequisitePlan("same-site", "https://www.example.org/", max_media_bytes=1000)
+    assert plan.request_meta("media", PAGE)["download_maxsize"] == 1000
+    assert "download_maxsize" not in plan.request_meta("image", PAGE)
+
+
+@pytest.mark.parametrize("name, tracks", [
+    ("utm_source", True), ("utm_campaign", True), ("fbclid", True), ("gclid", True), ("mc_cid", True),
+    ("mc_eid", True), ("_ga", True), ("ref", True), ("ref_src", True), ("igshid", True), ("msclkid", True),
+    ("id", False), ("p", False), ("page", False), ("ver", False), ("gallery", False), ("refresh", False),
+    ("sources", False), ("q", False),
+])
+def test_tracking_parameters_are_courlans_read_as_whole_names(name, tracks):
+    assert is_tracking_param(name) is tracks
+
+
+def test_without_tracking_keeps_the_rest_of_the_spelling():
+    assert without_tracking("https://e.org/s/?utm_source=rss&id=7&fbclid=x#c") == "https://e.org/s/?id=7"
+    assert without_tracking("https://e.org/s/?utm_source=rss") == "https://e.org/s/"
+    assert without_tracking("https://e.org/s.css?ver=6.4.3") == "https://e.org/s.css?ver=6.4.3"
+    assert without_tracking("https://e.org/s/?b=2&a=1") == "https://e.org/s/?b=2&a=1"
