@@ -544,7 +544,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="keep every run's data, items and logs in DIR (new or empty); default: a temporary "
                              "folder, removed at the end")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before a run is killed (default 3600)")
+    parser.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                        help="an extra newsarchive setting (repeatable), e.g. -s CRAWL_PAGE_REQUISITES=none "
+                             "for the figures without page requisites")
     args = parser.parse_args(argv)
+    for pair in args.settings:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            parser.error(f"-s {pair!r}: use NAME=VALUE")
+        NEWSARCHIVE_SETTINGS[name.strip()] = value
     if args.scale < 1:
         parser.error("--scale must be 1 or more")
     if args.rounds < 1:

@@ -16,10 +16,13 @@ when they arrive). This module decides what of it is fetched:
   validators it has, and a 304 is a server-not-modified revisit record).
 * **Last in the queue**: requisites have a lower priority than article pages.
 * **Dead folders are given up**: once ``CRAWL_REQUISITE_DEAD_FOLDER_404S`` requisites in a
-  folder (or below it) have answered 404 or 410 and none has answered 200 or 304, the
-  folder's other requisites are not requested this crawl (counted; 0 turns this off). A
-  page copied from elsewhere, or a theme that is gone, otherwise costs a polite crawl one
-  delay per missing file.
+  folder three or more levels deep (or below it) have answered 404 or 410 and none has
+  answered 200 or 304, the folder's other requisites are not requested this crawl
+  (counted; 0 turns this off). A folder nearer the root needs more such answers (twice as
+  many a level up), so one broken plugin never costs ``/wp-content/``. A page copied from
+  elsewhere, or a theme that is gone, otherwise costs a polite crawl one delay per missing
+  file. Requisites found on listing pages (the site's own theme) queue before those of
+  articles, so the folders that work answer first.
 """
 from __future__ import annotations
 
@@ -136,9 +139,10 @@ class RequisitePlan:
         """The folder above ``url`` that only answered 404 so far, or None (see the module)."""
         if not self.dead_folder_404s:
             return None
-        for host, folder in _folders(url):
+        for depth, (host, folder) in enumerate(_folders(url), 1):
             counts = self._folders.get((host, folder))
-            if counts and counts[1] == 0 and counts[0] >= self.dead_folder_404s:
+            needed = self.dead_folder_404s * 2 ** max(0, 3 - depth)
+            if counts and counts[1] == 0 and counts[0] >= needed:
                 return f"{host}{folder}"
         return None
 

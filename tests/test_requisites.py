@@ -158,3 +158,26 @@ def test_without_tracking_keeps_the_rest_of_the_spelling():
     assert without_tracking("https://e.org/s/?utm_source=rss") == "https://e.org/s/"
     assert without_tracking("https://e.org/s.css?ver=6.4.3") == "https://e.org/s.css?ver=6.4.3"
     assert without_tracking("https://e.org/s/?b=2&a=1") == "https://e.org/s/?b=2&a=1"
+
+
+def test_a_folder_that_answers_only_404_is_given_up_deeper_folders_sooner():
+    plan = RequisitePlan("same-site", "https://www.example.org/", dead_folder_404s=3)
+    deep = "https://www.example.org/_next/static/chunks/"
+    for n in range(3):
+        assert plan.dead_folder(f"{deep}{n}.js") is None
+        plan.answered(f"{deep}{n}.js", 404)
+    assert plan.dead_folder(f"{deep}next.js") == "www.example.org/_next/static/chunks/"
+    assert plan.dead_folder("https://www.example.org/_next/static/css/a.css") is None  # a level up needs 6
+    assert plan.dead_folder("https://www.example.org/_next/a.js") is None
+    ok = "https://www.example.org/wp-content/uploads/2024/03/"
+    plan.answered(ok + "a.png", 200)
+    for n in range(5):
+        plan.answered(f"{ok}gone-{n}.png", 404)
+    assert plan.dead_folder(ok + "b.png") is None  # one success keeps a folder alive
+
+
+def test_giving_up_dead_folders_can_be_turned_off():
+    plan = RequisitePlan("same-site", "https://www.example.org/", dead_folder_404s=0)
+    for n in range(50):
+        plan.answered(f"https://www.example.org/a/b/c/{n}.js", 404)
+    assert plan.dead_folder("https://www.example.org/a/b/c/x.js") is None

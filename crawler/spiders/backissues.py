@@ -100,7 +100,7 @@ TEASER_XPATH = (
 #: Request priorities: discovery first, so that every spelling of an article meets the
 #: duplicate filter after its listing, then articles, then page requisites, then documents.
 PRIORITY = {"robots": 100, "back-issues": 90, "sitemap": 85, "feed": 85, "home": 80, "edition": 70,
-            "date-archive": 60, "article": 40, "requisite": 20, "document": 10}
+            "date-archive": 60, "article": 40, "site-requisite": 25, "requisite": 20, "document": 10}
 
 
 def parse_day(value: str | dt.date | None) -> dt.date | None:
@@ -251,18 +251,23 @@ class BackIssuesSpider(scrapy.Spider):
                               priority=PRIORITY.get(role, 0))
 
     # ---- page requisites ------------------------------------------------------------------
-    def requisite_requests(self, pairs: Iterable[tuple[str, str]], page_url: str | None) -> Iterator[scrapy.Request]:
+    def requisite_requests(self, pairs: Iterable[tuple[str, str]], page_url: str | None,
+                           priority: int = PRIORITY["requisite"]) -> Iterator[scrapy.Request]:
         """Requests for the ``(url, kind)`` requisites of a page that this crawl has not
         asked for yet and whose host is in ``CRAWL_PAGE_REQUISITES`` scope."""
         plan = self.requisite_plan
         for url, kind in plan.new(pairs):
-            yield self.request(url, self.parse_requisite, "requisite", **plan.request_meta(kind, page_url))
+            request = self.request(url, self.parse_requisite, "requisite", **plan.request_meta(kind, page_url))
+            request.priority = priority
+            yield request
 
     def page_requisites(self, response: Response) -> Iterator[scrapy.Request]:
-        """The requisites of a listing page, from the tree the spider parses anyway."""
+        """The requisites of a listing page, from the tree the spider parses anyway: the
+        site's own theme, so they queue before the articles' requisites."""
         if self.requisite_plan.enabled and isinstance(response, TextResponse):
             root = getattr(response.selector, "root", None)
-            yield from self.requisite_requests(requisite_urls(html_requisites(root, response.url)), response.url)
+            yield from self.requisite_requests(requisite_urls(html_requisites(root, response.url)), response.url,
+                                               PRIORITY["site-requisite"])
 
     def parse_requisite(self, response: Response) -> Iterator[scrapy.Request]:
         """A fetched requisite is in WARC already; a stylesheet's own ``@import`` and
@@ -275,7 +280,8 @@ class BackIssuesSpider(scrapy.Spider):
         is_css = "css" in ctype or (not ctype and urlsplit(response.url).path.lower().endswith(".css"))
         if response.status == 200 and is_css:
             found = css_requisites(response.body, response.url)
-            yield from self.requisite_requests(requisite_urls(found), response.meta.get("referer_page"))
+            yield from self.requisite_requests(requisite_urls(found), response.meta.get("referer_page"),
+                                               response.request.priority if response.request else PRIORITY["requisite"])
 
     async def start(self) -> AsyncIterator[Any]:
         for request in self.seed_requests():
