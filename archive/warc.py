@@ -431,12 +431,14 @@ class WarcWriter:
             extra={"WARC-Concurrent-To": response_id},
         )
         req_file, req_offset, req_length = self._write(request)
-        # A body the server compressed (gzip, br ...) does not shrink again: deflating it
-        # costs about 1 ms per page and saves 0.1%, so its record is stored (level 0).
+        # A body the server compressed (gzip, br ...), or in a compressed format (PNG, JPEG,
+        # WOFF2, video ...), does not shrink again: deflating it costs about 1 ms per page
+        # and saves 0.1%, so its record is stored (level 0).
         coding = (_header_value(exchange.response_headers, b"Content-Encoding") or b"").strip().lower()
-        level = 0 if revisit is None and coding not in (b"", b"identity") and len(payload) > 1024 else None
-        resp_file, resp_offset, resp_length = self._write(response, level)
         mime = _header_value(exchange.response_headers, b"Content-Type")
+        packed = coding not in (b"", b"identity") or _compressed_format(mime)
+        level = 0 if revisit is None and packed and len(payload) > 1024 else None
+        resp_file, resp_offset, resp_length = self._write(response, level)
         pointers = ExchangeRecords(
             request=CaptureRecord(
                 url=uri, status=None, mime="application/http; msgtype=request", payload_digest=None,
@@ -486,6 +488,19 @@ class WarcWriter:
         )
         self._rotate_if_full()
         return pointer
+
+
+#: Media types whose bodies are compressed already (a deflate pass saves next to nothing).
+_COMPRESSED_TYPES = frozenset({
+    b"image/png", b"image/jpeg", b"image/jpg", b"image/gif", b"image/webp", b"image/avif", b"image/heic",
+    b"font/woff", b"font/woff2", b"application/font-woff", b"application/font-woff2", b"application/zip",
+    b"application/gzip", b"application/x-gzip",
+})
+
+
+def _compressed_format(mime: bytes | None) -> bool:
+    kind = (mime or b"").split(b";")[0].strip().lower()
+    return kind in _COMPRESSED_TYPES or kind.startswith((b"video/", b"audio/"))
 
 
 # ---- reading -----------------------------------------------------------------------------
