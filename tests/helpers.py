@@ -1,6 +1,7 @@
 """Helpers shared by the tests: run the CLI in a subprocess, stop a server subprocess."""
 from __future__ import annotations
 
+import http.client
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,18 @@ def crawl_mock_site(site_url: str, data: Path, since: str, until: str) -> subpro
     the end-to-end tests do; a failed crawl fails the test with its last stderr lines."""
     return run_cli(data, "crawl", "courthousenews", "--base-url", site_url, "--since", since, "--until", until,
                    "-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False", check=True)
+
+
+def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """GET ``path`` from 127.0.0.1:``port`` with exactly ``headers`` (no Accept-Encoding of
+    http.client's own): ``(status, lower-cased headers, body)``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()

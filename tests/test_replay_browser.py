@@ -182,10 +182,9 @@ class DevTools:
         self.ws.close()
 
 
-@pytest.fixture(scope="module")
-def chromium_binary() -> str:
-    # CI sets NEWSARCHIVE_REQUIRE_BROWSER=1: there a missing browser is a failure, not a skip.
-    missing = pytest.fail if os.environ.get("NEWSARCHIVE_REQUIRE_BROWSER") == "1" else pytest.skip
+def require_browser(missing: Any) -> str:
+    """Chromium's path, once Chromium and websocket-client are known to be there; else
+    ``missing(reason)`` (``pytest.fail`` or ``pytest.skip``)."""
     binary = find_chromium()
     if not binary:
         missing("chromium is not installed (Debian: apt-get install -y chromium; .ci/run does)")
@@ -193,7 +192,13 @@ def chromium_binary() -> str:
         import websocket  # noqa: F401
     except ImportError:
         missing("websocket-client is not installed (pip install websocket-client)")
-    return binary
+    return str(binary)
+
+
+@pytest.fixture(scope="module")
+def chromium_binary() -> str:
+    # CI sets NEWSARCHIVE_REQUIRE_BROWSER=1: there a missing browser is a failure, not a skip.
+    return require_browser(pytest.fail if os.environ.get("NEWSARCHIVE_REQUIRE_BROWSER") == "1" else pytest.skip)
 
 
 @pytest.fixture(scope="module")

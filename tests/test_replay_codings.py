@@ -9,7 +9,6 @@ decoded, per the client's Accept-Encoding) and go into a WACZ that ``wacz valida
 from __future__ import annotations
 
 import gzip
-import http.client
 import http.server
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import pytest
 from archive.codings import ACCEPTED, ZstdDecompressor, _zstd, decode
 from archive.index import Index
 from archive.warc import decode_content, iter_records
-from tests.helpers import run_cli
+from tests.helpers import http_get, run_cli
 from tests.test_replay import ReplayServer
 
 SINCE, UNTIL = "2024-03-01", "2024-03-31"
@@ -146,16 +145,7 @@ def captured(data: Path, url: str) -> tuple[str, dict[str, str], bytes]:
 
 
 def get(server: ReplayServer, path: str, accept_encoding: str | None) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    try:
-        conn.putrequest("GET", path, skip_accept_encoding=True)
-        if accept_encoding is not None:
-            conn.putheader("Accept-Encoding", accept_encoding)
-        conn.endheaders()
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
+    return http_get(server.port, path, {"Accept-Encoding": accept_encoding} if accept_encoding is not None else None)
 
 
 def test_the_crawl_accepts_every_coding_and_the_site_used_each(crawled) -> None:

@@ -6,7 +6,6 @@ data folder written with our WarcWriter: one page, one image, one archived 404 p
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from archive.cdxj import update_index
 from archive.replay_pywb import SMALL_NOT_FOUND, is_embedded, replay_modifier
 from archive.warc import HttpExchange, WarcWriter
+from tests.helpers import http_get
 from tests.test_replay import ReplayServer
 
 TS = "20240313120000"
@@ -41,16 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def get(server: ReplayServer, path: str, dest: str | None = None) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    try:
-        conn.putrequest("GET", path, skip_accept_encoding=True)
-        if dest is not None:
-            conn.putheader("Sec-Fetch-Dest", dest)
-        conn.endheaders()
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
+    return http_get(server.port, path, {"Sec-Fetch-Dest": dest} if dest is not None else None)
 
 
 def assert_small(status: int, headers: dict[str, str], body: bytes) -> None:

@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_replay_browser import Chromium, DevTools, find_chromium
+from tests.test_replay_browser import Chromium, DevTools, require_browser
 from tests.test_wacz import STYLED_TITLE, build_styled_archive, export_wacz
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,13 +109,7 @@ def missing(reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    binary = find_chromium()
-    if not binary:
-        missing("chromium is not installed (Debian: apt-get install -y chromium; .ci/run does)")
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
-        missing("websocket-client is not installed (pip install websocket-client)")
+    binary = require_browser(missing)
     manifest = PACKAGE_DIR / "package.json"
     if not manifest.is_file():
         missing(f"ReplayWeb.page is not installed in {PACKAGE_DIR.parent}: "
