@@ -36,7 +36,12 @@ LINK_RELS = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "ap
 KINDS = ("stylesheet", "script", "image", "font", "media", "icon", "other")
 _XPATH = ("//base[@href] | //link[@href] | //script[@src] | //img | //source | //video | //audio"
           " | //input[@src] | //*[@style] | //style")
-_SRCSET_SPLIT = re.compile(r"\s*,\s*(?=\S)")
+# The srcset parsing algorithm's steps (HTML section 4.8.4.3.10), each a linear regex: skip
+# ASCII whitespace and commas; the URL is a run of non-whitespace; its descriptors run to
+# the next comma outside parentheses.
+_SRCSET_SKIP = re.compile(r"[ \t\n\r\f,]*")
+_SRCSET_URL = re.compile(r"[^ \t\n\r\f]+")
+_SRCSET_DESCRIPTORS = re.compile(r"[^(,]*(?:\([^)]*\)?[^(,]*)*")
 _AS_KIND = {"style": "stylesheet", "script": "script", "font": "font", "image": "image",
             "audio": "media", "video": "media", "track": "media", "fetch": "other"}
 
@@ -51,12 +56,18 @@ class Requisite:
 
 def _absolute(base: str, ref: str | None) -> str | None:
     """``ref`` resolved against ``base``; None for empty, inline (``data:``) or non-HTTP URLs."""
-    ref = (ref or "").strip()
+    if not isinstance(ref, str) or not isinstance(base, str):
+        return None
+    ref = ref.strip()
     if not ref or ref.startswith("#"):
         return None
+    # A lone surrogate (tinycss2 keeps a ``\D800`` escape as one) is U+FFFD, as CSS Syntax
+    # 3 section 4.3.7 says: a URL that cannot be encoded is no request.
+    ref = ref.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     try:
         url = urljoin(base, ref)
         parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
     except ValueError:  # an unclosed IPv6 bracket, a bad port: not a URL
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -70,17 +81,33 @@ def srcset_urls(value: str | None) -> list[str]:
     >>> srcset_urls("a-300.png 300w, a-1024.png 1024w")
     ['a-300.png', 'a-1024.png']
     """
+    if not isinstance(value, str):
+        return []
     urls = []
-    for candidate in _SRCSET_SPLIT.split((value or "").strip()):
-        url = candidate.strip().split()[0] if candidate.strip() else ""
+    pos, end = 0, len(value)
+    while True:
+        pos = _SRCSET_SKIP.match(value, pos).end()
+        if pos >= end:
+            return urls
+        match = _SRCSET_URL.match(value, pos)
+        url, pos = match.group(), match.end()
+        if url.endswith(","):  # "a.png," has no descriptors
+            url = url.rstrip(",")
+        else:
+            pos = _SRCSET_DESCRIPTORS.match(value, pos).end()
         if url:
-            urls.append(url.rstrip(","))
-    return urls
+            urls.append(url)
 
 
 def _css_tokens(nodes: Iterable[Any]) -> Iterator[tuple[str, bool]]:
-    """``(url, is_import)`` of every ``url()`` in a tinycss2 node list, recursively."""
-    for node in nodes:
+    """``(url, is_import)`` of every ``url()`` in a tinycss2 node list and the lists nested in
+    it, in source order (a stack, not recursion: blocks may nest deeper than Python's limit)."""
+    stack: list[Iterator[Any]] = [iter(nodes)]
+    while stack:
+        node = next(stack[-1], _END)
+        if node is _END:
+            stack.pop()
+            continue
         kind = getattr(node, "type", None)
         if kind == "url":
             yield node.value, False
@@ -93,10 +120,16 @@ def _css_tokens(nodes: Iterable[Any]) -> Iterator[tuple[str, bool]]:
             if ref:
                 yield ref, True
             continue
-        for child_attr in ("prelude", "content", "arguments", "value"):
-            children = getattr(node, child_attr, None)
-            if isinstance(children, list):
-                yield from _css_tokens(children)
+        children: list[Any] = []
+        for attr in ("prelude", "content", "arguments", "value"):
+            value = getattr(node, attr, None)
+            if isinstance(value, list):
+                children.extend(value)
+        if children:
+            stack.append(iter(children))
+
+
+_END = object()
 
 
 def _import_ref(prelude: list[Any]) -> str | None:
@@ -133,6 +166,10 @@ def css_requisites(css: bytes | str, css_url: str, *, declaration_list: bool = F
         Absolute URLs in source order, each once; ``data:`` URLs and junk are left out.
         Broken CSS is parsed as far as it goes (CSS error recovery), never raised.
     """
+    if isinstance(css, (bytearray, memoryview)):
+        css = bytes(css)
+    if not isinstance(css, (bytes, str)):
+        return []
     if declaration_list:
         text = css.decode("utf-8", "replace") if isinstance(css, bytes) else css
         nodes: list[Any] = tinycss2.parse_blocks_contents(text)
@@ -141,7 +178,11 @@ def css_requisites(css: bytes | str, css_url: str, *, declaration_list: bool = F
     else:
         nodes = tinycss2.parse_stylesheet(css)
     found: dict[str, Requisite] = {}
+    seen: set[tuple[str, bool]] = set()
     for ref, is_import in _css_tokens(nodes):
+        if (ref, is_import) in seen:  # resolve each reference once: a sprite used 10,000 times
+            continue
+        seen.add((ref, is_import))
         url = _absolute(css_url, ref)
         if url and url not in found:
             found[url] = Requisite(url, _css_kind(url, is_import))
@@ -199,13 +240,19 @@ def html_requisites(tree: Any, page_url: str) -> list[Requisite]:
     if tree is None or not hasattr(tree, "xpath"):
         return []
     base = page_url
-    elements = tree.xpath(_XPATH)
+    # Elements only: a tree that is not lxml's (a parsel Selector) answers other things.
+    elements = [el for el in tree.xpath(_XPATH) if isinstance(getattr(el, "tag", None), str)]
     for el in elements:
-        if isinstance(el.tag, str) and el.tag.lower() == "base":
+        if el.tag.lower() == "base":
             base = _absolute(page_url, el.get("href")) or page_url
             break
 
+    seen: set[str | None] = set()
+
     def add(ref: str | None, kind: str) -> None:
+        if ref in seen:  # resolve each reference once (the first kind wins anyway)
+            return
+        seen.add(ref)
         url = _absolute(base, ref)
         if url and url not in found:
             found[url] = Requisite(url, kind)
@@ -213,13 +260,13 @@ def html_requisites(tree: Any, page_url: str) -> list[Requisite]:
     for el in elements:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if tag == "style":
-            for req in css_requisites(el.text_content() or "", base):
+            for req in css_requisites("".join(el.itertext()), base):  # an XML tree has no text_content
                 found.setdefault(req.url, req)
         else:
             for ref, kind in _element_refs(el):
                 add(ref, kind)
         style = el.get("style") if tag != "style" else None
-        if style and "url" in style.lower():
+        if isinstance(style, str) and "url" in style.lower():
             for req in css_requisites(style, base, declaration_list=True):
                 found.setdefault(req.url, req)
     return list(found.values())

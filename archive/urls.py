@@ -63,6 +63,8 @@ def is_tracking_param(name: str) -> bool:
     a ``_``-separated part of it, so ``ref`` and ``ref_src`` track while ``refresh`` and
     ``gallery`` (which only begin like ``ref`` and ``ga``) do not.
     """
+    if not isinstance(name, str):
+        return False
     lowered = name.lower()
     if lowered in _MORE_TRACKING_PARAMS:
         return True
@@ -81,6 +83,8 @@ def without_tracking(url: str) -> str:
     >>> without_tracking("https://example.org/story/?utm_source=rss&id=7#top")
     'https://example.org/story/?id=7'
     """
+    if not isinstance(url, str):
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:

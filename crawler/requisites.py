@@ -51,9 +51,17 @@ def _extractor() -> Any:
 def registrable_domain(host: str) -> str:
     """The registrable domain of ``host`` (``cdn.example.co.uk`` -> ``example.co.uk``).
 
-    A host with no public suffix (an IP address, ``localhost``) is its own domain.
+    A host with no public suffix (an IP address, ``localhost``) is its own domain. An IDN
+    host is compared in punycode, so ``cdn.bücher.de`` and ``xn--bcher-kva.de`` are one site.
     """
+    if not isinstance(host, str):
+        return ""
     host = host.lower().rstrip(".")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:  # an empty or over-long label: compared as spelled
+            pass
     parts = _extractor()(host)
     if parts.domain and parts.suffix:
         return f"{parts.domain}.{parts.suffix}"
@@ -73,13 +81,17 @@ class RequisitePlan:
     """
 
     def __init__(self, scope: str, site_url: str, max_media_bytes: int = 0, dead_folder_404s: int = 0) -> None:
-        scope = (scope or "same-site").strip().lower()
+        scope = str(scope or "same-site").strip().lower()
         if scope not in SCOPES:
             raise ValueError(f"CRAWL_PAGE_REQUISITES must be one of {', '.join(SCOPES)}, not {scope!r}")
         self.scope = scope
-        self.site_domain = registrable_domain(urlsplit(site_url).hostname or "")
-        self.max_media_bytes = max(0, max_media_bytes)
-        self.dead_folder_404s = max(0, dead_folder_404s)
+        try:
+            site_host = urlsplit(site_url).hostname or ""
+        except (ValueError, TypeError, AttributeError):  # not a URL: no host is same-site
+            site_host = ""
+        self.site_domain = registrable_domain(site_host)
+        self.max_media_bytes = _count(max_media_bytes)
+        self.dead_folder_404s = _count(dead_folder_404s)
         self._asked: set[str] = set()
         #: (host, folder path) -> [requisites that answered 404/410, that answered 200/304]
         self._folders: dict[tuple[str, str], list[int]] = {}
@@ -105,7 +117,10 @@ class RequisitePlan:
         The URL comes back without tracking parameters (:func:`archive.urls.without_tracking`).
         """
         for pair in pairs:
-            url, kind = str(pair[0]), str(pair[1])
+            try:
+                url, kind = (str(part) for part in pair)
+            except (TypeError, ValueError):  # not a (url, kind) pair
+                continue
             if not self.in_scope(url):
                 continue
             url = without_tracking(url)
@@ -152,13 +167,29 @@ class RequisitePlan:
         return len(self._asked)
 
 
+def _count(value: Any) -> int:
+    """A setting's non-negative count; 0 for junk."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+#: Folders deeper than this are counted with their ancestor at this depth: a URL's folders
+#: cost O(depth²) characters, and a hostile ``/a/a/a/…`` path is thousands deep.
+MAX_FOLDER_DEPTH = 32
+
+
 def _folders(url: str) -> list[tuple[str, str]]:
-    """``(host, folder)`` of every folder above ``url`` but the root, outermost first."""
+    """``(host, folder)`` of every folder above ``url`` but the root, outermost first (at
+    most :data:`MAX_FOLDER_DEPTH`)."""
+    if not isinstance(url, str):
+        return []
     try:
         parts = urlsplit(url)
     except ValueError:
         return []
-    segments = parts.path.split("/")[1:-1]
+    segments = parts.path.split("/", MAX_FOLDER_DEPTH + 1)[1:-1]
     host = parts.netloc.lower()
     return [(host, "/" + "/".join(segments[:i]) + "/") for i in range(1, len(segments) + 1)]
 

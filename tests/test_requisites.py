@@ -181,3 +181,84 @@ def test_giving_up_dead_folders_can_be_turned_off():
     for n in range(50):
         plan.answered(f"https://www.example.org/a/b/c/{n}.js", 404)
     assert plan.dead_folder("https://www.example.org/a/b/c/x.js") is None
+
+
+# ---- hostile input: never raise, never superlinear ------------------------------------
+
+def test_srcset_is_parsed_in_linear_time_and_as_html_says():
+    import time
+
+    start = time.process_time()
+    assert srcset_urls("a.png" + " " * 200_000 + "1x") == ["a.png"]  # was quadratic: ~a minute
+    assert len(srcset_urls("a.png 1x, " * 100_000)) == 100_000
+    assert time.process_time() - start < 2
+    # A URL is a run of non-whitespace (commas in a data: URL included); descriptors end
+    # at a comma outside parentheses.
+    assert srcset_urls("data:image/png;base64,AA,BB 1x, b.png 2x") == ["data:image/png;base64,AA,BB", "b.png"]
+    assert srcset_urls("a.png (1x, 2x), b.png") == ["a.png", "b.png"]
+    assert srcset_urls("a.png,, b.png,") == ["a.png", "b.png"]
+    assert srcset_urls(",,, ") == [] and srcset_urls(5) == []  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("css", ["a{b:" + "(" * 10_000 + "url(x.png)", "{" * 10_000 + "url(x.png)",
+                                 "a{b:" + "f(" * 10_000 + "url(x.png)"])
+def test_deeply_nested_css_is_no_recursion_error(css):
+    assert [r.url for r in css_requisites(css, "https://e.org/c/s.css")] == ["https://e.org/c/x.png"]
+    assert set(found(f"<html><head><style>{css}</style></head></html>")) == {"https://www.example.org/2024/03/02/story/x.png"}
+
+
+def test_css_escapes_and_odd_inputs():
+    urls = [r.url for r in css_requisites(r"a{b:url(a\29 b.png) url(\D800.png) url(http://h:99999/x.png)"
+                                          r" url(http://h:abc/x.png) url(http://h:8080/ok.png)}", "https://e.org/c/s.css")]
+    # A lone-surrogate escape is U+FFFD (CSS Syntax 3), a URL with a bad port is no URL.
+    assert urls == ["https://e.org/c/a)b.png", "https://e.org/c/\ufffd.png", "http://h:8080/ok.png"]
+    for css in (bytearray(b"a{b:url(x.png)}"), memoryview(b"a{b:url(x.png)}")):
+        assert [r.url for r in css_requisites(css, "https://e.org/")] == ["https://e.org/x.png"]
+    assert css_requisites(None, "https://e.org/") == []  # type: ignore[arg-type]
+    assert css_requisites("\ufeffa{b:url(x.png)}".encode("utf-16"), "https://e.org/")[0].url == "https://e.org/x.png"
+    assert css_requisites(b'@charset "x-klingon"; a{b:url(\xff.png)}', "https://e.org/")
+    assert css_requisites("@import; @import url(); @import '';", "https://e.org/") == []
+
+
+def test_html_from_other_trees_and_bad_base_hrefs():
+    import lxml.etree
+    import parsel
+
+    xml = lxml.etree.fromstring("<rss><style>a{b:url(x.png)}</style><img src='a.png'/></rss>")  # XmlResponse root
+    assert {r.url for r in html_requisites(xml, PAGE)} == {PAGE + "x.png", PAGE + "a.png"}
+    assert html_requisites(parsel.Selector(text='<img src="a.png">'), PAGE) == []  # not its root: nothing, no raise
+    for base in ("http://h:99999/", "http://[::1/x/", "javascript:alert(1)"):
+        assert set(found(f'<html><head><base href="{base}"></head><body><img src="a.png"></body></html>')) == {PAGE + "a.png"}
+    assert set(found('<base href="http://[::1]:8080/s/"><img src="a.png">')) == {"http://[::1]:8080/s/a.png"}
+
+
+def test_idn_hosts_are_one_site_in_either_spelling():
+    assert registrable_domain("cdn.BÜCHER.de") == registrable_domain("www.xn--bcher-kva.de") == "xn--bcher-kva.de"
+    for site in ("https://www.bücher.de/", "https://www.xn--bcher-kva.de/"):
+        plan = RequisitePlan("same-site", site)
+        assert plan.in_scope("https://cdn.xn--bcher-kva.de/a.png") and plan.in_scope("https://cdn.bücher.de/a.png")
+
+
+def test_requisite_plan_takes_junk_without_raising():
+    plan = RequisitePlan("same-site", "http://[::1", max_media_bytes=None, dead_folder_404s="3")  # type: ignore[arg-type]
+    assert plan.site_domain == "" and plan.max_media_bytes == 0 and plan.dead_folder_404s == 3
+    with pytest.raises(ValueError):
+        RequisitePlan(5, "https://e.org/")  # type: ignore[arg-type]
+    plan = RequisitePlan("all", "https://e.org/")
+    assert list(plan.new([("https://e.org/a.png",), None, ("https://e.org/b.png", "image")])) == [  # type: ignore[list-item]
+        ("https://e.org/b.png", "image")]
+    assert registrable_domain(None) == ""  # type: ignore[arg-type]
+    assert is_tracking_param(None) is False and without_tracking(None) is None  # type: ignore[arg-type]
+
+
+def test_a_hostile_deep_path_costs_bounded_folders():
+    from crawler.requisites import MAX_FOLDER_DEPTH, _folders
+
+    url = "https://www.example.org" + "/a" * 50_000 + "/x.png"  # was 50,000 folders, 2.5 G characters
+    folders = _folders(url)
+    assert len(folders) == MAX_FOLDER_DEPTH and folders[0] == ("www.example.org", "/a/")
+    plan = RequisitePlan("same-site", "https://www.example.org/", dead_folder_404s=1)
+    for _ in range(8):
+        plan.answered(url, 404)
+    assert plan.dead_folder(url) == "www.example.org/a/"
+    assert _folders(None) == []  # type: ignore[arg-type]
