@@ -1323,6 +1323,21 @@ class Index:
         )
         return {row[0] for row in cursor}
 
+    def captured_urls(self, urls: list[str]) -> set[str]:
+        """Which of ``urls`` have a capture (a response or revisit record, any status)."""
+        found: set[str] = set()
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            cursor = self._conn.execute(f"SELECT DISTINCT url FROM captures WHERE url IN ({marks})", chunk)
+            found.update(row[0] for row in cursor)
+        return found
+
+    def urls_captured_since(self, fetched_at: str) -> list[str]:
+        """The URLs of every capture fetched at or after ``fetched_at`` (ISO 8601 UTC)."""
+        cursor = self._conn.execute("SELECT DISTINCT url FROM captures WHERE fetched_at >= ?", (fetched_at,))
+        return [row[0] for row in cursor]
+
     def count_articles(self) -> int:
         """The number of articles."""
         return int(self._conn.execute("SELECT count(*) FROM articles").fetchone()[0])

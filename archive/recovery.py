@@ -10,10 +10,12 @@ were still in the batch buffer. :func:`repair_tails` handles the first with
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from archive.index import Index
-from archive.reindex import index_warc_files, warc_files
+from archive.reindex import ARTICLE_RECORD_FORMAT, index_warc_files, warc_files
+from archive.warc import WarcError, iter_records
 from archive.warc_check import check_file, repair_tail
 
 
@@ -36,14 +38,48 @@ def repair_tails(warc_dir: Path, *, newest: int = 1) -> list[str]:
     return lines
 
 
+def _written_since(warc_dir: Path, since: str) -> list[Path]:
+    started = dt.datetime.fromisoformat(since.replace("Z", "+00:00")).timestamp() - 5
+    return [p for p in warc_files(warc_dir) if p.stat().st_mtime >= started] if warc_dir.is_dir() else []
+
+
+def pending_requisites(index: Index, warc_dir: Path, *, since: str) -> list[tuple[str, str, str]]:
+    """The page requisites that articles archived since ``since`` named in their metadata
+    records (``requisites``) and that no capture holds yet: what a killed crawl had found
+    but not fetched.
+
+    Returns:
+        ``[(url, kind, page URL)]`` in the order the records name them, each URL once.
+        An unreadable file or record costs only what it holds.
+    """
+    named: dict[str, tuple[str, str]] = {}
+    for path in _written_since(warc_dir, since):
+        try:
+            for _offset, _length, record in iter_records(path):
+                if record.rec_type != "metadata":
+                    continue
+                try:
+                    fields = json.loads(record.payload or record.raw_payload)
+                except ValueError:
+                    continue
+                if not isinstance(fields, dict) or fields.get("record") != ARTICLE_RECORD_FORMAT:
+                    continue
+                for pair in fields.get("requisites") or []:
+                    if isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair):
+                        named.setdefault(pair[0], (pair[1], str(fields.get("url") or "")))
+        except WarcError:
+            continue  # the tail was repaired before; anything else unreadable is reported by check
+    captured = index.captured_urls(list(named))
+    return [(url, kind, page) for url, (kind, page) in named.items() if url not in captured]
+
+
 def recover_index(index: Index, warc_dir: Path, *, since: str) -> dict[str, int]:
     """Index the records of the WARC files written since ``since`` (ISO 8601 UTC).
 
     Returns:
         ``{"captures": n, "articles": n}``: how many rows were added.
     """
-    started = dt.datetime.fromisoformat(since.replace("Z", "+00:00")).timestamp() - 5
-    files = [p for p in warc_files(warc_dir) if p.stat().st_mtime >= started] if warc_dir.is_dir() else []
+    files = _written_since(warc_dir, since)
     before_captures = index.db.table("captures").count
     before_articles = index.count_articles()
     if files:

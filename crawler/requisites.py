@@ -133,6 +133,14 @@ class RequisitePlan:
             self._asked.add(key)
             yield url, kind
 
+    def mark_asked(self, urls: Iterable[str]) -> None:
+        """Count ``urls`` as asked for already (what the crawl fetched before a crash)."""
+        for url in urls:
+            try:
+                self._asked.add(canonical_url(without_tracking(url)))
+            except ValueError:
+                continue
+
     def request_meta(self, kind: str, referer: str | None) -> dict[str, Any]:
         """The request meta of one requisite: its kind, the page that needs it, its size cap."""
         meta: dict[str, Any] = {"requisite_kind": kind, "allow_offsite": True}

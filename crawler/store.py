@@ -74,6 +74,9 @@ class ArchiveStore:
         self.failure: str | None = None
         #: the site's pages kept for a later crawl (Retry-After too long), by URL
         self.deferred: dict[str, dict[str, Any]] = {}
+        #: page requisites an interrupted crawl found but did not fetch: ``(url, kind, page)``
+        self.recovered_requisites: list[tuple[str, str, str]] = []
+        self.fetched_before_crash: list[str] = []
         self.site = ""
         self._lock: IO[str] | None = None
         self._captures: list[CaptureRecord] = []
@@ -176,7 +179,7 @@ class ArchiveStore:
         crashed = self.index.interrupted_crawls(site)
         if not crashed:
             return
-        from archive.recovery import recover_index, repair_tails
+        from archive.recovery import pending_requisites, recover_index, repair_tails
 
         repaired = repair_tails(self.data_dir / "warc")
         for line in repaired:
@@ -185,6 +188,10 @@ class ArchiveStore:
         added = recover_index(self.index, self.data_dir / "warc", since=started)
         notice("Resuming after an interrupted crawl: %d captures and %d articles recovered from WARC",
                added["captures"], added["articles"])
+        #: (url, kind, page) the killed crawl's articles named and it did not fetch
+        self.recovered_requisites = pending_requisites(self.index, self.data_dir / "warc", since=started)
+        #: what the killed crawl fetched already: its requisites are not asked for again
+        self.fetched_before_crash = self.index.urls_captured_since(started)
         for c in crashed:
             self.index.finish_crawl(c["id"], status="interrupted", stats={"reason": "killed; resumed later"})
 

@@ -262,3 +262,26 @@ def test_a_hostile_deep_path_costs_bounded_folders():
         plan.answered(url, 404)
     assert plan.dead_folder(url) == "www.example.org/a/"
     assert _folders(None) == []  # type: ignore[arg-type]
+
+
+def test_requisites_a_killed_crawl_found_but_did_not_fetch_are_recovered_from_its_metadata_records(tmp_path):
+    from archive.index import Index
+    from archive.recovery import pending_requisites
+    from tests.test_wacz import build_styled_archive
+
+    data = tmp_path / "data"
+    built = build_styled_archive(data)
+    with Index(data / "archive.db") as index:
+        assert pending_requisites(index, data / "warc", since="2000-01-01T00:00:00Z") == []
+        missing = next(url for url in built["requisites"] if url.endswith(".png"))
+        index.db.execute("DELETE FROM captures WHERE url = ?", [missing])  # as if never fetched
+        pending = pending_requisites(index, data / "warc", since="2000-01-01T00:00:00Z")
+    assert pending == [(missing, "image", built["url"])]
+
+
+def test_what_a_crawl_fetched_before_a_crash_is_not_asked_for_again():
+    plan = RequisitePlan("same-site", "https://www.example.org/")
+    plan.mark_asked(["https://www.example.org/s.css?ver=1", "https://www.example.org/a.png?utm_source=x", "not a url"])
+    assert list(plan.new([("https://www.example.org/s.css?ver=1", "stylesheet"),
+                          ("https://www.example.org/a.png", "image"),
+                          ("https://www.example.org/b.png", "image")])) == [("https://www.example.org/b.png", "image")]

@@ -97,6 +97,8 @@ TEASER_XPATH = (
     " | //*[contains(concat(' ', normalize-space(@class), ' '), ' teaser ')]"
     " | //*[contains(concat(' ', normalize-space(@class), ' '), ' story ')]"
 )
+#: Of a stylesheet, the bytes read for its ``@import`` and ``url()`` requisites.
+CSS_PARSE_MAX_BYTES = 1 << 20
 #: Request priorities: discovery first, so that every spelling of an article meets the
 #: duplicate filter after its listing, then articles, then page requisites, then documents.
 PRIORITY = {"robots": 100, "back-issues": 90, "sitemap": 85, "feed": 85, "home": 80, "edition": 70,
@@ -279,7 +281,8 @@ class BackIssuesSpider(scrapy.Spider):
         ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         is_css = "css" in ctype or (not ctype and urlsplit(response.url).path.lower().endswith(".css"))
         if response.status == 200 and is_css:
-            found = css_requisites(response.body, response.url)
+            # tinycss2 reads about 1 MB a second, in the reactor: a bigger bundle's rest waits
+            found = css_requisites(response.body[:CSS_PARSE_MAX_BYTES], response.url)
             yield from self.requisite_requests(requisite_urls(found), response.meta.get("referer_page"),
                                                response.request.priority if response.request else PRIORITY["requisite"])
 
@@ -324,6 +327,9 @@ class BackIssuesSpider(scrapy.Spider):
         yield self.request(profile.url("/robots.txt"), self.parse_robots, "robots", fingerprint_exact=True)
         yield self.request(profile.url("/"), self.parse_home, "home")
         yield from self.deferred_requests()
+        self.requisite_plan.mark_asked(self.store.fetched_before_crash)
+        for url, kind, page in self.store.recovered_requisites:
+            yield from self.requisite_requests([(url, kind)], page)
         if profile.back_issues_path:
             yield self.request(profile.url(profile.back_issues_path), self.parse_back_issues, "back-issues")
         for path in profile.feed_paths:
