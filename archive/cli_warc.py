@@ -15,15 +15,20 @@ from archive.cli import Context, main, plural
 @click.option("--re-extract", is_flag=True,
               help="Run extraction again on each archived article page instead of reading the "
                    "metadata records (after extraction improved).")
+@click.option("--force", is_flag=True,
+              help="Replace archive.db even when the rebuilt index holds fewer articles or captures.")
 @click.pass_obj
-def reindex(obj: Context, re_extract: bool) -> None:
+def reindex(obj: Context, re_extract: bool, force: bool) -> None:
     """Rebuild archive.db from the WARC files alone.
 
     Reads DATA/warc/*.warc.gz in name order: a captures row for every response and revisit
     record, an article for every article metadata record (or, with --re-extract, from
     extracting the archived page again), aliases from the metadata. The new index is built
     in archive.db.rebuild and then replaces archive.db, which is kept as archive.db.bak.
-    Truncated records are left out (repair them with `newsarchive warc check --repair`).
+    Damaged bytes cost only themselves: after one the reading goes on at the next
+    readable record, and each stretch left out is named (file, offset, bytes). A rebuilt
+    index holding fewer articles or captures than archive.db does not replace it (exit 1,
+    saying what would be lost) unless --force is given.
 
     \b
     Examples:
@@ -33,7 +38,7 @@ def reindex(obj: Context, re_extract: bool) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from archive.reindex import ReindexError, ReindexProgress
+    from archive.reindex import ReindexError, ReindexProgress, ReindexRefused
     from archive.reindex import reindex as rebuild
 
     lock = writer_lock(obj)
@@ -58,13 +63,20 @@ def reindex(obj: Context, re_extract: bool) -> None:
             )
 
         try:
-            stats = rebuild(obj.data, re_extract=re_extract, progress=show)
+            stats = rebuild(obj.data, re_extract=re_extract, progress=show, force=force)
+        except ReindexRefused as exc:
+            refused = exc
         except ReindexError as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
             raise click.ClickException(f"cannot rebuild the index: {exc}") from None
+        else:
+            refused = None
         finally:
             lock.close()
+    if refused is not None:
+        _echo_damaged(refused.stats)
+        raise click.ClickException(str(refused))
     click.echo(
         f"Rebuilt {stats.db_path} from {plural(stats.files, 'WARC file')}: {stats.records} records, "
         f"{stats.captures} captures ({stats.revisits} revisits), {stats.articles} articles, "
@@ -80,8 +92,19 @@ def reindex(obj: Context, re_extract: bool) -> None:
                    + (f" ({changed})" if changed else ""), err=True)
     if stats.orphans:
         click.echo(f"Skipped {stats.orphans} metadata records whose response is not in the WARC files", err=True)
+    _echo_damaged(stats)
+
+
+def _echo_damaged(stats: Any) -> None:
+    """One line per stretch of bytes the rebuild left out (the text is escaped already)."""
+    from archive.resync import escape
+
     for filename, offset, why in stats.damaged:
-        click.echo(f"Left out {filename}:{offset}: {why}. Run `newsarchive warc check --repair`.", err=True)
+        click.echo(f"Left out {escape(filename, 300)} at offset {offset}: {why}", err=True)
+    if stats.damaged:
+        click.echo(f"{plural(len(stats.damaged), 'damaged range')} "
+                   f"({stats.damaged_bytes} bytes) left out; `newsarchive warc check` says more, and "
+                   "`--repair` moves a truncated tail aside", err=True)
 
 
 @main.group()

@@ -30,10 +30,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from warcio.archiveiterator import ArchiveIterator
-
 from archive.index import ArticleRow, Index
 from archive.records import CaptureRecord, ExtractedArticle
+from archive.resync import Gap, Record, escape, scan
 from archive.urls import canonical_url
 from archive.warc import read_record
 
@@ -42,6 +41,7 @@ __all__ = [
     "COMPARED_FIELDS",
     "ReindexError",
     "ReindexProgress",
+    "ReindexRefused",
     "ReindexStats",
     "article_from_metadata",
     "reindex",
@@ -118,6 +118,22 @@ class ReindexStats:
     db_path: Path | None = None
     backup_path: Path | None = None
     carried_over: dict[str, int] = field(default_factory=dict)
+    damaged_bytes: int = 0
+    previous: dict[str, int] = field(default_factory=dict)
+
+
+class ReindexRefused(ReindexError):
+    """The rebuilt index would hold fewer articles or captures than the current one.
+
+    Attributes:
+        stats: What the rebuild read (its ``damaged`` says which bytes were left out).
+        lost: ``{"articles": n, "captures": n}``: how many fewer.
+    """
+
+    def __init__(self, message: str, stats: ReindexStats, lost: dict[str, int]) -> None:
+        super().__init__(message)
+        self.stats = stats
+        self.lost = lost
 
 
 def warc_files(warc_dir: Path) -> list[Path]:
@@ -138,37 +154,6 @@ def article_from_metadata(fields: dict[str, Any]) -> ExtractedArticle:
     values["extractor"] = values.get("extractor") or ""
     values["is_article"] = bool(values.get("is_article", True))
     return ExtractedArticle(**values)
-
-
-def _capture_from(record: Any, filename: str, offset: int, length: int) -> CaptureRecord:
-    """The ``captures`` pointer of a response or revisit record, as the WARC writer makes it."""
-    headers = record.rec_headers
-    status: int | None = None
-    mime: str | None = None
-    if record.http_headers is not None:
-        try:
-            status = int(record.http_headers.get_statuscode())
-        except (TypeError, ValueError):
-            status = None
-        content_type = record.http_headers.get_header("Content-Type")
-        if content_type:
-            mime = content_type.split(";")[0].strip().lower()
-    is_revisit = record.rec_type == "revisit"
-    return CaptureRecord(
-        url=headers.get_header("WARC-Target-URI") or "",
-        status=status,
-        mime=mime,
-        payload_digest=headers.get_header("WARC-Payload-Digest"),
-        fetched_at=headers.get_header("WARC-Date") or "",
-        warc_filename=filename,
-        warc_offset=offset,
-        warc_length=length,
-        record_id=headers.get_header("WARC-Record-ID") or "",
-        record_type=record.rec_type,
-        profile=headers.get_header("WARC-Profile") if is_revisit else None,
-        refers_to_uri=headers.get_header("WARC-Refers-To-Target-URI") if is_revisit else None,
-        refers_to_date=headers.get_header("WARC-Refers-To-Date") if is_revisit else None,
-    )
 
 
 @dataclass
@@ -289,63 +274,90 @@ class _Builder:
                 pairs = left
 
 
+def _capture_from_scan(record: Record, filename: str) -> tuple[CaptureRecord, str | None]:
+    """The ``captures`` pointer of a response or revisit record, as the WARC writer makes it,
+    and the redirect ``Location`` if any."""
+    status: int | None = None
+    mime: str | None = None
+    location: str | None = None
+    http = record.http()
+    if http is not None:
+        status, fields = http
+        for name, value in fields:
+            lname = name.lower()
+            if lname == "content-type" and mime is None and value:
+                mime = value.split(";")[0].strip().lower()
+            elif lname == "location" and location is None:
+                location = value
+    is_revisit = record.rec_type == "revisit"
+    capture = CaptureRecord(
+        url=record.header("WARC-Target-URI") or "",
+        status=status,
+        mime=mime,
+        payload_digest=record.header("WARC-Payload-Digest"),
+        fetched_at=record.header("WARC-Date") or "",
+        warc_filename=filename,
+        warc_offset=record.offset,
+        warc_length=record.length,
+        record_id=record.header("WARC-Record-ID") or "",
+        record_type=record.rec_type,
+        profile=record.header("WARC-Profile") if is_revisit else None,
+        refers_to_uri=record.header("WARC-Refers-To-Target-URI") if is_revisit else None,
+        refers_to_date=record.header("WARC-Refers-To-Date") if is_revisit else None,
+    )
+    return capture, location
+
+
+def _keep_metadata(rec_type: str, length: int) -> bool:
+    return rec_type == "metadata"
+
+
 def _read_file(path: Path, base: int, builder: _Builder, stats: ReindexStats, progress: ReindexProgress,
                report: Callable[[ReindexProgress], None]) -> None:
-    """Index one WARC file's records; ``base`` is the bytes of the files before it."""
+    """Index one WARC file's readable records; ``base`` is the bytes of the files before it.
+
+    Damaged bytes (a member that does not inflate, a record whose Content-Length is wrong,
+    junk between members, a cut-off tail, a gzip bomb) are skipped past, each stretch noted
+    in ``stats.damaged``; the records after them are read (:func:`archive.resync.scan`).
+    """
     filename = path.name
-    offset = end = 0
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        iterator = ArchiveIterator(fh)
-        try:
-            for record in iterator:
-                block = b""
-                if record.rec_type == "metadata":
-                    block = record.content_stream().read()
-                offset = iterator.get_record_offset()
-                iterator.read_to_end(record)
-                length = iterator.get_record_length()
-                missing = getattr(record.raw_stream, "limit", 0) or 0
-                if missing > 0:
-                    # warcio reads a cut-off gzip member as a short record (case B11)
-                    stats.damaged.append((filename, offset, f"truncated: {missing} bytes of its block missing"))
-                    return
-                stats.records += 1
-                progress.records += 1
-                end = offset + length
-                progress.bytes_done = base + offset + length
-                if record.rec_type in ("response", "revisit"):
-                    capture = _capture_from(record, filename, offset, length)
-                    location = record.http_headers.get_header("Location") if record.http_headers else None
-                    builder.add_capture(capture, location)
-                    stats.captures += 1
-                    progress.captures += 1
-                    if record.rec_type == "revisit":
-                        stats.revisits += 1
-                elif record.rec_type == "metadata":
-                    fields = _article_fields(record, block)
-                    if fields is not None:
-                        stats.metadata += 1
-                        progress.articles += 1
-                        builder.add_metadata(fields, record.rec_headers.get_header("WARC-Refers-To") or "")
-                if progress.records % 200 == 0:
-                    report(progress)
-        except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bad bytes
-            stats.damaged.append((filename, end, f"unreadable: {type(exc).__name__}: {exc}"))
-            return
-    if end < size:
-        # warcio stops quietly at a gzip member cut off inside its header block
-        stats.damaged.append((filename, end, f"truncated: the last {size - end} bytes are not a whole record"))
+    for item in scan(path, keep_block=_keep_metadata):
+        if isinstance(item, Gap):
+            kind = "truncated" if item.tail and item.why.startswith("truncated") else (
+                "truncated" if item.tail else "unreadable")
+            why = item.why[len("truncated: "):] if item.why.startswith("truncated: ") else item.why
+            stats.damaged.append((filename, item.offset, f"{kind}: {item.length} bytes: {why}"))
+            stats.damaged_bytes += item.length
+            continue
+        record = item
+        stats.records += 1
+        progress.records += 1
+        progress.bytes_done = base + record.offset + record.length
+        if record.rec_type in ("response", "revisit"):
+            capture, location = _capture_from_scan(record, filename)
+            builder.add_capture(capture, location)
+            stats.captures += 1
+            progress.captures += 1
+            if record.rec_type == "revisit":
+                stats.revisits += 1
+        elif record.rec_type == "metadata":
+            fields = _article_fields(record, record.block)
+            if fields is not None:
+                stats.metadata += 1
+                progress.articles += 1
+                builder.add_metadata(fields, record.header("WARC-Refers-To") or "")
+        if progress.records % 200 == 0:
+            report(progress)
 
 
-def _article_fields(record: Any, block: bytes) -> dict[str, Any] | None:
-    content_type = (record.rec_headers.get_header("Content-Type") or "").lower()
-    if not content_type.startswith("application/json"):
+def _article_fields(record: Record, block: bytes | None) -> dict[str, Any] | None:
+    content_type = (record.header("Content-Type") or "").lower()
+    if not content_type.startswith("application/json") or block is None:
         return None
     try:
         fields = json.loads(block.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        logger.warning("metadata record %s is not JSON", record.rec_headers.get_header("WARC-Record-ID"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        logger.warning("metadata record %s is not JSON", escape(record.header("WARC-Record-ID") or "", 100))
         return None
     if not isinstance(fields, dict) or fields.get("record") != ARTICLE_RECORD_FORMAT:
         return None
@@ -427,6 +439,21 @@ def _carry_over(old: Path, new: Path) -> dict[str, int]:
     return copied
 
 
+def _counts(path: Path) -> dict[str, int] | None:
+    """Articles and captures in an existing index; None when it cannot be read (a
+    damaged index is what a rebuild is for, so it does not hold the rebuild back)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        try:
+            return {"articles": int(conn.execute("SELECT count(*) FROM articles").fetchone()[0]),
+                    "captures": int(conn.execute("SELECT count(*) FROM captures").fetchone()[0])}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        logger.warning("cannot count the rows of %s: %s", path, exc)
+        return None
+
+
 def index_warc_files(
     index: Index,
     warc_dir: Path,
@@ -473,13 +500,20 @@ def reindex(
     *,
     re_extract: bool = False,
     progress: Callable[[ReindexProgress], None] | None = None,
+    force: bool = False,
 ) -> ReindexStats:
     """Rebuild ``DATA/archive.db`` from ``DATA/warc/`` alone.
+
+    Damaged bytes in the WARC files cost only themselves: the reader resynchronises at the
+    next readable record (:mod:`archive.resync`) and notes each gap in ``stats.damaged``.
+    A rebuilt index that holds fewer articles or captures than the current ``archive.db``
+    does not replace it unless ``force`` is given.
 
     Args:
         data_dir: The data folder.
         re_extract: Run extraction again on each article's archived response instead of
             taking the fields from its metadata record.
+        force: Replace the current index even when the rebuilt one holds less.
         progress: Called now and then (every 200 records and after each file) with where
             the rebuild is.
 
@@ -487,6 +521,8 @@ def reindex(
         What was read and written.
 
     Raises:
+        ReindexRefused: The rebuilt index holds fewer articles or captures than the current
+            one (and not ``force``); the current one is left as it was.
         ReindexError: There are no WARC files, or the new index could not be put in place.
         OSError: A WARC file cannot be read.
     """
@@ -510,6 +546,19 @@ def reindex(
         raise
     index.close()
     _checkpoint(rebuilt)
+    previous = _counts(target) if target.exists() else None
+    if previous is not None:
+        stats.previous = previous
+        now = _counts(rebuilt) or {"articles": stats.articles, "captures": stats.captures}
+        lost = {"articles": max(0, previous["articles"] - now["articles"]),
+                "captures": max(0, previous["captures"] - now["captures"])}
+        if any(lost.values()) and not force:
+            _remove_db(rebuilt)
+            raise ReindexRefused(
+                f"the rebuilt index would hold {now['articles']} articles and {now['captures']} captures, "
+                f"the current {target} holds {previous['articles']} and {previous['captures']}: it would lose "
+                f"{lost['articles']} articles and {lost['captures']} captures. {target} is unchanged; "
+                "use --force to replace it anyway", stats, lost)
     if target.exists():
         stats.carried_over = _carry_over(target, rebuilt)
     try:

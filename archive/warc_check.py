@@ -3,11 +3,17 @@
 warcio's reader and ``warcio check`` accept a ``.warc.gz`` whose last gzip member was cut
 short by a crash: the last record reads back empty and validation passes (case B11,
 webrecorder/warcio#138). They also accept a payload digest taken over chunk framing (case
-B02, webrecorder/warcio#74). This module reads the file itself, one gzip member at a time
-(:mod:`zlib`, RFC 1952), and parses each record's header block (WARC 1.1 section 4) and
-HTTP header block (RFC 9112) as the bytes stream past, so no record is held in memory
-(except the payload of a record stored with ``Transfer-Encoding: chunked``, which must be
-de-chunked before its digest can be checked).
+B02, webrecorder/warcio#74). This module reads the file with :func:`archive.resync.scan`
+(the reader ``reindex`` uses), one gzip member at a time (:mod:`zlib`, RFC 1952), and
+parses each record's header block (WARC 1.1 section 4) and HTTP header block (RFC 9112) as
+the bytes stream past, so no record is held in memory. After damaged bytes it goes on at
+the next readable record (the next gzip member that inflates to a record, or in a plain
+file the next ``WARC/1.`` line that parses), so one fault hides nothing after it.
+
+Files from other tools are judged by the standard, not by our writer's habits: a file need
+not start with ``warcinfo``; digests may be base32, base64 or hex; a record that stores no
+payload (a revisit written as a response, a 304) is not compared with the digest of an
+empty body; fewer CR LF than CRLF CRLF after a block are read as warcio reads them.
 
 What :func:`check_file` verifies, and the ``kind`` of each :class:`Finding`:
 
@@ -15,11 +21,13 @@ What :func:`check_file` verifies, and the ``kind`` of each :class:`Finding`:
 ``truncated``       the file ends inside a gzip member or a record: the record declares more
                     bytes (``Content-Length``) than the file holds (B11)
 ``corrupt``         bytes that are not a gzip member, a member that does not inflate or whose
-                    CRC fails, or a record whose header block cannot be parsed
+                    CRC fails, a record whose header block cannot be parsed, or whose block
+                    does not end where its ``Content-Length`` says (not followed by CRLF
+                    CRLF, or its gzip member ends first); a member that inflates past its
+                    record (a gzip bomb) is not inflated further
 ``gzip-member``     a record that does not fill exactly one gzip member (several records in
                     one member, or one record spread over several)
-``header``          a missing mandatory WARC field (WARC 1.1 section 5), a bad version line,
-                    or a record not followed by CRLF CRLF; the file not starting with warcinfo
+``header``          a missing mandatory WARC field (WARC 1.1 section 5)
 ``block-digest``    ``WARC-Block-Digest`` does not match the block (section 5.8)
 ``payload-digest``  ``WARC-Payload-Digest`` does not match the entity body after transfer
                     decoding (section 5.9); the detail says when it matches the chunked bytes
@@ -29,9 +37,10 @@ What :func:`check_file` verifies, and the ``kind`` of each :class:`Finding`:
 ``content-encoding`` ``Content-Encoding: gzip`` (or deflate) over a body that does not decode
 ==================  ===========================================================================
 
-:func:`repair_tail` moves a damaged tail (everything after the last whole record, when no
-whole record follows the damage) into ``FILE.damaged``, so the WARC is readable to its end
-again. It never deletes bytes, and running it twice is harmless.
+:func:`repair_tail` moves a damaged tail (the bytes after the last readable record, which
+belong to no readable record) into ``FILE.damaged``, so the WARC is readable to its end
+again; damage in the middle of a file is reported and left in place. It never deletes
+bytes (``kept + .damaged == original``), and running it twice is harmless.
 """
 from __future__ import annotations
 
@@ -39,11 +48,14 @@ import base64
 import binascii
 import hashlib
 import os
+import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from archive.resync import Gap, escape, header_end, scan
 
 __all__ = [
     "CheckResult",
@@ -62,7 +74,6 @@ MAX_HEADER_BYTES = 1 << 20
 MANDATORY_FIELDS = ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type")
 #: Statuses whose responses carry no body whatever Content-Length says (RFC 9110 section 6.4.1).
 _NO_BODY_STATUSES = frozenset({204, 304})
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -95,9 +106,9 @@ class CheckResult:
         size: Its size in bytes.
         records: Whole records read.
         findings: The problems, in file order.
-        good_end: The offset just after the last whole record that no damage follows
-            to the end of the file: the file is readable up to here. Equals ``size`` when
-            the file ends cleanly.
+        good_end: The offset just after the last readable record: what follows belongs
+            to no readable record (a truncated or damaged tail). Equals ``size`` when the
+            file ends with a readable record, even when damage lies before it.
     """
 
     path: Path
@@ -151,15 +162,26 @@ def _new_hasher(label: str | None) -> tuple[str, hashlib._Hash] | None:
 
 
 def _digest_matches(label: str, digest: bytes) -> bool:
-    """Whether the label's value (base32, as WARC tools write it, or hex) spells ``digest``."""
+    """Whether the label's value spells ``digest``: in base32 (as most WARC tools write it),
+    base64 (standard or URL-safe alphabet, padded or not) or hex. WARC 1.1 sections 5.8 and
+    5.9 leave the encoding to the tool that documents it."""
     value = label.split(":", 1)[1].strip()
     if value.lower() == digest.hex():
         return True
     padded = value.upper() + "=" * (-len(value) % 8)
     try:
-        return base64.b32decode(padded) == digest
+        if base64.b32decode(padded) == digest:
+            return True
     except (binascii.Error, ValueError):
-        return False
+        pass
+    padded = value + "=" * (-len(value) % 4)
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            if decode(padded) == digest:
+                return True
+        except (binascii.Error, ValueError):
+            continue
+    return False
 
 
 def _label(algorithm: str, digest: bytes) -> str:
@@ -181,7 +203,7 @@ def _parse_fields(lines: list[bytes]) -> list[tuple[str, str]]:
             continue
         name, sep, value = line.partition(b":")
         if not sep:
-            raise ValueError(f"not a header field: {line[:60]!r}")
+            raise ValueError(f"not a header field: \"{escape(line)}\"")
         fields.append((name.strip().decode("utf-8", "replace"), value.strip().decode("utf-8", "replace")))
     return fields
 
@@ -218,7 +240,7 @@ class _Dechunker:
                 try:
                     size = int(self.buffer[:end].split(b";")[0].strip(), 16)
                 except ValueError:
-                    self.error = f"bad chunk size line {self.buffer[:min(end, 40)]!r}"
+                    self.error = f"bad chunk size line \"{escape(self.buffer[:min(end, 40)])}\""
                     break
                 self.buffer = self.buffer[end + 2:]
                 if size == 0:
@@ -315,8 +337,13 @@ class _Record:
         if self.resource:
             self.payload_hasher = _new_hasher(self.payload_label)
 
+    @classmethod
+    def start(cls, record: Any) -> _Record:
+        """The checker of a record whose header block :func:`archive.resync.scan` parsed."""
+        return cls(record.offset, record.fields, record.content_length)
+
     def describe(self) -> str:
-        return f"{self.rec_type or 'record'} {self.uri}".rstrip()
+        return escape(f"{self.rec_type or 'record'} {self.uri}".rstrip(), 300)
 
     def feed(self, data: bytes) -> None:
         self.seen += len(data)
@@ -330,12 +357,12 @@ class _Record:
     def _feed_http(self, data: bytes) -> None:
         if not self.in_payload:
             self.http_head += data
-            end = self.http_head.find(b"\r\n\r\n")
+            end, after = header_end(self.http_head)
             if end < 0:
                 if len(self.http_head) > MAX_HEADER_BYTES:
                     self.http_error = "HTTP header block too long or not terminated"
                 return
-            head, data = self.http_head[:end], self.http_head[end + 4:]
+            head, data = self.http_head[:end], self.http_head[after:]
             self.http_head = b""
             self.in_payload = True
             try:
@@ -357,11 +384,11 @@ class _Record:
             self.decoder.feed(data)
 
     def _start_payload(self, head: bytes) -> None:
-        lines = head.split(b"\r\n")
+        lines = re.split(rb"\r*\n", head)
         status_line = lines[0].decode("latin-1")
         parts = status_line.split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/"):
-            raise ValueError(f"bad status line {status_line[:60]!r}")
+            raise ValueError(f"bad status line \"{escape(status_line)}\"")
         self.status = int(parts[1])
         self.http_fields = _parse_fields(lines[1:])
         te = (_get(self.http_fields, "Transfer-Encoding") or "").lower()
@@ -392,7 +419,7 @@ class _Record:
         if self.http and not self.in_payload:
             yield Finding(path, self.offset, "corrupt", f"{where}: the block ends inside the HTTP header block")
             return
-        if self.resource and self.payload_label and self.payload_hasher:
+        if self.resource and self.payload_label and self.payload_hasher and self.seen:
             if not _digest_matches(self.payload_label, self.payload_hasher[1].digest()):
                 yield Finding(path, self.offset, "payload-digest",
                               f"{where}: WARC-Payload-Digest {self.payload_label} does not match the block")
@@ -404,7 +431,9 @@ class _Record:
             if complete:
                 yield Finding(path, self.offset, "chunked",
                               f"{where}: headers say Transfer-Encoding: chunked but {detail}")
-        if self.payload_label and self.payload_hasher:
+        if self.payload_label and self.payload_hasher and self.payload_len:
+            # a record that stores no payload (a revisit written as a response, a 304, the
+            # answer to a HEAD) names the digest of a payload it does not hold: nothing to compare
             digest = self.payload_hasher[1].digest()
             if not _digest_matches(self.payload_label, digest):
                 over_chunks = bool(self.raw_hasher and _digest_matches(self.payload_label, self.raw_hasher[1].digest()))
@@ -420,7 +449,7 @@ class _Record:
             try:
                 declared_len = int(declared.split(",")[0].strip())
             except ValueError:
-                yield Finding(path, self.offset, "content-length", f"{where}: Content-Length {declared!r} is not a number")
+                yield Finding(path, self.offset, "content-length", f"{where}: Content-Length \"{escape(declared)}\" is not a number")
             else:
                 if declared_len != self.payload_len:
                     yield Finding(path, self.offset, "content-length",
@@ -432,282 +461,55 @@ class _Record:
                 yield Finding(path, self.offset, "content-encoding", f"{where}: {self.decoder.error}")
 
 
-class _RecordStream:
-    """Splits a decompressed byte stream into records, however the input is cut up.
-
-    ``feed(data, member_offset)``: ``member_offset`` is the gzip member the bytes come from,
-    or None for an uncompressed file (records are then placed by the stream's own count).
-    """
-
-    def __init__(self, path: Path, report: Callable[[Finding], None], start: int = 0) -> None:
-        self.path = path
-        self.report = report
-        self.buffer = b""
-        self.record: _Record | None = None
-        self.trailer_needed = 0
-        self.records = 0
-        self.first_type: str | None = None
-        self.failed = False  # unparseable: nothing more can be read from this stream
-        self.record_offset = start
-        self.consumed = start  # uncompressed files: bytes consumed, i.e. the file offset
-        self.last_end = start  # uncompressed files: the end of the last whole record
-        self.started_in_member = 0  # records begun in the current gzip member
-
-    @property
-    def between_records(self) -> bool:
-        return self.record is None and self.trailer_needed == 0 and not self.buffer
-
-    def feed(self, data: bytes, member_offset: int | None) -> None:
-        while data and not self.failed:
-            if self.record is None and self.trailer_needed == 0:
-                if not self.buffer:
-                    self.record_offset = self.consumed if member_offset is None else member_offset
-                    self.started_in_member += 1
-                    if member_offset is not None and self.started_in_member > 1:
-                        self.report(Finding(self.path, member_offset, "gzip-member",
-                                            "this gzip member holds more than one record"))
-                had = len(self.buffer)
-                self.buffer += data
-                end = self.buffer.find(b"\r\n\r\n")
-                if end < 0:
-                    self.consumed += len(data)
-                    if len(self.buffer) > MAX_HEADER_BYTES:
-                        self._fail("WARC header block too long or not terminated")
-                    return
-                head, data = self.buffer[:end], self.buffer[end + 4:]
-                self.consumed += end + 4 - had
-                self.buffer = b""
-                self._start(head)
-            elif self.record is not None:
-                take = data[: self.record.length - self.record.seen]
-                self.record.feed(take)
-                self.consumed += len(take)
-                data = data[len(take):]
-                if self.record.seen == self.record.length:
-                    self._finish_block()
-            else:
-                take = data[: self.trailer_needed]
-                self.buffer += take
-                self.consumed += len(take)
-                data = data[len(take):]
-                self.trailer_needed = 4 - len(self.buffer)
-                if self.trailer_needed == 0:
-                    if self.buffer != b"\r\n\r\n":
-                        self.report(Finding(self.path, self.record_offset, "header",
-                                            f"record not followed by CRLF CRLF (found {self.buffer!r})"))
-                    self.buffer = b""
-                    self.last_end = self.consumed
-
-    def _fail(self, detail: str) -> None:
-        self.failed = True
-        self.report(Finding(self.path, self.record_offset, "corrupt", detail))
-
-    def _start(self, head: bytes) -> None:
-        lines = head.split(b"\r\n")
-        version = lines[0].strip()
-        if version not in (b"WARC/1.0", b"WARC/1.1", b"WARC/0.18", b"WARC/0.17"):
-            self._fail(f"not a WARC record: starts with {lines[0][:40]!r}")
-            return
-        try:
-            fields = _parse_fields(lines[1:])
-        except ValueError as exc:
-            self._fail(f"WARC header block cannot be parsed: {exc}")
-            return
-        try:
-            length = int(_get(fields, "Content-Length") or "")
-            if length < 0:
-                raise ValueError(length)
-        except ValueError:
-            self._fail(f"WARC Content-Length {_get(fields, 'Content-Length')!r} is not a length")
-            return
-        record = _Record(self.record_offset, fields, length)
-        missing = [name for name in MANDATORY_FIELDS if _get(fields, name) is None]
-        if missing:
-            self.report(Finding(self.path, self.record_offset, "header",
-                                f"{record.describe()}: missing {', '.join(missing)}"))
-        if self.first_type is None:
-            self.first_type = record.rec_type
-        self.record = record
-        if length == 0:
-            self._finish_block()
-
-    def _finish_block(self) -> None:
-        assert self.record is not None
-        for finding in self.record.findings(self.path):
-            self.report(finding)
-        self.records += 1
-        self.record = None
-        self.trailer_needed = 4
-
-    def at_eof(self) -> str | None:
-        """Why the stream ends mid-record, or None when it ends between records."""
-        if self.record is not None:
-            return (f"{self.record.describe()}: Content-Length {self.record.length} but only "
-                    f"{self.record.seen} bytes of it before the end of the file")
-        if self.trailer_needed:
-            return "the record's closing CRLF CRLF is cut off"
-        if self.buffer:
-            return f"{len(self.buffer)} bytes of a WARC header block with no end"
-        return None
-
-
 # ---- one file --------------------------------------------------------------------------------
 
 
 def check_file(path: str | os.PathLike[str]) -> CheckResult:
     """Check one WARC file: a ``.warc.gz`` of gzip members (RFC 1952), or a plain ``.warc``.
 
-    Every record's digests and HTTP headers are checked (see the module docstring), each
-    gzip member must hold exactly one record, and the file must end after a whole record.
-    After a member that does not inflate the check resumes at the next one that does.
+    Every record's digests and HTTP headers are checked (see the module docstring), and
+    each gzip member must hold exactly one record. The file is read with
+    :func:`archive.resync.scan`, as ``reindex`` reads it: after damaged bytes the check goes
+    on at the next readable record, so one fault hides nothing after it, and both agree on
+    which bytes are records.
 
     Args:
         path: The file.
 
     Returns:
-        The findings (in file order) and ``good_end``, the offset up to which the file is
-        whole records with no damaged tail after them.
+        The findings (in file order) and ``good_end``, the offset just after the last
+        readable record: only bytes that belong to no readable record follow it.
 
     Raises:
         OSError: The file cannot be read.
     """
     path = Path(path)
     result = CheckResult(path=path, size=path.stat().st_size)
-    with open(path, "rb") as fh:
-        gzipped = fh.read(2) == _GZIP_MAGIC
-        fh.seek(0)
-        first_type = _check_gzip(fh, result) if gzipped else _check_plain(fh, result)
-    if result.size and first_type not in (None, "warcinfo"):
-        result.findings.append(Finding(path, 0, "header", f"the file starts with a {first_type} record, not warcinfo"))
+    report = result.findings.append
+    for item in scan(path, sink=_Record.start):
+        if isinstance(item, Gap):
+            if item.inside_record:
+                report(Finding(path, item.offset, "gzip-member", item.why))
+                result.good_end = item.offset + item.length
+            elif item.tail and item.why.startswith("truncated: "):
+                report(Finding(path, item.offset, "truncated", item.why[len("truncated: "):]))
+            else:
+                report(Finding(path, item.offset, "corrupt", f"{item.why} ({item.length} bytes)"))
+            continue
+        result.records += 1
+        result.good_end = item.offset + item.length
+        checker: _Record = item.sink
+        missing = [name for name in MANDATORY_FIELDS if item.header(name) is None]
+        if missing:
+            report(Finding(path, item.offset, "header", f"{checker.describe()}: missing {', '.join(missing)}"))
+        if item.members > 1:
+            report(Finding(path, item.offset, "gzip-member",
+                           f"{checker.describe()}: the record continues past the end of its gzip member "
+                           f"({item.members} members)"))
+        for finding in checker.findings(path):
+            report(finding)
     result.findings.sort(key=lambda f: f.offset)
     return result
-
-
-def _check_plain(fh: IO[bytes], result: CheckResult) -> str | None:
-    stream = _RecordStream(result.path, result.findings.append)
-    while not stream.failed:
-        data = fh.read(READ_SIZE)
-        if not data:
-            break
-        stream.feed(data, None)
-    result.records += stream.records
-    result.good_end = stream.last_end
-    if not stream.failed:
-        why = stream.at_eof()
-        if why:
-            result.findings.append(Finding(result.path, stream.record_offset, "truncated", why))
-    return stream.first_type
-
-
-def _check_gzip(fh: IO[bytes], result: CheckResult) -> str | None:
-    path, report = result.path, result.findings.append
-    stream = _RecordStream(path, report)
-    first_type: str | None = None
-    position = 0  # file offset of the next gzip member
-    pending = b""  # bytes read from the file and not yet inflated
-    while True:
-        if not pending:
-            pending = fh.read(READ_SIZE)
-            if not pending:
-                break  # a clean end: between members
-        if len(pending) < 2:
-            pending += fh.read(READ_SIZE)
-        if pending[:2] != _GZIP_MAGIC:
-            report(Finding(path, position, "corrupt", "bytes here are not a gzip member"))
-            position, pending = _resync(fh, position), b""
-            if position < 0:
-                break
-            result.records += stream.records
-            stream = _RecordStream(path, report)
-            continue
-        member_start = position
-        stream.started_in_member = 0
-        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        produced = 0
-        cut_off = broken = False
-        try:
-            while True:
-                out = inflater.decompress(pending, READ_SIZE)
-                while True:
-                    produced += len(out)
-                    stream.feed(out, member_start)
-                    # once the member has ended, decompressing its unconsumed_tail again
-                    # gives nothing forever: stop there (the left-over input is unused_data)
-                    if inflater.eof or not inflater.unconsumed_tail:
-                        break
-                    out = inflater.decompress(inflater.unconsumed_tail, READ_SIZE)
-                if inflater.eof:
-                    # zlib reports the bytes after the member as unused_data, and may leave the
-                    # very same bytes in unconsumed_tail too: they are one suffix, not two
-                    rest = inflater.unused_data or inflater.unconsumed_tail
-                    position += len(pending) - len(rest)
-                    pending = rest
-                    break
-                position += len(pending)
-                pending = fh.read(READ_SIZE)
-                if not pending:
-                    cut_off = True
-                    break
-        except zlib.error as exc:
-            report(Finding(path, member_start, "corrupt", f"gzip member does not inflate: {exc}"))
-            broken = True
-        if first_type is None:
-            first_type = stream.first_type
-        if cut_off:
-            why = stream.at_eof()
-            detail = f"gzip member cut off at the end of the file, {result.size - member_start} bytes from its start"
-            report(Finding(path, stream.record_offset if why else member_start, "truncated",
-                           f"{why}; {detail}" if why else detail))
-            result.records += stream.records
-            return first_type
-        if broken or stream.failed:
-            result.records += stream.records
-            position, pending = _resync(fh, member_start), b""
-            if position < 0:
-                return first_type
-            stream = _RecordStream(path, report)
-            continue
-        if produced == 0:
-            report(Finding(path, member_start, "gzip-member", "empty gzip member"))
-        if stream.between_records:
-            result.good_end = position
-        else:
-            report(Finding(path, stream.record_offset, "gzip-member",
-                           "the record continues past the end of its gzip member"))
-    result.records += stream.records
-    why = stream.at_eof()
-    if why:
-        report(Finding(path, stream.record_offset, "truncated", why))
-    return first_type
-
-
-def _resync(fh: IO[bytes], after: int) -> int:
-    """The offset of the next gzip member after ``after`` that inflates to a WARC record, or -1."""
-    offset = after + 1
-    carry = b""
-    while True:
-        fh.seek(offset)
-        data = fh.read(READ_SIZE)
-        if not data:
-            return -1
-        window = carry + data
-        base = offset - len(carry)
-        index = window.find(_GZIP_MAGIC + b"\x08")
-        while index >= 0:
-            if _member_starts_record(fh, base + index):
-                fh.seek(base + index)
-                return base + index
-            index = window.find(_GZIP_MAGIC + b"\x08", index + 1)
-        carry = window[-2:]
-        offset += len(data)
-
-
-def _member_starts_record(fh: IO[bytes], offset: int) -> bool:
-    fh.seek(offset)
-    try:
-        return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(fh.read(4096), 8).startswith(b"WARC/")
-    except zlib.error:
-        return False
 
 
 def check_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[CheckResult]:

@@ -343,13 +343,18 @@ def test_one_record_over_two_members(tmp_path: Path) -> None:
     assert [f.kind for f in result.findings] == ["gzip-member"] and result.records == 2
 
 
-def test_missing_fields_and_no_warcinfo(tmp_path: Path) -> None:
+def test_missing_fields_found_and_no_warcinfo_first_rule(tmp_path: Path) -> None:
+    """A missing mandatory field is a fault; a file that does not start with warcinfo is
+    not (WARC 1.1 section 6.2 makes warcinfo first a convention, not a rule: issue 14)."""
     record = raw_record("resource", b"a", content_type="text/plain").replace(b"WARC-Date: 2024-04-02T09:00:00Z\r\n", b"")
     path = tmp_path / "x.warc.gz"
     path.write_bytes(gz(record))
     found = check_file(path).findings
-    assert sorted(f.kind for f in found) == ["header", "header"]
-    assert any("WARC-Date" in f.detail for f in found) and any("warcinfo" in f.detail for f in found)
+    assert [(f.kind, f.offset) for f in found] == [("header", 0)]
+    assert "missing WARC-Date" in found[0].detail
+    path.write_bytes(gz(raw_record("resource", b"a", content_type="text/plain")) + gz(warcinfo()))
+    result = check_file(path)
+    assert result.ok and result.records == 2, [str(f) for f in result.findings]
 
 
 def test_not_a_warc(tmp_path: Path) -> None:
