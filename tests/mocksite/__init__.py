@@ -4,7 +4,7 @@ The server (``server.py``, standard library only) runs as a subprocess, like Scr
 tests/mockserver::
 
     python -m tests.mocksite [--host 127.0.0.1] [--port 0] [--today YYYY-MM-DD]
-                             [--log requests.jsonl] [--no-faults]
+                             [--log requests.jsonl] [--no-faults] [--layout wordpress|cms]
 
 prints one line ``serving http://127.0.0.1:PORT`` once listening and serves until SIGTERM/SIGINT.
 
@@ -15,6 +15,11 @@ prints one line ``serving http://127.0.0.1:PORT`` once listening and serves unti
         site.set_today("2024-03-15")           # two more days published, one article revised
         hits = site.requests()                 # parsed JSON lines of the request log
         truth = site.articles                  # content.Article records (ground truth)
+
+``MockSite(layout="cms")`` serves the same articles (same ground truth, ``expected()``) as a
+non-WordPress news CMS instead: archive tree, sections, gzip sitemaps, Atom/RDF feeds, sid and sort
+traps (see cms.py); ``site.url_for(a)`` / ``site.path_for(a)`` give its article URLs, and
+``cms.tree_outside(entry["tree_date"], since, until)`` says whether a logged tree request left the range.
 
 Page requisites (stylesheets, their @import/font/url() files, scripts, images; see requisites.py)::
 
@@ -72,13 +77,18 @@ class MockSite:
     today     publication horizon (date or "YYYY-MM-DD"; default 2024-03-15, the fortnight's last day)
     faults    first-hit 429/503, a chunked and a slow article (default on)
     log_path  request log (JSON lines); None writes one to a temporary folder removed on exit
+    layout    "wordpress" (default, server.py) or "cms" (cms.py: same articles, another CMS's URLs)
 
     Attributes: url (no trailing slash), log_path, today, articles (ground truth), process.
     """
 
     START_TIMEOUT = 20.0
 
-    def __init__(self, today=None, faults: bool = True, log_path=None, host: str = "127.0.0.1"):
+    def __init__(self, today=None, faults: bool = True, log_path=None, host: str = "127.0.0.1",
+                 layout: str = "wordpress"):
+        if layout not in ("wordpress", "cms"):
+            raise ValueError(f"layout must be 'wordpress' or 'cms', not {layout!r}")
+        self.layout = layout
         self.today = _as_date(today) if today is not None else DEFAULT_TODAY
         self.faults = faults
         self.host = host
@@ -97,6 +107,8 @@ class MockSite:
                "--today", self.today.isoformat(), "--log", str(self.log_path)]
         if not self.faults:
             cmd.append("--no-faults")
+        if self.layout != "wordpress":
+            cmd += ["--layout", self.layout]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
@@ -181,9 +193,18 @@ class MockSite:
         """Where article pages load THIRD_PARTY_REQUISITE from: this server under its other host name."""
         return requisites.third_party_base(self.url) + THIRD_PARTY_REQUISITE
 
+    def path_for(self, article: Article | str) -> str:
+        """The article's path in this site's layout (/<slug>/, or cms.article_path())."""
+        if isinstance(article, str) and self.layout == "wordpress":
+            return f"/{article}/"
+        a = BY_SLUG[article] if isinstance(article, str) else article
+        if self.layout == "cms":
+            from .cms import article_path
+            return article_path(a)
+        return a.path
+
     def url_for(self, article: Article | str) -> str:
-        slug = article if isinstance(article, str) else article.slug
-        return f"{self.url}/{slug}/"
+        return self.url + self.path_for(article)
 
     def expected(self, since=FORTNIGHT[0], until=FORTNIGHT[1]) -> list[Article]:
         """Articles a correct crawl of [since, until] should hold on the current ``today``."""
