@@ -16,7 +16,15 @@ again on the archived response (its entity body, content-decoded); the metadata 
 still gives the canonical URL, site, issue date and aliases, which depend on the crawl.
 
 The new index is built in ``archive.db.rebuild`` and then moved over ``archive.db`` (the
-old one is kept as ``archive.db.bak``). A truncated record (case B11) is never indexed.
+old one is kept as ``archive.db.bak``), unless it holds fewer articles or captures than the
+old one: then :class:`ReindexRefused` says what would be lost and ``archive.db`` is left
+as it was (``force`` replaces it anyway).
+
+The files are read with :func:`archive.resync.scan`: damaged bytes cost only themselves. A
+member that does not inflate, a record whose Content-Length disagrees with its member,
+junk between members, a gzip bomb (inflating stops once a member yields more than its
+record declares) or a cut-off tail (case B11, never indexed) is one entry of
+``ReindexStats.damaged``, and the reading goes on at the next readable record.
 """
 from __future__ import annotations
 
@@ -323,10 +331,14 @@ def _read_file(path: Path, base: int, builder: _Builder, stats: ReindexStats, pr
     filename = path.name
     for item in scan(path, keep_block=_keep_metadata):
         if isinstance(item, Gap):
-            kind = "truncated" if item.tail and item.why.startswith("truncated") else (
-                "truncated" if item.tail else "unreadable")
-            why = item.why[len("truncated: "):] if item.why.startswith("truncated: ") else item.why
-            stats.damaged.append((filename, item.offset, f"{kind}: {item.length} bytes: {why}"))
+            if item.inside_record:
+                # the member's record was read and indexed; what follows it inside the member is not
+                text = f"the rest of the gzip member after its record (which is indexed; {item.length} bytes in all): {item.why}"
+            elif item.why.startswith("truncated: "):
+                text = f"truncated: {item.length} bytes: {item.why[len('truncated: '):]}"
+            else:
+                text = f"unreadable: {item.length} bytes: {item.why}"
+            stats.damaged.append((filename, item.offset, text))
             stats.damaged_bytes += item.length
             continue
         record = item
