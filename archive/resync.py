@@ -101,6 +101,11 @@ class Record:
     members: int = 1
     #: what ``sink`` made for this record (it was fed the block as it streamed past)
     sink: Any = None
+    #: the bytes found where CRLF CRLF should follow the block (when ``trailer_ok`` is False)
+    found: bytes = b""
+    #: False when bytes other than CR LF follow the block: its Content-Length is wrong
+    #: (the record is read as it declares itself, as warcio reads it; the bytes after it are a Gap)
+    trailer_ok: bool = True
 
     def header(self, name: str) -> str | None:
         lname = name.lower()
@@ -143,6 +148,14 @@ class Gap:
     why: str
     tail: bool = False
     inside_record: bool = False
+    #: ``"records"``: more records in one gzip member; ``"length"``: bytes after a record whose
+    #: Content-Length is wrong; ``""``: anything else
+    cause: str = ""
+
+
+def _describe(record: Record) -> str:
+    uri = record.header("WARC-Target-URI") or ""
+    return escape(f"{record.rec_type or 'record'} {uri}".rstrip(), 200)
 
 
 class _Damaged(Exception):
@@ -275,25 +288,19 @@ class _Parser:
                     if self.kept is not None:
                         self.record.block = bytes(self.kept)
                         self.kept = None
-                stripped = data[: 4 - len(self.trailer)]
-                blank = len(stripped) - len(stripped.lstrip(b"\r\n"))
-                self.trailer += stripped[:blank]
+                blank = len(data) - len(data.lstrip(b"\r\n"))
+                self.trailer += data[:blank][: 64]
                 taken += blank
                 data = data[blank:]
-                if len(self.trailer) == 4 or (data and blank < len(stripped)):
-                    if data[:1] and not data.startswith(b"WARC/"[: len(data)]) and len(self.trailer) < 4:
-                        raise _Damaged(
-                            f"{self.describe()}: the block is not followed by CRLF CRLF "
-                            f"(found \"{escape(bytes(self.trailer) + bytes(data[:8]))}\"): its Content-Length "
-                            f"{self.record.content_length} is wrong")
+                if data:
+                    if len(self.trailer) < 4 and not data.startswith(b"WARC/"[: len(data)]):
+                        self.record.trailer_ok = False
+                        self.record.found = bytes(self.trailer) + bytes(data[:12])
                     self.done = True
         return taken
 
     def describe(self) -> str:
-        if self.record is None:
-            return "record"
-        uri = self.record.header("WARC-Target-URI") or ""
-        return escape(f"{self.record.rec_type or 'record'} {uri}".rstrip(), 200)
+        return "record" if self.record is None else _describe(self.record)
 
     def why_unfinished(self) -> str:
         if self.record is None:
@@ -446,15 +453,22 @@ def _scan_gzip(fh: IO[bytes], size: int, keep_block: Callable[[str, int], bool] 
                 gap, position = _gap(fh, position, size, why, find_gzip_member)
             yield gap
             continue
-        yield record
         if extra:
             following = find_gzip_member(fh, position + 1)
             stop = size if following < 0 else following
-            yield Gap(position, stop - position,
-                      "this gzip member holds more than one record: only the first is read",
-                      tail=following < 0, inside_record=True)
+            record.length = stop - position
+            yield record
+            if record.trailer_ok:
+                why = "this gzip member holds more than one record: only the first is read"
+            else:
+                why = (f"{_describe(record)}: its block is not followed by CRLF CRLF (found "
+                       f"\"{escape(record.found)}\"): its Content-Length {record.content_length} is wrong; "
+                       "the rest of its gzip member is no record")
+            yield Gap(position, stop - position, why, tail=following < 0, inside_record=True,
+                      cause="records" if record.trailer_ok else "length")
             position = stop
             continue
+        yield record
         position = end
 
 
@@ -548,10 +562,29 @@ def _scan_plain(fh: IO[bytes], size: int, keep_block: Callable[[str, int], bool]
             yield gap
             continue
         if parser.done or parser.finish():
-            assert parser.record is not None
-            parser.record.length = position + consumed - parser.record.offset
-            yield parser.record
-            position += consumed
+            record = parser.record
+            assert record is not None
+            block_end = position + consumed
+            record.length = block_end - record.offset
+            if record.trailer_ok:
+                yield record
+                position = block_end
+                continue
+            following = find_plain_record(fh, record.offset + 1)
+            if 0 <= following < block_end:
+                # the block runs into the next record: its Content-Length is too large
+                yield Gap(record.offset, following - record.offset,
+                          f"{_describe(record)}: its Content-Length {record.content_length} runs into the "
+                          f"next record, at {following}", cause="length")
+                position = following
+                continue
+            yield record
+            stop = size if following < 0 else following
+            yield Gap(block_end, stop - block_end,
+                      f"{_describe(record)} at {record.offset}: its block is not followed by CRLF CRLF (found "
+                      f"\"{escape(record.found)}\"): its Content-Length {record.content_length} is wrong, "
+                      "or junk follows it", tail=following < 0, cause="length")
+            position = stop
             continue
         if parser.record is None and not parser.buffer:
             return  # only blank lines left

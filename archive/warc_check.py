@@ -417,8 +417,17 @@ class _Record:
             yield Finding(path, self.offset, "corrupt", f"{where}: {self.http_error}")
             return
         if self.http and not self.in_payload:
-            yield Finding(path, self.offset, "corrupt", f"{where}: the block ends inside the HTTP header block")
-            return
+            # a block that ends where its HTTP header block's last line does, without the
+            # empty line, reads as that header block and no payload (as warcio reads it)
+            head, self.http_head = self.http_head, b""
+            try:
+                if not head:
+                    raise ValueError("empty")
+                self.in_payload = True
+                self._start_payload(head)
+            except ValueError:
+                yield Finding(path, self.offset, "corrupt", f"{where}: the block ends inside the HTTP header block")
+                return
         if self.resource and self.payload_label and self.payload_hasher and self.seen:
             if not _digest_matches(self.payload_label, self.payload_hasher[1].digest()):
                 yield Finding(path, self.offset, "payload-digest",
@@ -435,8 +444,10 @@ class _Record:
             # a record that stores no payload (a revisit written as a response, a 304, the
             # answer to a HEAD) names the digest of a payload it does not hold: nothing to compare
             digest = self.payload_hasher[1].digest()
-            if not _digest_matches(self.payload_label, digest):
-                over_chunks = bool(self.raw_hasher and _digest_matches(self.payload_label, self.raw_hasher[1].digest()))
+            over_chunks = bool(self.raw_hasher and _digest_matches(self.payload_label, self.raw_hasher[1].digest()))
+            if self.dechunker and (self.dechunker.error or not self.dechunker.done) and over_chunks:
+                pass  # stored de-chunked under its original Transfer-Encoding header: the chunked finding says so
+            elif not _digest_matches(self.payload_label, digest):
                 yield Finding(
                     path, self.offset, "payload-digest",
                     f"{where}: WARC-Payload-Digest {self.payload_label} but the entity's is "
@@ -488,8 +499,11 @@ def check_file(path: str | os.PathLike[str]) -> CheckResult:
     report = result.findings.append
     for item in scan(path, sink=_Record.start):
         if isinstance(item, Gap):
-            if item.inside_record:
+            if item.inside_record and item.cause == "records":
                 report(Finding(path, item.offset, "gzip-member", item.why))
+                result.good_end = item.offset + item.length
+            elif item.inside_record:
+                report(Finding(path, item.offset, "corrupt", item.why))
                 result.good_end = item.offset + item.length
             elif item.tail and item.why.startswith("truncated: "):
                 report(Finding(path, item.offset, "truncated", item.why[len("truncated: "):]))
