@@ -102,14 +102,17 @@ class ReindexStats:
         articles: Distinct articles in the new index.
         aliases: Rows in the new ``aliases`` table.
         orphans: Metadata records whose response is not in the WARC files (skipped).
-        damaged: ``(file, offset, why)`` of records left out because they are truncated
-            or unreadable (``newsarchive warc check --repair`` trims such a tail).
+        damaged: ``(file, offset, why)`` of each stretch of bytes left out because it is
+            no readable record (truncated, unreadable, junk); ``why`` is printable text that
+            names its length in bytes. The records after it were read.
         changed: With re-extraction: ``{field: number of articles whose field changed}``.
         changed_articles: With re-extraction: how many articles changed at all.
         db_path: The rebuilt index.
         backup_path: Where the previous index was kept, if there was one.
         carried_over: Rows copied from the previous index per table (crawls, schedules,
             url_state: what the WARC files do not hold).
+        damaged_bytes: The bytes of all of ``damaged``.
+        previous: ``{"articles": n, "captures": n}`` of the index replaced (or refused).
     """
 
     files: int = 0

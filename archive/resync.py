@@ -371,8 +371,13 @@ def _plain_record_at(fh: IO[bytes], offset: int) -> bool:
         if fh.read(1) != b"\n":
             return False
     fh.seek(offset)
-    head = fh.read(MAX_HEADER_BYTES + 4)
-    end = head.find(b"\r\n\r\n")
+    head = fh.read(READ_SIZE)
+    if _LINE_END.split(head[:64], 1)[0].strip() not in _VERSIONS:
+        return False
+    end, _ = header_end(head)
+    if end < 0 and len(head) == READ_SIZE:
+        head += fh.read(MAX_HEADER_BYTES + 4 - READ_SIZE)
+        end, _ = header_end(head)
     if end < 0:
         return False
     try:

@@ -548,11 +548,14 @@ def repair_tail(path: str | os.PathLike[str], result: CheckResult | None = None)
     """Cut a truncated or corrupt tail off a WARC file, keeping the cut bytes aside.
 
     The file is checked (unless ``result`` is a fresh :func:`check_file` of it) and, when it
-    ends in bytes that are not whole records (``good_end < size``: a gzip member cut off by
-    a crash, case B11, or garbage), those bytes are first written to ``FILE.damaged`` (or
-    ``FILE.damaged.2`` ... when that exists) and flushed to disk, then the WARC is truncated
-    to ``good_end``. Damage followed by whole records is left in place (it is reported by
-    the check, not repaired). A second call finds nothing to cut and returns None.
+    ends in bytes that belong to no readable record (``good_end < size``: a gzip member cut
+    off by a crash, case B11, or garbage), those bytes are first written to ``FILE.damaged``
+    (or ``FILE.damaged.2`` ... when that exists) and flushed to disk, then the WARC is
+    truncated to ``good_end``: the kept file and the ``.damaged`` file together are the
+    original, byte for byte. Damage with a readable record after it (a member that does not
+    inflate, junk between members, a wrong Content-Length, a bad digest) is left in place:
+    the check reports it, and ``reindex`` reads past it. A second call finds nothing to cut
+    and returns None.
 
     This is the hook a crawl calls on the WARC file an earlier crash left open, before it
     begins a new file.
