@@ -1501,7 +1501,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     for notice in notices:
         if body_text and notice not in body_text:
             body_text = f"{body_text}\n{notice}"
-    is_article = _is_article(page, body_text, title)
+    is_article, evidence = _is_article(page, body_text, title)
     error = None if body_text else "no text extracted"
     return ExtractedArticle(
         title=_valid(title) or None,
@@ -1516,6 +1516,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
         text=_valid(body_text),
         canonical_url=_valid(canonical),
         is_article=is_article,
+        article_evidence=evidence,
         error=error,
         extractor=EXTRACTOR,
         requisites=requisites,
@@ -1626,19 +1627,33 @@ def _language(page: _Page, ld: _JsonLd, meta: Any, header: str | None) -> str | 
     return None
 
 
-def _is_article(page: _Page, text: str, title: str | None) -> bool:
-    """Whether the page is one article (not a listing, home or tag page)."""
+def _is_article(page: _Page, text: str, title: str | None) -> tuple[bool, str]:
+    """Whether the page is one article (not a listing, home or tag page), and why: the
+    page's own evidence (schema.org, Open Graph, ``article:published_time``, body classes,
+    its text), never its URL."""
     og_type = page.m1("og:type").casefold()
     listing_body = page.body_classes & {"archive", "category", "tag", "home", "blog", "search", "author", "date",
                                          "paged", "post-type-archive"}
-    if page.ld.listing or (listing_body and "single" not in page.body_classes):
-        return False
-    if (og_type.startswith("article") or page.ld.article is not None or page.microdata_article
-            or page.m("article:published_time") or _as_strings(page.ld.get("datePublished"))
-            or page.m("parsely-pub-date") or page.body_classes & {"single-post", "single"}):
-        return True
+    if page.ld.listing:
+        return False, "JSON-LD names a listing"
+    if listing_body and "single" not in page.body_classes:
+        return False, f"listing body class {sorted(listing_body)[0]}"
+    signals = [name for name, present in (
+        (f"og:type {og_type}", og_type.startswith("article")),
+        ("JSON-LD article", page.ld.article is not None),
+        ("microdata article", bool(page.microdata_article)),
+        ("article:published_time", bool(page.m("article:published_time"))),
+        ("JSON-LD datePublished", bool(_as_strings(page.ld.get("datePublished")))),
+        ("parsely-pub-date", bool(page.m("parsely-pub-date"))),
+        ("single-post body class", bool(page.body_classes & {"single-post", "single"})),
+    ) if present]
+    if signals:
+        return True, ", ".join(signals)
     if og_type and og_type not in ("article",):
-        return False  # og:type website / profile / video ... without any article signal
+        return False, f"og:type {og_type} and no article markup"
     if page.article_tags >= 3:
-        return False  # many teaser <article> blocks and no article signal: a listing
-    return bool(title) and _word_count(text) >= 150
+        return False, f"{page.article_tags} <article> teasers and no article markup"
+    words = _word_count(text)
+    if bool(title) and words >= 150:
+        return True, f"a title and {words} words of text"
+    return False, f"no article markup, {words} words of text"

@@ -33,6 +33,9 @@ class ExtractedArticle:
     #: True when the page says it is an article (og:type article, a NewsArticle JSON-LD
     #: object, article:published_time ...), as opposed to a listing or a home page.
     is_article: bool = False
+    #: Why :attr:`is_article` is what it is: the page's own evidence, e.g.
+    #: ``"og:type article, JSON-LD article"`` or ``"og:type website and no article markup"``.
+    article_evidence: str = ""
     #: Why extraction failed or is partial (``None`` when it went well).
     error: str | None = None
     #: The extractor's name and version, e.g. ``"newsarchive/0.1.0 trafilatura/2.3.1"``.

@@ -25,7 +25,11 @@ from w3lib.url import canonicalize_url, safe_url_string
 _MORE_TRACKING_PARAMS = frozenset({
     "share", "sr_share", "smid", "cmpid", "ocid", "icid", "gclsrc", "__twitter_impression",
     "amp", "outputtype",
+    # session ids, which name the reader's visit, not the page
+    "sid", "jsessionid", "phpsessid", "sessionid", "aspsessionid", "cfid", "cftoken",
 })
+#: A session id carried as a path parameter (``/story;jsessionid=ABC``).
+_PATH_SESSION_RE = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#]*", re.IGNORECASE)
 _AMP_PATH_RE = re.compile(r"(/amp)/?$|(\.amp)(?=\.html?$|$)", re.IGNORECASE)
 
 
@@ -40,6 +44,8 @@ def canonical_url(url: str) -> str:
         for ``https://NEWS.example.org:443/2024/03/02/council-budget?utm_source=rss#c``.
     """
     url = safe_url_string(url.strip(), encoding="utf-8")
+    if ";" in url:
+        url = _PATH_SESSION_RE.sub("", url)
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not is_tracking_param(k)]
@@ -89,6 +95,9 @@ def without_tracking(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return url
+    if ";" in parts.path:
+        parts = parts._replace(path=_PATH_SESSION_RE.sub("", parts.path))
+        url = urlunsplit(parts)
     if not parts.query:
         return urlunsplit(parts._replace(fragment="")) if parts.fragment else url
     kept = [pair for pair in parts.query.split("&") if pair and not is_tracking_param(unquote_plus(pair.split("=", 1)[0]))]

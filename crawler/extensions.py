@@ -82,6 +82,10 @@ def format_summary(summary: dict[str, Any]) -> str:
     if by_day:
         lines.append("Articles per issue date:")
         lines.extend(f"  {day}  {count}" for day, count in by_day.items())
+    found_by = summary.get("found_by") or {}
+    if found_by:
+        lines.append("Articles by the source that found them first: " + ", ".join(
+            f"{source} {count}" for source, count in sorted(found_by.items(), key=lambda kv: -kv[1])))
     skipped = summary.get("skipped") or {}
     if skipped:
         lines.append("Skipped, and why:")

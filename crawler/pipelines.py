@@ -156,6 +156,12 @@ def is_article(extracted: ExtractedArticle, *, teaser_dated: bool) -> bool:
     return teaser_dated and bool(extracted.title) and len(extracted.text.split()) >= TEASER_ARTICLE_MIN_WORDS
 
 
+#: How the crawl summary names the request sources that find articles.
+SOURCE_NAMES = {"edition": "back issues", "back-issues": "back issues", "date-archive": "date archives",
+                "news-sitemap": "news sitemap", "home": "front page", "feed": "feeds", "sitemap": "sitemaps",
+                "section": "sections"}
+
+
 class IndexPipeline:
     """Add each article page to the index, or count why not."""
 
@@ -177,13 +183,15 @@ class IndexPipeline:
         capture: CaptureRecord | None = item.get("capture")
         issue_date: dt.date | None = item.get("issue_date")
         if not is_article(extracted, teaser_dated=issue_date is not None):
+            logger.debug("%s is not an article: %s", item["url"], extracted.article_evidence or extracted.error)
             raise self.drop("not an article page", item)
+        logger.debug("%s is an article: %s", item["url"], extracted.article_evidence or "a dated teaser's long text")
         canonical = choose_canonical(extracted.canonical_url, item["url"])
         known = getattr(spider, "known", set())
         if capture is not None and capture.record_type == "revisit" and (
                 match_key(canonical) in known or match_key(item["url"]) in known):
             raise self.drop("unchanged since the last crawl (same payload)", item)
-        day = issue_date or published_day(extracted)
+        day = published_day(extracted) or issue_date  # the page's own date first, whatever its listing said
         in_range = getattr(spider, "in_range", None)
         if (not item.get("revalidate") and not item.get("deferred") and day is not None
                 and in_range is not None and not in_range(day)):
@@ -207,6 +215,7 @@ class IndexPipeline:
             self.store.write_metadata(capture, metadata_fields(extracted, row, aliases))
         self.store.add_article(row, payload_capture, aliases)
         self.crawler.stats.inc_value("newsarchive/articles")
+        self.crawler.stats.inc_value(f"newsarchive/found_by/{SOURCE_NAMES.get(item.get('source') or '', item.get('source') or 'other')}")
         if item.get("revalidate"):
             self.crawler.stats.inc_value("newsarchive/new versions")
         self.fetch_requisites(spider, extracted, item["url"])

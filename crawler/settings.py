@@ -45,6 +45,8 @@ CRAWL_REQUISITE_MAX_BYTES = 10 * 1000 * 1000
 #: A folder whose first this-many requisites answered 404 (and none 200) is given up for
 #: the rest of the crawl (0: never give up).
 CRAWL_REQUISITE_DEAD_FOLDER_404S = 3
+#: A robots.txt Crawl-delay longer than this (seconds) is taken as this.
+CRAWL_MAX_CRAWL_DELAY_SECS = 60.0
 #: Longest Retry-After (seconds) honoured in this crawl; a longer one defers the URL.
 CRAWL_RETRY_AFTER_MAX_SECS = 3600
 #: A crawl with no --since starts at the last finished crawl's horizon minus this many days.
@@ -93,6 +95,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ArchivedArticleFilterMiddleware": 90,
     "crawler.requisites.RequisiteMiddleware": 95,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    # before RedirectMiddleware (600) sees the answer: a redirect back to itself is asked again
+    "crawler.politeness.SelfRedirectMiddleware": 610,
     # Closest to the downloader: sees every response with its raw bytes, before retries,
     # redirects and decompression (STYLE.md habit 5).
     "crawler.middlewares.WarcCaptureMiddleware": 950,
@@ -104,6 +108,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "crawler.extensions.CrawlProgress": 500,
+    # after AutoThrottle (0): robots.txt Crawl-delay is a floor it never goes under
+    "crawler.politeness.CrawlDelay": 600,
 }
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
 LOG_FORMATTER = "crawler.extensions.QuietLogFormatter"

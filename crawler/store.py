@@ -212,6 +212,7 @@ class ArchiveStore:
                 "skipped": {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("newsarchive/skipped/")},
                 "revisits": stats.get("newsarchive/revisits", 0),
                 "requisites": stats.get("newsarchive/requisites", 0),
+                "found_by": {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("newsarchive/found_by/")},
                 "errors": stats.get("log_count/ERROR", 0),
                 "warc_files": self.writer.files_written if self.writer else [],
             }

@@ -22,7 +22,7 @@ import datetime as dt
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from lxml import etree
@@ -38,7 +38,9 @@ from archive.requisites import css_requisites, html_requisites, requisite_urls
 from archive.urls import match_key, same_site, without_tracking
 from crawler.items import ArticleItem
 from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE, SiteProfile, resolve
+from crawler.discovery import date_span, is_dated_article
 from crawler.requisites import RequisitePlan
+from crawler.spiders.listings import ListingWalker
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -53,7 +55,8 @@ _TEXT_DATE_RE = re.compile(
 _ISO_DATE_RE = re.compile(r"(?<!\d)(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?!\d)")
 _URL_MDY_RE = re.compile(r"(?<!\d)(?P<m>\d{1,2})-(?P<d>\d{1,2})-(?P<y>\d{4})(?!\d)")
 _NEXT_TEXT_RE = re.compile(r"^\s*(next|older|more|»|&raquo;|next page|older (posts|entries))\b", re.IGNORECASE)
-_ARCHIVE_LINK_RE = re.compile(r"back[\s-]*issues?|archives?\b|past (issues|editions)", re.IGNORECASE)
+_ARCHIVE_LINK_RE = re.compile(r"back[\s-]*issues?|archives?\b|past (issues|editions)|browse by date|by date\b",
+                              re.IGNORECASE)
 _UPLOAD_MARK = b"/wp-content/uploads/"
 #: Bytes looked at on either side of an upload path: an ``<a`` tag's start, its href value.
 _TAG_WINDOW = 4096
@@ -165,7 +168,7 @@ def machine_date(value: str | None) -> dt.date | None:
         return date_in_text(value)
 
 
-class BackIssuesSpider(scrapy.Spider):
+class BackIssuesSpider(ListingWalker, scrapy.Spider):
     """Archive a news site's back issues between ``since`` and ``until`` (inclusive).
 
     Spider arguments (``scrapy crawl backissues -a site=... -a since=...``):
@@ -208,6 +211,9 @@ class BackIssuesSpider(scrapy.Spider):
         self.revisit_keys: set[str] = set()
         #: the newest publication day seen in range: the next incremental crawl starts near it
         self.horizon_seen: dt.date | None = None
+        #: robots.txt named sitemaps; /wp-sitemap.xml was asked for (a WordPress site without)
+        self._robots_sitemaps = False
+        self._wp_sitemap_asked = False
         #: which page requisites this crawl fetches (from CRAWL_PAGE_REQUISITES in from_crawler)
         self.requisite_plan = RequisitePlan("none", self.profile.base_url)
 
@@ -215,6 +221,7 @@ class BackIssuesSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BackIssuesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
         settings = crawler.settings
         caps = [n for n in (settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("CRAWL_REQUISITE_MAX_BYTES")) if n > 0]
         spider.requisite_plan = RequisitePlan(settings.get("CRAWL_PAGE_REQUISITES") or "same-site",
@@ -324,7 +331,9 @@ class BackIssuesSpider(scrapy.Spider):
     def seed_requests(self) -> Iterator[scrapy.Request]:
         profile = self.profile
         self.known = set(getattr(self, "known_keys", set()))
-        yield self.request(profile.url("/robots.txt"), self.parse_robots, "robots", fingerprint_exact=True)
+        if not self.settings.getbool("ROBOTSTXT_OBEY"):
+            # obeyed, robots.txt is fetched once, by Scrapy's RobotsTxtMiddleware (on_robots_parsed)
+            yield self.request(profile.url("/robots.txt"), self.parse_robots, "robots", fingerprint_exact=True)
         yield self.request(profile.url("/"), self.parse_home, "home")
         yield from self.deferred_requests()
         self.requisite_plan.mark_asked(self.store.fetched_before_crash)
@@ -370,8 +379,13 @@ class BackIssuesSpider(scrapy.Spider):
         if parts.scheme not in ("http", "https") or not same_site(url, self.profile.base_url):
             return None
         verdict = self.profile.is_article_path(parts.path, parts.query)
-        if verdict is False or (verdict is None and not looks_like_article(parts.path, parts.query)):
+        if verdict is False:
             return None
+        if verdict is None and not looks_like_article(parts.path, parts.query) and not is_dated_article(url):
+            # On a site of unknown layout the page's own evidence decides, once fetched;
+            # the URL's shape only decides what comes first.
+            if self.wordpress or not self.is_candidate(parts.path, parts.query):
+                return None
         if day is not None and not self.in_range(day):
             self.skip("listed outside the date range")
             return None
@@ -397,10 +411,27 @@ class BackIssuesSpider(scrapy.Spider):
         return self.request(url, self.parse_article, "article", revalidate=True, source=why)
 
     # ---- robots.txt and sitemaps (sitemaps.org protocol) -------------------------------
+    def on_robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """robots.txt as RobotsTxtMiddleware read it (the one fetch of it a crawl makes):
+        the site's own robots.txt names its sitemaps."""
+        if not same_site(request.url, self.profile.base_url):
+            return
+        robots_url = self.profile.url("/robots.txt")
+        for value in getattr(getattr(robotparser, "rp", None), "sitemaps", None) or []:
+            url = urljoin(robots_url, str(value).strip())
+            if same_site(url, self.profile.base_url):
+                self._robots_sitemaps = True
+                self.crawler.engine.crawl(self.request(url, self.parse_sitemap, "sitemap"))
+
+    def wordpress_sitemap(self) -> Iterator[scrapy.Request]:
+        """A WordPress site whose robots.txt names no sitemap still has ``/wp-sitemap.xml``."""
+        if self.wordpress and not self._robots_sitemaps and not self._wp_sitemap_asked:
+            self._wp_sitemap_asked = True
+            yield self.request(self.profile.url("/wp-sitemap.xml"), self.parse_sitemap, "sitemap")
+
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url)) if response.status == 200 else []
-        if not sitemaps and self.wordpress:
-            sitemaps = [self.profile.url("/wp-sitemap.xml")]
+        self._robots_sitemaps = self._robots_sitemaps or bool(sitemaps)
         for url in sitemaps:
             if same_site(url, self.profile.base_url):
                 yield self.request(url, self.parse_sitemap, "sitemap")
@@ -500,7 +531,8 @@ class BackIssuesSpider(scrapy.Spider):
                 if header_day is not None:
                     self.site_today = header_day
                     break
-        for href in response.xpath("//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')]/@href").getall():
+        for href in response.xpath("//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')"
+                                   " or contains(@type,'rdf')]/@href").getall():
             url = response.urljoin(href)
             if same_site(url, self.profile.base_url) and "comments" not in url:
                 yield self.request(url, self.parse_feed, "feed")
@@ -511,35 +543,67 @@ class BackIssuesSpider(scrapy.Spider):
                     url = response.urljoin(anchor.xpath("@href").get())
                     if same_site(url, self.profile.base_url):
                         yield self.request(url, self.parse_back_issues, "back-issues")
-        yield from self.teaser_requests(response, None, "home")
+        yield from self.wordpress_sitemap()
+        yield from self.teaser_requests(response, None, "front page")
+        yield from self.section_requests(response)
+        yield from self.tree_entries(response)
         yield from self.page_requisites(response)
 
     def parse_back_issues(self, response: Response) -> Iterator[scrapy.Request]:
-        """The list of back issues: follow each issue in range; page while pages are in range."""
+        """The list of back issues, or a page of a date-archive tree: follow each issue (a
+        day) in range, each tree link (a year or month) whose days overlap the range, and the
+        dated articles listed; page while pages are in range."""
         if not isinstance(response, TextResponse) or response.status != 200:
             return
         dates: list[dt.date] = []
+        here = response.meta.get("span")
+        here_span = date_span(response.url) if here else None
+        found_any, later, added = False, [], 0
         for anchor in response.xpath("//main//a[@href] | //*[@id='content']//a[@href]") or response.xpath("//a[@href]"):
             url = response.urljoin(anchor.xpath("@href").get())
             if not same_site(url, self.profile.base_url):
                 continue
             path = urlsplit(url).path
-            if DATE_ARCHIVE_RE.match(path) or "/page/" in path:
+            if (self.wordpress and DATE_ARCHIVE_RE.match(path)) or "/page/" in path:
                 continue
-            day = self.profile.edition_date(path) or date_in_text(" ".join(anchor.xpath(".//text()").getall())) \
-                or date_in_url(path)
+            text = " ".join(anchor.xpath(".//text()").getall())
+            day = self.profile.edition_date(path)
+            span = None if day else date_span(url, text)
+            if span is not None and span.granularity != "day":
+                later.append((url, span))
+                continue
+            day = day or (span.first if span else None) or date_in_text(text) or date_in_url(path)
             if day is None:
                 continue
+            if is_dated_article(url) and not self.profile.edition_date(path):
+                request = self.article_request(url, day, "archive tree")
+                found_any = found_any or request is not None or self.in_range(day)
+                if request:
+                    added += 1
+                    yield request
+                continue
             dates.append(day)
+            found_any = True
             self.edition_days.add(day)
             self.saw_day(day)
             if self.in_range(day) and day <= self.horizon:
-                yield self.request(url, self.parse_listing, "edition", issue_date=day)
+                added += 1
+                yield self.request(url, self.parse_listing, "edition", issue_date=day,
+                                   source="archive tree" if here else "back issues")
+        for url, span in later:
+            found_any = found_any or span.overlaps(self.since, self.horizon)
+        for url, span in later:
+            request = self.tree_request(url, span, here_span, found_any, self.parse_back_issues, self.parse_listing)
+            if request:
+                yield request
         self.listed_days.update(dates)
         yield from self.page_requisites(response)
-        next_url = next_page(response) if dates and (self.since is None or min(dates) >= self.since) else None
+        if here or not self.wordpress:
+            next_url = self.next_listing_page(response, added)  # a tree page: while it adds stories
+        else:
+            next_url = next_page(response) if dates and (self.since is None or min(dates) >= self.since) else None
         if next_url:
-            yield self.request(next_url, self.parse_back_issues, "back-issues")
+            yield self.request(next_url, self.parse_back_issues, "back-issues", **({"span": here} if here else {}))
         elif self.listed_days:
             self.back_issues_walked()
 
@@ -565,7 +629,8 @@ class BackIssuesSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse) or response.status != 200:
             return
-        yield from self.teaser_requests(response, day, meta["role"])
+        teasers = list(self.teaser_requests(response, day, meta.get("source") or meta["role"]))
+        yield from teasers
         yield from self.page_requisites(response)
         if self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and (day is None or self.in_range(day)):
             for href in response.xpath("//a/@href").getall():
@@ -573,6 +638,11 @@ class BackIssuesSpider(scrapy.Spider):
                 if DOCUMENT_RE.match(urlsplit(url).path) and same_site(url, self.profile.base_url):
                     yield self.request(url, self.parse_document, "document", issue_date=day)
         if meta["role"] != "date-archive":
+            if meta["role"] in ("section", "edition") and not self.wordpress:
+                next_url = self.next_listing_page(response, len(teasers))
+                if next_url:
+                    yield self.request(next_url, self.parse_listing, meta["role"], **{
+                        k: meta[k] for k in ("issue_date", "source", "tree") if k in meta})
             return
         teaser_dates = [d for _, d in iter_teasers(response) if d]
         oldest = min(teaser_dates) if teaser_dates else day
@@ -600,12 +670,22 @@ class BackIssuesSpider(scrapy.Spider):
             request = self.article_request(url, teaser_day or day, source)
             if request:
                 yield request
-        if not found and day is not None:
+        if found:
+            return
+        if self.wordpress:
+            if day is None:
+                return
             # No teaser markup: the page's own date stands for the links in its content.
-            for href in response.xpath("//main//a/@href | //*[@id='content']//a/@href").getall():
-                request = self.article_request(response.urljoin(href), day, source)
-                if request:
-                    yield request
+            links = [response.urljoin(h) for h in
+                     response.xpath("//main//a/@href | //*[@id='content']//a/@href").getall()]
+        else:
+            # Teasers in markup of their own: the headline links, else every link outside the
+            # navigation, dated by the listing (a day of a tree) or later by the page itself.
+            links = self.heading_links(response) or self.content_links(response)
+        for url in links:
+            request = self.article_request(url, day, source)
+            if request:
+                yield request
 
     # ---- articles and documents ---------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
