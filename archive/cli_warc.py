@@ -102,9 +102,10 @@ def _echo_damaged(stats: Any) -> None:
     for filename, offset, why in stats.damaged:
         click.echo(f"Left out {escape(filename, 300)} at offset {offset}: {why}", err=True)
     if stats.damaged:
-        click.echo(f"{plural(len(stats.damaged), 'damaged range')} "
-                   f"({stats.damaged_bytes} bytes) left out; `newsarchive warc check` says more, and "
-                   "`--repair` moves a truncated tail aside", err=True)
+        tail = any(why.startswith("truncated") for _, _, why in stats.damaged)
+        click.echo(f"{plural(len(stats.damaged), 'damaged range')} ({stats.damaged_bytes} bytes) left out; "
+                   "`newsarchive warc check` says more"
+                   + (", and `newsarchive warc check --repair` moves a truncated tail aside" if tail else ""), err=True)
 
 
 @main.group()

@@ -225,7 +225,13 @@ class _Builder:
         if self.pending:
             rows: list[ArticleRow] = []
             for item in self.pending:
-                row = self._row(item)
+                try:
+                    row = self._row(item)
+                except (TypeError, ValueError, AttributeError) as exc:
+                    # a metadata block that is JSON but not in our shape (damaged or foreign)
+                    logger.warning("metadata record referring to %s is not an article record: %s",
+                                   escape(item.refers_to, 100), escape(str(exc), 200))
+                    row = None
                 if row is not None:
                     rows.append(row)
             self.pending = []

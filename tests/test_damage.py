@@ -27,6 +27,7 @@ from click.testing import CliRunner
 
 from archive.cli import main
 from archive.index import Index
+from archive.reindex import ReindexRefused, reindex
 from archive.warc import read_record
 from tests.test_reindex import SITE, build_archive, export_jsonl, table
 from tests.test_warc_check import members
@@ -259,6 +260,7 @@ def test_gzip_bomb_is_a_damaged_record_read_in_bounded_memory(original, tmp_path
     code, peak_kib = (int(v) for v in run.stdout.split())
     assert code == 0, run.stderr[-3000:]
     assert peak_kib < 300 * 1024, f"reindex peaked at {peak_kib // 1024} MB"
+    print(f"reindex of the bombed archive peaked at {peak_kib // 1024} MB")
     assert len(run.stderr) < 10_000 and printable(run.stderr)
     lines = left_out_lines(run.stderr)
     bomb_offset = sum(len(p) for p in parts[:at])
@@ -307,6 +309,11 @@ def test_reindex_refuses_to_shrink_the_index_without_force(original, tmp_path: P
     assert "--force" in result.output and left_out_lines(result.output)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert not list(data.glob("archive.db.rebuild*")) and not (data / "archive.db.bak").exists()
+    with pytest.raises(ReindexRefused) as refused:
+        reindex(data)
+    assert refused.value.lost == {"articles": 0, "captures": 1}
+    assert [offset for _, offset, _ in refused.value.stats.damaged] == [original["offsets"][original["target"]]]
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
     forced = reindex_cli(data, "--force")
     assert forced.exit_code == 0, forced.output
