@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["Gap", "Record", "escape", "find_gzip_member", "find_plain_record", "scan"]
+__all__ = ["Gap", "Record", "escape", "find_gzip_member", "find_plain_record", "readable_ranges", "scan"]
 
 #: Bytes read from the file at a time (and the most one inflate step may produce).
 READ_SIZE = 1 << 16
@@ -596,3 +596,21 @@ def _scan_plain(fh: IO[bytes], size: int, keep_block: Callable[[str, int], bool]
         why = f"truncated: {parser.why_unfinished()} before the end of the file"
         gap, position = _gap(fh, position, size, why, find_plain_record)
         yield gap
+
+
+def readable_ranges(path: str | os.PathLike[str]) -> tuple[list[tuple[int, int]], list[Gap]]:
+    """``([(offset, length)] of every readable record, [gaps])`` of a WARC file: an offset
+    index of its good records, for a reader that cannot resynchronise itself (a CDXJ
+    indexer, a replay) to read each record alone by seeking to it and skip the damage.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    ranges: list[tuple[int, int]] = []
+    gaps: list[Gap] = []
+    for item in scan(path):
+        if isinstance(item, Gap):
+            gaps.append(item)
+        else:
+            ranges.append((item.offset, item.length))
+    return ranges, gaps

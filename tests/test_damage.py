@@ -321,3 +321,20 @@ def test_reindex_refuses_to_shrink_the_index_without_force(original, tmp_path: P
     assert (data / "archive.db.bak").exists()
     with Index(data / "archive.db", readonly=True) as index:
         assert index.db["crawls"].count == 1  # carried over as always
+
+
+def test_offset_index_of_the_good_records_skips_the_damage(original, tmp_path: Path) -> None:
+    """readable_ranges: every record but the damaged one, each readable alone by a seek
+    (what a CDXJ indexer or a replay that cannot resynchronise needs)."""
+    from archive.resync import readable_ranges
+
+    content = flipped(original)
+    data = damaged_copy(original, tmp_path, content)
+    path = data / "warc" / original["warc"].name
+    ranges, gaps = readable_ranges(path)
+    target = original["target"]
+    expected = [(o, len(m)) for i, (o, m) in enumerate(zip(original["offsets"], original["parts"])) if i != target]
+    assert ranges == expected
+    assert [(g.offset, g.length) for g in gaps] == [(original["offsets"][target], len(original["parts"][target]))]
+    for offset, _ in ranges:
+        read_record(path, offset)  # raises if no whole record starts there
