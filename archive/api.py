@@ -29,7 +29,9 @@ from archive.index import (
     IndexNotFound,
     QueryError,
     SearchHit,
+    SearchTimeout,
 )
+from archive.index import search_time_limit as _time_limit
 
 __all__ = [
     "Archive",
@@ -39,6 +41,7 @@ __all__ = [
     "IndexNotFound",
     "QueryError",
     "SearchHit",
+    "SearchTimeout",
 ]
 
 
@@ -47,9 +50,13 @@ class Archive:
 
     Args:
         path: The data folder (holding ``archive.db``) or the ``archive.db`` file itself.
+        search_time_limit: Seconds a search may run before it is stopped with
+            :class:`SearchTimeout` (``0``: no limit); ``None``: ``$NEWSARCHIVE_SEARCH_TIME_LIMIT``,
+            else 5. :meth:`search` can override it per call.
 
     Raises:
         IndexNotFound: There is no ``archive.db`` there.
+        QueryError: *search_time_limit* is not a number of seconds.
         ArchiveIndexError: Its schema is newer than this code (upgrade newsarchive).
         sqlite3.DatabaseError: The file is not an SQLite database.
 
@@ -57,7 +64,8 @@ class Archive:
     read-only. Use one :class:`Archive` per thread.
     """
 
-    def __init__(self, path: str | Path = "data") -> None:
+    def __init__(self, path: str | Path = "data", *, search_time_limit: float | None = None) -> None:
+        self.search_time_limit = _time_limit(search_time_limit)
         path = Path(path)
         self.path = path / "archive.db" if path.is_dir() or path.suffix != ".db" else path
         self._index = Index.open_readonly(self.path)
@@ -93,6 +101,7 @@ class Archive:
         offset: int = 0,
         raw: bool = False,
         highlight: tuple[str, str] = ("[", "]"),
+        time_limit: float | None = None,
     ) -> list[SearchHit]:
         """Search the articles; the language and options of ``newsarchive search``.
 
@@ -107,18 +116,26 @@ class Archive:
             limit, offset: The page.
             raw: *query* is FTS5 syntax, passed through.
             highlight: Markers around matches in ``snippet``.
+            time_limit: Seconds this search may run (``0``: no limit); ``None``: the
+                archive's ``search_time_limit``.
+
+        Any str may be passed, valid Unicode or not (a lone surrogate becomes U+FFFD or the
+        bytes it stands for), and a repeated term counts once.
 
         Returns:
             :class:`SearchHit` s (``id``, ``title``, ``authors``, ``published``,
             ``snippet``, ``score``, ``url``, ``replay_url``, WARC pointer, ...).
 
         Raises:
-            QueryError: A bad option, or a *raw* query that is not valid FTS5.
+            QueryError: A bad option, more than 64 different terms, or a *raw* query that
+                is not valid FTS5.
+            SearchTimeout: The search ran longer than the time limit and was stopped.
         """
+        seconds = self.search_time_limit if time_limit is None else _time_limit(time_limit)
         return self._index.search(
             query, since=since, until=until, author=author, category=category, tag=tag,
             site=site, lang=lang, sort=sort, limit=limit, offset=offset, raw=raw,
-            highlight=highlight,
+            highlight=highlight, time_limit=seconds or 0,
         )
 
     def article(self, ident: int | str) -> ArticleDetail | None:

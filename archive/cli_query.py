@@ -114,17 +114,21 @@ class _SearchCommand(click.Command):
 @click.option("--offset", type=click.IntRange(0, 2**62), default=0, show_default=True, help="Hits to skip (paging).")
 @click.option("--raw", is_flag=True, help="Pass QUERY to SQLite FTS5 unchanged (expert syntax).")
 @click.option("--sql", "show_sql", is_flag=True, help="Print the SQL (and its parameters) instead of running it.")
+@click.option("--time-limit", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Stop a search that runs longer than this (default 5, or $NEWSARCHIVE_SEARCH_TIME_LIMIT; 0: no limit).")
 @output_options
 @click.pass_obj
 def search(obj: Context, query_words: tuple[str, ...], since: str | None, until: str | None, author: str | None,
            category: str | None, tag: str | None, site: str | None, lang: str | None, sort: str,
-           limit: int, offset: int, raw: bool, show_sql: bool, fmt: str | None) -> None:
+           limit: int, offset: int, raw: bool, show_sql: bool, time_limit: float | None, fmt: str | None) -> None:
     """Full-text search of the archived articles, best match first (bm25).
 
     QUERY: plain words (all must match), "quoted phrases", -word (leave out articles
     with it), author:name and title:word (that field only; author:"Cain Burdeau" for a
     whole name). Anything else typed is searched as text, never as syntax. An empty
-    QUERY lists the latest articles. --raw takes SQLite FTS5 syntax instead.
+    QUERY lists the latest articles. --raw takes SQLite FTS5 syntax instead. A word typed
+    twice counts once; at most 64 different terms. A search that runs longer than
+    --time-limit (5 s) is stopped with a message (exit 1), as is one stopped with Ctrl-C.
 
     \b
     Examples:
@@ -134,9 +138,13 @@ def search(obj: Context, query_words: tuple[str, ...], since: str | None, until:
       newsarchive search court --sort newest --csv > court.csv
       newsarchive search court --json | jq '.[0].url'
     """
-    from archive.index import QueryError, SearchOptions, search_sql
+    from archive.index import QueryError, SearchOptions, SearchTimeout, search_sql
+    from archive.query import clean_text
 
-    query = " ".join(query_words)
+    # bytes that are not UTF-8 reach sys.argv as lone surrogates: make them text first
+    query = clean_text(" ".join(query_words))
+    author, category, tag, site, lang = (None if v is None else clean_text(v)
+                                         for v in (author, category, tag, site, lang))
     table = fmt in (None, "table")
     options = SearchOptions(
         since=since, until=until, author=author, category=category, tag=tag, site=site,
@@ -163,10 +171,15 @@ def search(obj: Context, query_words: tuple[str, ...], since: str | None, until:
             hits = index.search(
                 query, since=since, until=until, author=author, category=category, tag=tag,
                 site=site, lang=lang, sort=sort, limit=limit, offset=offset, raw=raw,
-                highlight=options.highlight,
+                highlight=options.highlight, time_limit=time_limit,
             )
         except QueryError as exc:
             _usage_error(str(exc))
+        except SearchTimeout as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Error: the search was stopped (Ctrl-C)", err=True)
+            sys.exit(130)
     if table:
         print_hits(hits, query)
     else:

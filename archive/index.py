@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
 import re
+import signal
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -31,7 +35,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archive.query import ArchiveIndexError, QueryError, compile_query
+from archive.query import ArchiveIndexError, QueryError, clean_text, compile_query
 from archive.stats import ArchiveStats
 from archive.records import CaptureRecord, ExtractedArticle
 
@@ -42,18 +46,22 @@ __all__ = [
     "ArticleRow",
     "BUSY_TIMEOUT_S",
     "CRAWL_STATUSES",
+    "DEFAULT_SEARCH_TIME_LIMIT_S",
     "FTS_COLUMNS",
     "FTS_TOKENIZE",
     "Index",
     "IndexNotFound",
     "QueryError",
+    "SEARCH_TIME_LIMIT_ENV",
     "SORTS",
     "SearchHit",
     "SearchOptions",
+    "SearchTimeout",
     "SchemaOutdated",
     "migrations",
     "replay_url",
     "search_sql",
+    "search_time_limit",
     "fold_name",
     "register_sql_functions",
 ]
@@ -82,6 +90,76 @@ class IndexNotFound(ArchiveIndexError, FileNotFoundError):
 
 class SchemaOutdated(ArchiveIndexError):
     """A read-only open found a schema older than this code: open it writable once to migrate."""
+
+
+class SearchTimeout(ArchiveIndexError):
+    """A search ran longer than its time limit and was stopped (a failure, not a usage error).
+
+    Attributes:
+        time_limit: The limit, in seconds.
+    """
+
+    def __init__(self, time_limit: float) -> None:
+        self.time_limit = time_limit
+        super().__init__(f"the search took longer than {time_limit:g} s and was stopped; narrow it")
+
+
+#: Seconds a search may run before it is stopped (:meth:`Index.search`).
+DEFAULT_SEARCH_TIME_LIMIT_S = 5.0
+#: The environment variable that sets another default (seconds; ``0`` for none).
+SEARCH_TIME_LIMIT_ENV = "NEWSARCHIVE_SEARCH_TIME_LIMIT"
+#: SQLite virtual-machine steps between two checks of the clock (and of Ctrl-C).
+_PROGRESS_STEPS = 1000
+
+
+def search_time_limit(value: float | str | None = None) -> float | None:
+    """The time limit a search runs under, in seconds, or ``None`` for no limit.
+
+    Args:
+        value: Seconds (``0`` for no limit); ``None`` reads ``$NEWSARCHIVE_SEARCH_TIME_LIMIT``
+            and falls back to :data:`DEFAULT_SEARCH_TIME_LIMIT_S`.
+
+    Raises:
+        QueryError: *value* (or the variable) is not a number of seconds, 0 or more.
+    """
+    source = "the time limit"
+    if value is None:
+        value = os.environ.get(SEARCH_TIME_LIMIT_ENV, "").strip() or DEFAULT_SEARCH_TIME_LIMIT_S
+        source = f"${SEARCH_TIME_LIMIT_ENV}"
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not seconds >= 0:  # also NaN
+        raise QueryError(f"{source} must be a number of seconds (0 for none), got {clean_text(value)!r}")
+    return None if seconds == 0 or math.isinf(seconds) else seconds
+
+
+@contextmanager
+def _sigint_sets(flag: list[bool]) -> Iterator[None]:
+    """While the block runs, Ctrl-C (SIGINT) sets ``flag[0]`` instead of raising at once.
+
+    A KeyboardInterrupt raised inside SQLite's progress callback would be swallowed by the
+    sqlite3 module (the query only fails as "interrupted"); the flag lets the callback stop
+    the query and the caller raise KeyboardInterrupt itself. Only Python's default handler
+    in the main thread is replaced; elsewhere nothing changes.
+    """
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        flag[0] = True
+
+    try:
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # -- records ----------------------------------------------------------------------------
@@ -666,6 +744,11 @@ def search_sql(query: str, options: SearchOptions) -> tuple[str, dict[str, Any]]
     Raises:
         QueryError: An option is not valid.
     """
+    query = clean_text(query)
+    options = replace(options, **{
+        name: clean_text(value) for name in ("since", "until", "author", "category", "tag", "site", "lang")
+        if isinstance(value := getattr(options, name), str)
+    }, highlight=tuple(clean_text(m) for m in options.highlight))
     o = options
     if o.limit < 0 or o.offset < 0:
         raise QueryError(f"limit and offset must be 0 or more, got {o.limit} and {o.offset}")
@@ -1358,6 +1441,7 @@ class Index:
         offset: int = 0,
         raw: bool = False,
         highlight: tuple[str, str] = ("[", "]"),
+        time_limit: float | None = None,
     ) -> list[SearchHit]:
         """Full-text search over title, text, authors, categories and tags, with filters.
 
@@ -1372,34 +1456,88 @@ class Index:
                 expression (https://www.sqlite.org/fts5.html#full_text_query_syntax).
             since, until, author, category, tag, site, lang, sort, limit, offset, raw,
                 highlight: See :class:`SearchOptions`.
+            time_limit: Seconds the query may run before it is stopped (``0``: no limit);
+                ``None``: ``$NEWSARCHIVE_SEARCH_TIME_LIMIT``, else 5 (:func:`search_time_limit`).
 
         Returns:
             The hits, in the order asked for (best first by default).
 
         Raises:
             QueryError: An option is not valid (a date that is not ``YYYY-MM-DD``, an
-                unknown sort, a negative limit), or a *raw* query is not valid FTS5.
+                unknown sort, a negative limit, a bad time limit), the query has too many
+                terms (:data:`archive.query.MAX_TERMS`), or a *raw* query is not valid FTS5.
+            SearchTimeout: The query ran longer than the time limit and was stopped.
+            KeyboardInterrupt: Ctrl-C while it ran (the query is stopped first).
+
+        Any str is accepted, valid Unicode or not (:func:`archive.query.clean_text`).
         """
         options = SearchOptions(
             since=since, until=until, author=author, category=category, tag=tag,
             site=site, lang=lang, sort=sort, limit=limit, offset=offset, raw=raw,
             highlight=highlight,
         )
+        limit_s = search_time_limit(time_limit)
         built = search_sql(query, options)
         if built is None:
             return []
         sql, params = built
         register_sql_functions(self._conn)
         try:
-            rows = self._execute(sql, params).fetchall()
+            rows = self._fetch_bounded(sql, params, limit_s)
         except sqlite3.OperationalError as exc:
             if not raw or "locked" in str(exc) or "busy" in str(exc):
                 raise
             raise QueryError(
-                f"FTS5 syntax error: {exc} (check quotes and operators, or search "
+                f"FTS5 syntax error: {clean_text(exc)} (check quotes and operators, or search "
                 "without raw mode to match the words as typed)"
             ) from None
         return [_hit_from_row(row) for row in rows]
+
+    def _fetch_bounded(self, sql: str, params: Any, time_limit: float | None) -> list[sqlite3.Row]:
+        """Every row of one read statement, stopped after *time_limit* seconds or by Ctrl-C.
+
+        A progress handler (``sqlite3.Connection.set_progress_handler``, SQLite's
+        ``sqlite3_progress_handler``) looks at the clock and at a Ctrl-C flag every
+        :data:`_PROGRESS_STEPS` virtual-machine steps, and aborts the statement when either
+        says so.
+
+        Raises:
+            SearchTimeout: The time ran out.
+            KeyboardInterrupt: Ctrl-C.
+            sqlite3.OperationalError: Any other failure of the statement.
+        """
+        deadline = None if time_limit is None else time.monotonic() + time_limit
+        interrupted = [False]
+        stopped: list[str] = []
+
+        def progress() -> int:
+            if interrupted[0]:
+                stopped.append("interrupt")
+                return 1
+            if deadline is not None and time.monotonic() > deadline:
+                stopped.append("timeout")
+                return 1
+            return 0
+
+        self._conn.set_progress_handler(progress, _PROGRESS_STEPS)
+        try:
+            with _sigint_sets(interrupted):
+                try:
+                    rows = self._execute(sql, params).fetchall()
+                except sqlite3.Error as exc:
+                    # stopped mid-statement: SQLite says "interrupted" (or, should the abort
+                    # land inside an FTS5 function, whatever error that passes on)
+                    if stopped and stopped[0] == "timeout":
+                        raise SearchTimeout(time_limit or 0.0) from None
+                    if stopped or "interrupted" in str(exc):
+                        # our flag, or a KeyboardInterrupt the sqlite3 module swallowed in the callback
+                        raise KeyboardInterrupt from None
+                    raise
+        finally:
+            self._conn.set_progress_handler(None, 0)
+        if interrupted[0]:
+            raise KeyboardInterrupt
+        return rows
 
     def article(self, ident: int | str) -> ArticleDetail | None:
         """One article with its text, every version and every capture of it.

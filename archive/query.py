@@ -16,7 +16,14 @@ The language:
   the word or phrase must appear in that field (``authors:`` works too; the field name is
   case-insensitive, and ``-title:word`` excludes);
 - a term with no letter or digit in it (``+++``, ``--``, an emoji, a lone ``-`` or
-  ``author:``) is dropped; any other ``name:`` (``time: 10:30``) is plain text.
+  ``author:``) is dropped; any other ``name:`` (``time: 10:30``) is plain text;
+- a term typed twice (in any case) counts once (``a a a`` is ``a``).
+
+Its cost is bounded: at most :data:`MAX_TERMS` different terms and :data:`MAX_TOKENS` words
+in all (``U.S.`` is two, a phrase one per word) reach FTS5; more is a :class:`QueryError`
+("too many search terms (N); at most 64"), since FTS5's cost grows with the square of the
+terms (issue 14: 200 repeats of ``a`` took 12 s). Text that is not valid Unicode (a lone
+surrogate from ``sys.argv``'s ``surrogateescape``) is made valid first (:func:`clean_text`).
 
 It is a small lexer (:func:`_lex`) producing :class:`Lexeme` s, a parser (:func:`parse`)
 turning them into :class:`Term` s, and :func:`compile_query` writing the FTS5 expressions.
@@ -36,8 +43,12 @@ __all__ = [
     "CompiledQuery",
     "FIELD_COLUMNS",
     "Lexeme",
+    "MAX_TERMS",
+    "MAX_TOKENS",
     "QueryError",
     "Term",
+    "clean_text",
+    "check_size",
     "compile_query",
     "parse",
     "to_fts5",
@@ -54,6 +65,11 @@ class QueryError(ArchiveIndexError):
     The message is one line that says why and how to fix it, fit for the CLI to print as is.
     """
 
+
+#: Most different terms a query may have (after repeats are dropped).
+MAX_TERMS = 64
+#: Most words (FTS5 tokens) a query's terms may hold in all: ``a.a.a`` is one term, three words.
+MAX_TOKENS = 256
 
 #: Field prefixes a person may type (lower case, without the colon) -> FTS5 column.
 FIELD_COLUMNS = {"author": "authors", "authors": "authors", "title": "title"}
@@ -109,6 +125,34 @@ class CompiledQuery:
 
     match: str
     exclude: str
+
+
+def clean_text(text: object) -> str:
+    """*text* as valid Unicode that SQLite can take (UTF-8 encodable), for any str.
+
+    A lone surrogate cannot be encoded: those ``sys.argv`` and ``os.fsdecode`` make of
+    non-UTF-8 bytes (``surrogateescape``, U+DC80..U+DCFF) become their bytes again, read as
+    UTF-8; anything still invalid becomes U+FFFD. Valid text is returned unchanged.
+
+    >>> clean_text("caf\\udcc3\\udca9"), clean_text("x\\ud800y")
+    ('café', 'x\ufffdy')
+    """
+    text = str(text)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    data = bytearray()
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            data.append(code - 0xDC00)
+        elif 0xD800 <= code <= 0xDFFF:
+            data += "\ufffd".encode("utf-8")
+        else:
+            data += ch.encode("utf-8")
+    return data.decode("utf-8", "replace")
 
 
 def _split_prefixes(text: str) -> tuple[bool, str | None, str]:
@@ -197,23 +241,57 @@ def _has_token_chars(text: str) -> bool:
     return False
 
 
+def _token_count(text: str) -> int:
+    """How many tokens ``unicode61`` finds in *text* (runs of letters, numbers, private use)."""
+    count = 0
+    in_token = False
+    for ch in text:
+        category = unicodedata.category(ch)
+        token_char = category[0] in "LN" or category == "Co"
+        if token_char and not in_token:
+            count += 1
+        in_token = token_char
+    return count
+
+
 def parse(query: str) -> list[Term]:
     """Turn *query* into the terms that must (or, negated, must not) match.
 
     Args:
-        query: Text as typed into a search box.
+        query: Text as typed into a search box (any str; see :func:`clean_text`).
 
     Returns:
         The terms in order; terms with nothing searchable in them are dropped, so an empty
-        or punctuation-only query gives ``[]``.
+        or punctuation-only query gives ``[]``; a term repeated (same text in any case,
+        same sign and field; a word and a one-word phrase alike) is kept once, where it
+        first appears.
     """
     terms: list[Term] = []
-    for lexeme in _lex(query):
+    seen: set[tuple[str, bool, str | None]] = set()
+    for lexeme in _lex(clean_text(query)):
         if not _has_token_chars(lexeme.text):
             continue
+        key = (lexeme.text.lower(), lexeme.negated, lexeme.column)
+        if key in seen:
+            continue
+        seen.add(key)
         terms.append(Term(lexeme.text, phrase=lexeme.kind == "phrase",
                           negated=lexeme.negated, column=lexeme.column))
     return terms
+
+
+def check_size(terms: list[Term]) -> None:
+    """Refuse a query too big to run in bounded time.
+
+    Raises:
+        QueryError: More than :data:`MAX_TERMS` terms, or more than :data:`MAX_TOKENS`
+            words in all.
+    """
+    if len(terms) > MAX_TERMS:
+        raise QueryError(f"too many search terms ({len(terms)}); at most {MAX_TERMS}")
+    tokens = sum(_token_count(t.text) for t in terms)
+    if tokens > MAX_TOKENS:
+        raise QueryError(f"too many words in the search ({tokens}); at most {MAX_TOKENS}")
 
 
 def _fts5_string(text: str) -> str:
@@ -239,8 +317,12 @@ def compile_query(query: str) -> CompiledQuery:
 
     Returns:
         The expressions (see :class:`CompiledQuery`).
+
+    Raises:
+        QueryError: The query is too big (see :func:`check_size`).
     """
     terms = parse(query)
+    check_size(terms)
     positive = " ".join(_fts5_term(t) for t in terms if not t.negated)
     exclude = " OR ".join(_fts5_term(t) for t in terms if t.negated)
     if positive and exclude:

@@ -14,10 +14,17 @@ configure it, we do not replay ourselves. One WSGI app (:class:`ReplayApp`) serv
     every link and resource points back into ``/archive/``.
 
 What it never does: fetch from the live web (no ``live`` collection, no proxy mode, no
-recorder, no auto-collections from a folder), or serve files other than the archive's
-captures and pywb's own static assets (paths with ``..``, backslashes or NUL are refused
-before pywb sees them, and pywb's static handler checks again). A missing page is our "Not
-archived" page (HTTP 404), a missing part of a page a plain 404 (:mod:`archive.replay_pywb`).
+recorder, no auto-collections from a folder), send the browser there (every ``Location`` a
+response carries, an archived redirect's in ``id_`` mode too, is a path into the archive,
+never an outside URL nor one on the request's ``Host``: :func:`archive.replay_pywb.archive_location`),
+or serve files other than the archive's captures and pywb's own static assets (paths with
+``..``, backslashes or NUL are refused before pywb sees them, and pywb's static handler
+checks again). A missing page is our "Not archived" page (HTTP 404), a missing part of a
+page a plain 404 (:mod:`archive.replay_pywb`).
+
+A search runs off the server's event loop (gevent's thread pool), under a time limit
+(``$NEWSARCHIVE_SEARCH_TIME_LIMIT``, 5 s by default): a slow one answers "the search took
+longer than 5 s and was stopped" (HTTP 503) and never holds up other visitors.
 
 Importing this module is cheap; :func:`make_app` imports pywb, which monkey-patches the
 process for gevent (``gevent.monkey.patch_all``), so call it only in the process that serves.
@@ -36,6 +43,7 @@ import sys
 import os
 import re
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -176,9 +184,22 @@ class SearchForm:
     author: str = ""
     page: int = 1
 
+    def __post_init__(self) -> None:
+        from archive.query import clean_text
+
+        # any str (a lone surrogate too) becomes text that can be searched, shown and linked
+        self.q, self.since, self.until, self.author = (
+            clean_text(v) for v in (self.q, self.since, self.until, self.author))
+
     @classmethod
     def from_query_string(cls, query_string: str) -> SearchForm:
-        params = urllib.parse.parse_qs(query_string, keep_blank_values=True)
+        """The form of a WSGI ``QUERY_STRING`` (bytes as latin-1, PEP 3333): read as UTF-8,
+        bytes that are not UTF-8 (raw or %-escaped) becoming U+FFFD; each value cut to 500
+        characters."""
+        from archive.query import clean_text
+
+        text = clean_text(query_string).encode("latin-1", "replace").decode("utf-8", "replace")
+        params = urllib.parse.parse_qs(text, keep_blank_values=True, errors="replace")
 
         def one(name: str) -> str:
             return (params.get(name) or [""])[0].strip()[:500]
@@ -261,30 +282,54 @@ def _versions(index: Any, article_id: int, current_ts: str | None) -> list[Versi
     return out
 
 
-def search_page(data_dir: Path, form: SearchForm) -> tuple[dict[str, Any], int]:
-    """Run the search a form asks for; the template's context and the HTTP status."""
-    from archive.index import ArchiveIndexError, Index, IndexNotFound, QueryError
+def search_page(data_dir: Path, form: SearchForm, *,
+                time_limit: float | None = None) -> tuple[dict[str, Any], int]:
+    """Run the search a form asks for; the template's context and the HTTP status.
+
+    Args:
+        data_dir: The data folder.
+        form: What was asked.
+        time_limit: Seconds the page's searches may take in all (``0``: no limit;
+            ``None``: ``$NEWSARCHIVE_SEARCH_TIME_LIMIT``, else 5). Longer is status 503 with
+            a one-line message.
+    """
+    from archive.index import (ArchiveIndexError, Index, IndexNotFound, QueryError, SearchTimeout,
+                               search_time_limit)
 
     context: dict[str, Any] = {"form": form, "hits": [], "error": None, "next_url": None,
                                "prev_url": None, "empty_archive": False}
     offset = (form.page - 1) * PAGE_SIZE
     try:
+        limit_s = search_time_limit(time_limit)
+        deadline = None if limit_s is None else time.monotonic() + limit_s
+
+        def search(index: Index, **options: Any) -> list[Any]:
+            """One search, in what is left of the page's time."""
+            if deadline is None:
+                return index.search(form.q, time_limit=0, **options)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SearchTimeout(limit_s or 0.0)
+            try:
+                return index.search(form.q, time_limit=left, **options)
+            except SearchTimeout:
+                raise SearchTimeout(limit_s or 0.0) from None
+
         with Index(data_dir / "archive.db", readonly=True) as index:
             kwargs = {"since": form.since or None, "until": form.until or None,
                       "highlight": (_HL_OPEN, _HL_CLOSE)}
             hits: list[Any] = []
             if form.author and _search_has_author(index):
                 # the index's filter: one of the article's authors, whole name, any case
-                hits = index.search(form.q, author=form.author, limit=PAGE_SIZE + 1,
-                                    offset=offset, **kwargs)
+                hits = search(index, author=form.author, limit=PAGE_SIZE + 1, offset=offset, **kwargs)
             elif not form.author:
-                hits = index.search(form.q, limit=PAGE_SIZE + 1, offset=offset, **kwargs)
+                hits = search(index, limit=PAGE_SIZE + 1, offset=offset, **kwargs)
             if hits or not form.author:
                 more = len(hits) > PAGE_SIZE
                 hits = hits[:PAGE_SIZE]
             else:
                 # part of a name ("smith"): read more hits, keep those with a matching author
-                hits = [h for h in index.search(form.q, limit=AUTHOR_SCAN_LIMIT, **kwargs)
+                hits = [h for h in search(index, limit=AUTHOR_SCAN_LIMIT, **kwargs)
                         if _author_matches(form.author, h.authors)]
                 more = len(hits) > offset + PAGE_SIZE
                 hits = hits[offset: offset + PAGE_SIZE]
@@ -307,6 +352,9 @@ def search_page(data_dir: Path, form: SearchForm) -> tuple[dict[str, Any], int]:
     except QueryError as exc:
         context["error"] = str(exc)
         return context, 400
+    except SearchTimeout as exc:
+        context["error"] = str(exc)
+        return context, 503
     except (ArchiveIndexError, sqlite3.DatabaseError) as exc:
         context["error"] = f"the archive's index cannot be read: {exc}"
         return context, 500
@@ -327,20 +375,48 @@ def _unsafe_path(path: str) -> bool:
     return any(segment in ("..", ".") for segment in path.split("/")[1:])
 
 
+def off_the_loop(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``func(*args, **kwargs)``, in gevent's thread pool when the process is patched for
+    gevent (the replay server), so that a slow search blocks one worker thread, not the
+    event loop that serves every other request; a plain call otherwise.
+
+    SQLite releases the GIL while it works, so the loop keeps serving meanwhile.
+    """
+    if "gevent" in sys.modules:
+        from gevent import monkey
+
+        if monkey.is_module_patched("socket"):
+            import gevent
+
+            return gevent.get_hub().threadpool.spawn(func, *args, **kwargs).get()
+    return func(*args, **kwargs)
+
+
 class ReplayApp:
     """WSGI: our search page at ``/`` and ``/search``, pywb for everything else.
 
     Args:
         data_dir: The data folder.
         pywb_app: pywb's ``FrontEndApp`` (or any WSGI app) serving ``/archive/`` and
-            ``/static/``.
+            ``/static/``; every ``Location`` it answers is made a path into the archive
+            (:func:`archive.replay_pywb.archive_location`).
+        search_time_limit: Seconds a search page may search (``0``: no limit; ``None``:
+            ``$NEWSARCHIVE_SEARCH_TIME_LIMIT``, else 5).
+
+    Raises:
+        archive.index.QueryError: *search_time_limit* (or the variable) is not a number of
+            seconds.
     """
 
-    def __init__(self, data_dir: str | os.PathLike[str], pywb_app: Callable[..., Any]) -> None:
+    def __init__(self, data_dir: str | os.PathLike[str], pywb_app: Callable[..., Any], *,
+                 search_time_limit: float | None = None) -> None:
         import jinja2
+
+        from archive.index import search_time_limit as resolve_time_limit
 
         self.data_dir = Path(data_dir)
         self.pywb_app = pywb_app
+        self.search_time_limit = resolve_time_limit(search_time_limit)
         self.jinja = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
                                         autoescape=True)
 
@@ -368,14 +444,63 @@ class ReplayApp:
                                                           ("Content-Length", "0")])
                 return [b""]
             form = SearchForm.from_query_string(environ.get("QUERY_STRING", ""))
-            context, status = search_page(self.data_dir, form)
+            context, status = off_the_loop(search_page, self.data_dir, form,
+                                           time_limit=self.search_time_limit or 0)
             return self._html(start_response, {200: "200 OK", 400: "400 Bad Request",
-                                               500: "500 Internal Server Error"}[status],
+                                               500: "500 Internal Server Error",
+                                               503: "503 Service Unavailable"}[status],
                               "archive_search.html", **context)
         if path == "/favicon.ico":
             start_response("204 No Content", [("Content-Length", "0")])
             return [b""]
-        return self.pywb_app(environ, start_response)
+        return self._pywb(environ, start_response)
+
+    def _pywb(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
+        """pywb's answer, its ``Location`` (if any) made a path into the archive, or "Not
+        archived" when the target cannot be in it; the URLs pywb writes on the request's
+        ``Host`` in ``Link`` (Memento) and ``Content-Location`` made paths."""
+        from archive.replay_pywb import SMALL_NOT_FOUND, archive_location, is_embedded, without_host
+
+        asked = dict(environ)  # pywb moves the collection from PATH_INFO to SCRIPT_NAME
+        answer: dict[str, Any] = {}
+        written: list[bytes] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            answer.update(status=status, headers=list(headers), exc_info=exc_info)
+            return written.append
+
+        body = self.pywb_app(environ, capture)
+        if not answer:  # start_response called lazily, with the first part of the body
+            parts = iter(body)
+            first = next(parts, b"")
+            body, close = [first, *parts], getattr(body, "close", None)
+            if close:
+                close()
+        headers: list[tuple[str, str]] = []
+        for name, value in answer.get("headers", []):
+            if name.lower() == "location":
+                location = archive_location(asked, value, COLLECTION)
+                if location is None:
+                    close = getattr(body, "close", None)
+                    if close:
+                        close()
+                    logger.info("refused a redirect out of the archive to %r", value)
+                    if is_embedded(asked):
+                        start_response("404 Not Found", [
+                            ("Content-Type", "text/plain; charset=utf-8"),
+                            ("Content-Length", str(len(SMALL_NOT_FOUND))),
+                            ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
+                        return [SMALL_NOT_FOUND]
+                    return self._html(start_response, "404 Not Found", "not_found.html",
+                                      url=value, reason="This archived page redirects out of the "
+                                      "archive. Nothing is fetched from the live web.")
+                value = location
+            elif name.lower() in ("link", "content-location"):
+                value = without_host(asked, value, COLLECTION)
+            headers.append((name, value))
+        start_response(answer.get("status", "500 Internal Server Error"), headers,
+                       *([answer["exc_info"]] if answer.get("exc_info") else []))
+        return [*written, *body] if written else body
 
 
 def make_app(data_dir: str | os.PathLike[str]) -> ReplayApp:
@@ -463,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     import signal
 
+    from archive.query import ArchiveIndexError
+
     parser = argparse.ArgumentParser(prog="python -m archive.replay", description=__doc__.split("\n")[0])
     parser.add_argument("--data", required=True)
     parser.add_argument("--host", default="127.0.0.1")
@@ -490,6 +617,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as exc:
         print(f"Error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    except ArchiveIndexError as exc:  # a bad $NEWSARCHIVE_SEARCH_TIME_LIMIT
+        print(f"Error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)

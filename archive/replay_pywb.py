@@ -7,6 +7,16 @@
   a person navigated to it; an iframe, image, script, stylesheet, font, media file or
   ``fetch()`` inside a replayed page gets a plain ``404`` of 13 bytes (``text/plain``), so a
   page with ten missing ad frames does not show ten "Not archived" pages.
+- No ``Location`` leaves the archive (:func:`archive_location`, applied by
+  :class:`archive.replay.ReplayApp` to every pywb response). pywb passes an archived
+  redirect's ``Location`` through unchanged in ``id_`` mode (``http://evil.example/``,
+  ``//evil.example/``, ``/\\evil.example/`` would send the browser to the live web), and
+  writes the ones it makes (``mp_`` rewrites, ``redirect_to_exact``) as absolute URLs on the
+  request's ``Host`` header. Every ``Location`` becomes a path on our server: a pywb URL
+  loses the scheme and host, an archived target becomes ``/archive/<ts><mod>/<absolute
+  target>``, and one that is not an http(s) URL (``javascript:``, ``data:``...) is answered
+  by "Not archived". pywb's URLs on the request's ``Host`` in ``Link`` (Memento) and
+  ``Content-Location`` become paths too (:func:`without_host`).
 
 Which requests are embedded is read from two things browsers and pywb send:
 
@@ -25,10 +35,12 @@ Which requests are embedded is read from two things browsers and pywb send:
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["EMBED_MODIFIERS", "SMALL_NOT_FOUND", "customise", "is_embedded", "replay_modifier"]
+__all__ = ["EMBED_MODIFIERS", "SMALL_NOT_FOUND", "archive_location", "customise", "is_embedded",
+           "replay_modifier", "without_host"]
 
 #: pywb modifiers of a page's parts (``pywb/rewrite/html_rewriter.py``, ``wombat.js``).
 EMBED_MODIFIERS = frozenset({"if_", "fr_", "im_", "js_", "cs_", "oe_", "wkr_", "wkrf_", "sw_", "vi_"})
@@ -51,6 +63,90 @@ def replay_modifier(path: str) -> str | None:
     """
     match = _REPLAY_PATH.match(path or "")
     return (match.group(2) or "") if match else None
+
+
+# C0 controls and space, which browsers strip from both ends of a URL (WHATWG URL, "basic
+# URL parser"); tab, CR and LF, which they remove anywhere in it
+_URL_EDGES = "".join(map(chr, range(0x21)))
+_URL_REMOVED = str.maketrans("", "", "\t\r\n")
+# what a Location we write may hold unquoted (RFC 3986 reserved and unreserved, and %)
+_URL_SAFE = "/:?#[]@!$&'()*+,;=%~"
+
+
+def _host_prefix(environ: Mapping[str, Any]) -> str:
+    """``scheme://host`` as pywb writes its absolute URLs (``RewriterApp.get_host_prefix``)."""
+    scheme = str(environ.get("wsgi.url_scheme") or "http")
+    host = str(environ.get("HTTP_HOST") or "")
+    if not host:
+        host = str(environ.get("SERVER_NAME") or "")
+        port = str(environ.get("SERVER_PORT") or "")
+        if port and port != ("443" if scheme == "https" else "80"):
+            host += ":" + port
+    return f"{scheme}://{host}"
+
+
+def archive_location(environ: Mapping[str, Any], location: str, collection: str = "archive") -> str | None:
+    """The ``Location`` to send instead of *location*, a path on our server; ``None`` when the
+    target cannot be in the archive (answer "Not archived").
+
+    Args:
+        environ: The request's WSGI environ as it reached us (before pywb shifts
+            ``SCRIPT_NAME``): its path names the capture (``/archive/<ts><mod>/<url>``) that
+            relative targets resolve against, its ``Host`` what pywb prefixed.
+        location: The response's ``Location`` as pywb wrote it.
+        collection: The pywb collection's name.
+
+    >>> env = {"PATH_INFO": "/archive/20240301000000id_/http://news.example/a/", "HTTP_HOST": "x:1"}
+    >>> archive_location(env, "http://evil.example/p")
+    '/archive/20240301000000id_/http://evil.example/p'
+    >>> archive_location(env, "/\\\\evil.example/p")
+    '/archive/20240301000000id_/http://evil.example/p'
+    >>> archive_location(env, "b?c=1")
+    '/archive/20240301000000id_/http://news.example/a/b?c=1'
+    >>> archive_location(env, "http://x:1/archive/20240301000000mp_/http://news.example/")
+    '/archive/20240301000000mp_/http://news.example/'
+    >>> archive_location(env, "javascript:alert(1)") is None
+    True
+    """
+    own = f"/{collection}/"
+    # what a browser would make of it: controls trimmed, tab/CR/LF dropped, and "\" read as
+    # "/" (http and https are "special" schemes, WHATWG URL)
+    target = str(location).strip(_URL_EDGES).translate(_URL_REMOVED).replace("\\", "/")
+    prefix = _host_prefix(environ)
+    if target.lower().startswith(prefix.lower() + own):
+        target = target[len(prefix):]  # pywb's own URL, on whatever Host the request named
+    if target.startswith(own):
+        return urllib.parse.quote(target, safe=_URL_SAFE)
+    path = str(environ.get("SCRIPT_NAME") or "") + str(environ.get("PATH_INFO") or "")
+    match = _REPLAY_PATH.match(path)
+    if not match or not path.startswith(own):  # not a capture's path: nothing to resolve against
+        return None
+    timestamp, modifier, base = match.group(1), match.group(2) or "", match.group(3)
+    if "://" not in base:
+        base = "http://" + base
+    query = str(environ.get("QUERY_STRING") or "")
+    if query:
+        base += "?" + query
+    try:
+        absolute = urllib.parse.urljoin(base, target)
+        parts = urllib.parse.urlsplit(absolute)
+    except ValueError:  # e.g. a bracketed host that is not an IPv6 address
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    stamp = f"{timestamp}{modifier}/" if timestamp or modifier else ""
+    return urllib.parse.quote(f"{own}{stamp}{absolute}", safe=_URL_SAFE)
+
+
+def without_host(environ: Mapping[str, Any], value: str, collection: str = "archive") -> str:
+    """*value* (a header) with pywb's absolute URLs on the request's ``Host``
+    (``http://HOST/archive/...``) written as paths (``/archive/...``).
+
+    >>> without_host({"HTTP_HOST": "a.invalid"}, '<http://a.invalid/archive/x>; rel="timegate"')
+    '</archive/x>; rel="timegate"'
+    """
+    prefix = _host_prefix(environ) + f"/{collection}/"
+    return re.sub(re.escape(prefix), f"/{collection}/", str(value), flags=re.IGNORECASE)
 
 
 def is_embedded(environ: Mapping[str, Any]) -> bool:

@@ -102,3 +102,19 @@ def test_search_benchmark_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert bench.main(["--articles", "200", "--queries", "20", "--db", str(tmp_path / "b.db")]) == 0
     out = capsys.readouterr().out
     assert "articles: 200" in out and "p95" in out and "bytes per article" in out
+
+
+def test_search_takes_any_str_and_has_a_time_limit(data: Path) -> None:
+    from archive.api import SearchTimeout
+
+    with Archive(data, search_time_limit=3) as archive:
+        assert archive.search_time_limit == 3.0
+        assert archive.search("\ud800 \udcff", author="\udcff") == []
+        assert sorted(h.id for h in archive.search("kazakhstan " * 1000 + "\x00", limit=50)) == [1, 2, 3, 4, 6, 7]
+        with pytest.raises(QueryError, match=r"^too many search terms \(100\); at most 64$"):
+            archive.search(" ".join(f"w{i}" for i in range(100)))
+        with pytest.raises(QueryError, match="since must be a date"):
+            archive.search("x", since="\ud800")
+    assert issubclass(SearchTimeout, Exception) and not issubclass(SearchTimeout, QueryError)
+    with Archive(data, search_time_limit=0) as unlimited:
+        assert unlimited.search_time_limit is None  # 0: no limit

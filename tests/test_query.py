@@ -197,3 +197,25 @@ def test_search_never_raises(b21_index: Index, query: str) -> None:
     fts = to_fts5(query)
     assert (fts == "") == (not any(not term.negated for term in parse(query)))
 
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("a a a", '"a"'),
+        ("Court court COURT", '"Court"'),
+        ('court "court" -appeal -appeal', '("court") NOT ("appeal")'),
+        ("title:a a -title:a", '(title : "a" "a") NOT (title : "a")'),
+        ("caf\udcc3\udca9", '"café"'),  # surrogateescape'd UTF-8 bytes
+        ("x\ud800y", '"x\ufffdy"'),
+    ],
+)
+def test_repeats_count_once_and_any_str_compiles(query: str, expected: str) -> None:
+    assert to_fts5(query) == expected
+
+
+def test_more_than_64_terms_is_a_query_error(b21_index: Index) -> None:
+    assert to_fts5(" ".join(f"w{i}" for i in range(64)) + " w0" * 1000).count('"w') == 64
+    with pytest.raises(QueryError, match=r"^too many search terms \(65\); at most 64$"):
+        b21_index.search(" ".join(f"w{i}" for i in range(65)))
+    assert [hit.id for hit in b21_index.search("cafe " * 10_000)] == [4]

@@ -307,3 +307,22 @@ def test_search_show_stats_while_a_crawl_writes(tmp_path: Path) -> None:
         writer.join()
     assert errors == []
     assert written[0] > 0 and seen[-1] == 5
+
+
+# -- bounded cost, any str (issue 14) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["\ud800", "caf\udcc3\udca9", "a " * 50_000, "x" * 100_000, "\x00" * 100])
+def test_any_str_and_repeats_give_results(data: Path, query: str) -> None:
+    for fmt in ("--json", "--table", "--csv", "--sql"):
+        result = CliRunner().invoke(main, ["--data", str(data), "search", query, "--author", "\udcff", fmt])
+        assert result.exit_code == 0, (fmt, result.output[-500:])
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_repeated_terms_and_the_cap_on_terms(data: Path) -> None:
+    assert sorted(ids(data, "kazakhstan " * 5000, "--limit", "50")) == [1, 2, 3, 4, 6, 7]
+    result = CliRunner().invoke(main, ["--data", str(data), "search", *(f"w{i}" for i in range(65))])
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: too many search terms (65); at most 64"
+    assert "--time-limit" in run(data, "search", "-h").output
