@@ -211,6 +211,8 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         self.revisit_keys: set[str] = set()
         #: the newest publication day seen in range: the next incremental crawl starts near it
         self.horizon_seen: dt.date | None = None
+        #: in-range story links met on the listing page being read (new or not)
+        self.listing_hits = 0
         #: robots.txt named sitemaps; /wp-sitemap.xml was asked for (a WordPress site without)
         self._robots_sitemaps = False
         self._wp_sitemap_asked = False
@@ -385,11 +387,14 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             # On a site of unknown layout the page's own evidence decides, once fetched;
             # the URL's shape only decides what comes first.
             if self.wordpress or not self.is_candidate(parts.path, parts.query):
+                if source in ("sitemap", "news-sitemap", "feed"):
+                    self.skip("feed or sitemap entry that names no page")
                 return None
         if day is not None and not self.in_range(day):
             self.skip("listed outside the date range")
             return None
         self.saw_day(day)
+        self.listing_hits += 1  # an in-range story link, new or not (pagination's stop rule)
         key = match_key(url)
         if key in self.requested:
             return None
@@ -629,7 +634,9 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             return
         if not isinstance(response, TextResponse) or response.status != 200:
             return
+        self.listing_hits = 0
         teasers = list(self.teaser_requests(response, day, meta.get("source") or meta["role"]))
+        hits = self.listing_hits
         yield from teasers
         yield from self.page_requisites(response)
         if self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and (day is None or self.in_range(day)):
@@ -639,7 +646,8 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                     yield self.request(url, self.parse_document, "document", issue_date=day)
         if meta["role"] != "date-archive":
             if meta["role"] in ("section", "edition") and not self.wordpress:
-                next_url = self.next_listing_page(response, len(teasers))
+                # a day of a tree is paged while its pages list stories; a section while they add new ones
+                next_url = self.next_listing_page(response, hits if meta.get("tree") else len(teasers))
                 if next_url:
                     yield self.request(next_url, self.parse_listing, meta["role"], **{
                         k: meta[k] for k in ("issue_date", "source", "tree") if k in meta})
