@@ -19,6 +19,7 @@ is its own folder's font.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -170,23 +171,76 @@ def css_requisites(css: bytes | str, css_url: str, *, declaration_list: bool = F
         css = bytes(css)
     if not isinstance(css, (bytes, str)):
         return []
-    if declaration_list:
-        text = css.decode("utf-8", "replace") if isinstance(css, bytes) else css
-        nodes: list[Any] = tinycss2.parse_blocks_contents(text)
-    elif isinstance(css, bytes):
+    if isinstance(css, bytes) and not declaration_list:
+        if b"\x00" not in css[:64] and not _MAY_REFER.search(css):  # (UTF-16 CSS has NULs)
+            return []
         nodes, _encoding = tinycss2.parse_stylesheet_bytes(css)
+        refs = _unique_refs(nodes)
     else:
-        nodes = tinycss2.parse_stylesheet(css)
+        text = css.decode("utf-8", "replace") if isinstance(css, bytes) else css
+        refs = _text_refs(text, declaration_list)
     found: dict[str, Requisite] = {}
-    seen: set[tuple[str, bool]] = set()
-    for ref, is_import in _css_tokens(nodes):
-        if (ref, is_import) in seen:  # resolve each reference once: a sprite used 10,000 times
-            continue
-        seen.add((ref, is_import))
+    for ref, is_import in refs:
         url = _absolute(css_url, ref)
         if url and url not in found:
             found[url] = Requisite(url, _css_kind(url, is_import))
     return list(found.values())
+
+
+#: CSS that names no ``url`` and no ``@import`` loads nothing (a cheap test before tokenizing).
+_MAY_REFER = re.compile(rb"url|@import", re.IGNORECASE)
+
+
+def _unique_refs(nodes: list[Any]) -> tuple[tuple[str, bool], ...]:
+    """Each ``(reference, is_import)`` once, in source order (a sprite used 10,000 times
+    is resolved once)."""
+    return tuple(dict.fromkeys(_css_tokens(nodes)))
+
+
+@functools.lru_cache(maxsize=64)
+def _text_refs(text: str, declaration_list: bool) -> tuple[tuple[str, bool], ...]:
+    """The references of a ``<style>`` block or ``style`` attribute. Cached: a theme's
+    inline CSS is the same on every page of a site, and tokenizing it (tinycss2, pure
+    Python) costs about a microsecond a character."""
+    if not _MAY_REFER.search(text.encode("utf-8", "surrogatepass")):
+        return ()
+    if len(text) > WHOLE_CSS_MAX_CHARS:
+        return _windowed_refs(text)
+    if declaration_list:
+        return _unique_refs(tinycss2.parse_blocks_contents(text))
+    return _unique_refs(tinycss2.parse_stylesheet(text))
+
+
+#: Inline CSS longer than this is not tokenized whole: each ``url(`` and ``@import`` is.
+WHOLE_CSS_MAX_CHARS = 8192
+_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
+_CANDIDATE = re.compile(r"(?<![\w\\'\"-])(?:url\(|@import\b)", re.IGNORECASE)
+
+
+def _windowed_refs(text: str) -> tuple[tuple[str, bool], ...]:
+    """The references of a large inline stylesheet (a page's critical CSS, often 100 KB):
+    each ``url(`` and ``@import`` outside comments is tokenized by tinycss2 from where it
+    starts to where its token or rule ends, instead of the whole text (linear either way,
+    but tinycss2 reads about a microsecond a character)."""
+    text = _COMMENT.sub(" ", text)
+    refs: list[tuple[str, bool]] = []
+    rule_end = -1
+    for match in _CANDIDATE.finditer(text):
+        start = match.start()
+        if start < rule_end:
+            continue  # the url() of an @import just read
+        if match.group().startswith("@"):
+            end = text.find(";", start)
+            rule_end = end if end >= 0 else start + 2048
+            rule = tinycss2.parse_stylesheet(text[start:rule_end + 1])
+            refs.extend((ref, True) for ref, _ in _css_tokens(rule))
+            continue
+        end = text.find(")", match.end())
+        while end >= 0 and text.count('"', start, end) % 2 + text.count("'", start, end) % 2:
+            end = text.find(")", end + 1)  # a ")" inside a quoted URL
+        nodes = tinycss2.parse_component_value_list(text[start:end + 1 if end >= 0 else start + 2048])
+        refs.extend(_css_tokens(nodes[:1]))
+    return tuple(dict.fromkeys(refs))
 
 
 def _link_kind(el: Any, rels: set[str]) -> str | None:

@@ -234,3 +234,13 @@ def is_dated_article(url: str) -> bool:
         return _path_span(urlsplit(url).path)[1]
     except ValueError:
         return False
+
+
+def article_day(url: str) -> dt.date | None:
+    """The day a dated article URL names (``/2025/09/07/story/``), or None (a year or month
+    alone names no day)."""
+    try:
+        span, dated = _path_span(urlsplit(url).path)
+    except ValueError:
+        return None
+    return span.first if dated and span is not None and span.granularity == "day" else None

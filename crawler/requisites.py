@@ -93,6 +93,8 @@ class RequisitePlan:
         self.max_media_bytes = _count(max_media_bytes)
         self.dead_folder_404s = _count(dead_folder_404s)
         self._asked: set[str] = set()
+        #: requisites not asked for because their folder was dead already (:meth:`dead_folder`)
+        self.given_up = 0
         #: (host, folder path) -> [requisites that answered 404/410, that answered 200/304]
         self._folders: dict[tuple[str, str], list[int]] = {}
 
@@ -131,6 +133,9 @@ class RequisitePlan:
             if key in self._asked:
                 continue
             self._asked.add(key)
+            if self.dead_folder(url):
+                self.given_up += 1  # known dead already: no request is made at all
+                continue
             yield url, kind
 
     def mark_asked(self, urls: Iterable[str]) -> None:

@@ -87,3 +87,25 @@ def test_a_redirect_to_itself_is_asked_again_once_with_its_cookie():
     assert middleware.process_response(again, second) is second  # once, not forever
     elsewhere = Response("https://n.example/story/", status=302, request=request, headers={"Location": "/other/"})
     assert middleware.process_response(request, elsewhere) is elsewhere
+
+
+def test_a_dated_article_url_names_its_day():
+    from crawler.discovery import article_day
+
+    assert article_day("https://n.example/news/x/2024/03/04/story.html") == D(2024, 3, 4)
+    assert article_day("https://n.example/2026/story-one/") is None  # a year names no day
+    assert article_day("https://n.example/2024/03/04/") is None  # a day archive, not a story
+
+
+def test_the_date_beside_a_headline_link_dates_it():
+    from scrapy.http import HtmlResponse
+
+    from crawler.spiders.listings import dated_links
+
+    body = b"""<html><body><div class="card"><h3><a href="/a.html">A</a></h3><span>March 4, 2024</span></div>
+      <div class="card"><h3><a href="/b.html">B</a></h3><time datetime="2024-03-05T10:00:00Z">Tue</time></div>
+      <div class="card"><h3><a href="/news/2024/03/06/c.html">C</a></h3></div></body></html>"""
+    response = HtmlResponse("https://n.example/news/", body=body)
+    assert dated_links(response, response.xpath("//h3/a")) == [
+        ("https://n.example/a.html", D(2024, 3, 4)), ("https://n.example/b.html", D(2024, 3, 5)),
+        ("https://n.example/news/2024/03/06/c.html", D(2024, 3, 6))]

@@ -285,3 +285,25 @@ def test_what_a_crawl_fetched_before_a_crash_is_not_asked_for_again():
     assert list(plan.new([("https://www.example.org/s.css?ver=1", "stylesheet"),
                           ("https://www.example.org/a.png", "image"),
                           ("https://www.example.org/b.png", "image")])) == [("https://www.example.org/b.png", "image")]
+
+
+def test_a_requisite_in_a_folder_known_dead_is_never_asked_for():
+    plan = RequisitePlan("same-site", "https://www.example.org/", dead_folder_404s=3)
+    for n in range(3):
+        plan.answered(f"https://www.example.org/a/b/c/{n}.js", 404)
+    assert list(plan.new([("https://www.example.org/a/b/c/late.js", "script"),
+                          ("https://www.example.org/a/b/ok.js", "script")])) == [("https://www.example.org/a/b/ok.js", "script")]
+    assert plan.given_up == 1
+
+
+def test_large_inline_css_is_read_reference_by_reference_with_the_same_result():
+    from archive.requisites import WHOLE_CSS_MAX_CHARS
+
+    head = ("/* url(commented.png) */ .y{content:\"url(not.png)\"} @import url(\"print.css\");"
+            " .b{background:url( 'a).png' ) no-repeat} @font-face{src:url(f.woff2) format('woff2'),url(\"g.woff\")}"
+            " .d{mask:myurl(x)} .e{background:URL(e.png)}")
+    small = css_requisites(head, "https://e.org/")
+    large = css_requisites(head + ".a{color:red}" * (WHOLE_CSS_MAX_CHARS // 10), "https://e.org/")
+    assert [(r.url, r.kind) for r in large] == [(r.url, r.kind) for r in small]
+    assert [r.url for r in small] == ["https://e.org/print.css", "https://e.org/a).png", "https://e.org/f.woff2",
+                                      "https://e.org/g.woff", "https://e.org/e.png"]

@@ -38,7 +38,7 @@ from archive.requisites import css_requisites, html_requisites, requisite_urls
 from archive.urls import match_key, same_site, without_tracking
 from crawler.items import ArticleItem
 from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE, SiteProfile, resolve
-from crawler.discovery import date_span, is_dated_article
+from crawler.discovery import article_day, date_span, is_dated_article
 from crawler.requisites import RequisitePlan
 from crawler.spiders.listings import ListingWalker
 
@@ -267,10 +267,13 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         """Requests for the ``(url, kind)`` requisites of a page that this crawl has not
         asked for yet and whose host is in ``CRAWL_PAGE_REQUISITES`` scope."""
         plan = self.requisite_plan
+        given_up = plan.given_up
         for url, kind in plan.new(pairs):
             request = self.request(url, self.parse_requisite, "requisite", **plan.request_meta(kind, page_url))
             request.priority = priority
             yield request
+        if plan.given_up > given_up:
+            self.skip("requisite in a folder that answered only 404", plan.given_up - given_up)
 
     def page_requisites(self, response: Response) -> Iterator[scrapy.Request]:
         """The requisites of a listing page, from the tree the spider parses anyway: the
@@ -390,6 +393,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                 if source in ("sitemap", "news-sitemap", "feed"):
                     self.skip("feed or sitemap entry that names no page")
                 return None
+        day = day or article_day(url)  # a dated URL (/2025/09/07/story/) is dated before it is fetched
         if day is not None and not self.in_range(day):
             self.skip("listed outside the date range")
             return None
@@ -689,7 +693,11 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         else:
             # Teasers in markup of their own: the headline links, else every link outside the
             # navigation, dated by the listing (a day of a tree) or later by the page itself.
-            links = self.heading_links(response) or self.content_links(response)
+            for url, near in self.heading_links(response) or self.content_links(response):
+                request = self.article_request(url, near or day, source)
+                if request:
+                    yield request
+            return
         for url in links:
             request = self.article_request(url, day, source)
             if request:

@@ -25,7 +25,8 @@ import scrapy
 from scrapy.http import TextResponse
 
 from archive.urls import same_site
-from crawler.discovery import DateSpan, date_span, has_sort_params, is_dated_article, is_next_page, is_sort_twin
+from crawler.discovery import (DateSpan, article_day, date_span, has_sort_params, is_dated_article, is_next_page,
+                                is_sort_twin)
 from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE
 
 #: Navigation links that name no section (accounts, shops, legal pages).
@@ -37,8 +38,8 @@ _NAV_XPATH = ("//nav//a[@href] | //header//a[@href] | //*[@role='navigation']//a
               " | //*[contains(@class,'menu') or contains(@class,'nav')]//a[@href]")
 _HEADING_LINKS = ("//body//*[self::h2 or self::h3 or self::h4][not(ancestor::nav or ancestor::header"
                   " or ancestor::footer or ancestor::aside)]//a[@href]")
-_CONTENT_LINKS = ("//body//a[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside"
-                  " or ancestor::form or ancestor::*[@role='navigation'])]/@href")
+_CONTENT_LINKS = ("//body//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside"
+                  " or ancestor::form or ancestor::*[@role='navigation'])]")
 _NON_PAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|mp[34]|zip|xml|rss|atom|json|css|js)$", re.I)
 #: Sections walked from the front page's navigation, at most.
 MAX_SECTIONS = 40
@@ -119,14 +120,15 @@ class ListingWalker:
             request.priority = PRIORITY["edition"]
             yield request
 
-    def content_links(self, response: TextResponse) -> list[str]:
-        """Every link outside the page's navigation, header, footer, asides and forms."""
-        return [response.urljoin(h) for h in response.xpath(_CONTENT_LINKS).getall()]
+    def content_links(self, response: TextResponse) -> list[tuple[str, dt.date | None]]:
+        """Every link outside the page's navigation, header, footer, asides and forms, with
+        the date written beside it (:func:`dated_links`)."""
+        return dated_links(response, response.xpath(_CONTENT_LINKS))
 
-    def heading_links(self, response: TextResponse) -> list[str]:
-        """Links in headings of the main content: the stories of a listing whose teasers
-        carry no known markup."""
-        return [response.urljoin(h) for h in response.xpath(_HEADING_LINKS + "/@href").getall()]
+    def heading_links(self, response: TextResponse) -> list[tuple[str, dt.date | None]]:
+        """Links in headings of the main content, with the date written beside them: the
+        stories of a listing whose teasers carry no known markup."""
+        return dated_links(response, response.xpath(_HEADING_LINKS))
 
     def is_candidate(self, path: str, query: str) -> bool:
         """Whether a link from a listing may be an article on a site of unknown layout: the
@@ -139,3 +141,34 @@ class ListingWalker:
         if date_span("http://site" + path + (f"?{query}" if query else "")) is not None:
             return False  # a date-archive page: walked as a tree, not fetched as a story
         return not query or bool(re.fullmatch(r"(p|id|story|article|a|s)=\w+", query))
+
+
+#: Characters of a teaser block read for the date written beside its link.
+_TEASER_TEXT_MAX = 400
+
+
+def dated_links(response: TextResponse, anchors: Any) -> list[tuple[str, dt.date | None]]:
+    """``(url, day)`` of each anchor: the day its URL names, else the day of a
+    ``<time datetime>`` or a date written in the small block around it (up to three levels up,
+    at most 400 characters, no other link), else None (the fetched page's date decides)."""
+    from crawler.spiders.backissues import date_in_text, machine_date
+
+    found = []
+    for anchor in anchors:
+        href = anchor.attrib.get("href", "")
+        url = response.urljoin(href)
+        day = article_day(url)
+        block = anchor.root
+        for _ in range(3 if day is None else 0):
+            block = block.getparent()
+            if block is None:
+                break
+            text = " ".join(block.itertext())
+            if len(text) > _TEASER_TEXT_MAX or len(set(block.xpath(".//a/@href")) - {href}) > 0:
+                break  # the block holds more than this one story
+            stamps = block.xpath(".//time/@datetime")
+            day = machine_date(str(stamps[0])) if stamps else date_in_text(text)
+            if day:
+                break
+        found.append((url, day))
+    return found
