@@ -80,19 +80,26 @@ class Chromium:
             "--window-size=1280,1000", "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0", f"--user-data-dir={self.profile}", "about:blank",
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        stdin=subprocess.DEVNULL)
         port_file = self.profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if port_file.exists():
-                first = port_file.read_text().split("\n", 1)[0].strip()
-                if first.isdigit():
-                    self.port = int(first)
+        for _attempt in range(2):  # a start that dies on a loaded machine is tried once more
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                            stdin=subprocess.DEVNULL)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if port_file.exists():
+                    first = port_file.read_text().split("\n", 1)[0].strip()
+                    if first.isdigit():
+                        self.port = int(first)
+                        break
+                if self.process.poll() is not None:
                     break
-            if self.process.poll() is not None:
+                time.sleep(0.1)
+            if self.port:
                 break
-            time.sleep(0.1)
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait(timeout=10)
+            port_file.unlink(missing_ok=True)
         if not self.port:
             self.__exit__()
             raise RuntimeError(f"{self.binary} did not open its DevTools port")
