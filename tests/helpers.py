@@ -44,12 +44,15 @@ def crawl_mock_site(site_url: str, data: Path, since: str, until: str) -> subpro
                    "-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False", check=True)
 
 
-def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """GET ``path`` from 127.0.0.1:``port`` with exactly ``headers`` (no Accept-Encoding of
-    http.client's own): ``(status, lower-cased headers, body)``."""
+def http_get(port: int, path: str, headers: dict[str, str] | None = None,
+             host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    """GET ``path`` from 127.0.0.1:``port`` exactly as given, with exactly ``headers`` (no
+    Accept-Encoding of http.client's own) and ``Host: host`` (default: the server's address):
+    ``(status, lower-cased headers, body)``."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.putrequest("GET", path, skip_accept_encoding=True)
+        conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        conn.putheader("Host", host or f"127.0.0.1:{port}")
         for name, value in (headers or {}).items():
             conn.putheader(name, value)
         conn.endheaders()

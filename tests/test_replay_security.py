@@ -16,7 +16,6 @@ stand-in for pywb.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import os
 import re
 import select
@@ -35,7 +34,7 @@ from archive.reindex import ARTICLE_RECORD_FORMAT
 from archive.replay import ReplayApp, SearchForm, search_page
 from archive.replay_pywb import archive_location
 from archive.warc import HttpExchange, WarcWriter
-from tests.helpers import run_cli, stop_process
+from tests.helpers import http_get, run_cli, stop_process
 from tests.test_replay import TRAVERSALS, ReplayServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,17 +95,7 @@ def server(data: Path):
 def raw_get(port: int, path: str, host: str | None = None,
             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """GET *path* exactly as given, with ``Host: host`` (default: the server's address)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
-        conn.putheader("Host", host or f"127.0.0.1:{port}")
-        for name, value in (headers or {}).items():
-            conn.putheader(name, value)
-        conn.endheaders()
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
+    return http_get(port, path, headers, host)
 
 
 def assert_stays_in_archive(location: str, port: int) -> None:
