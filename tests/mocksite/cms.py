@@ -47,7 +47,6 @@ import gzip
 import json
 import re
 import secrets
-import signal
 import sys
 import threading
 from http.server import ThreadingHTTPServer
@@ -56,7 +55,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from . import content, requisites
 from .content import ARTICLES, BY_SLUG, SITE_NAME, category_slug
 from .server import (SITE_EPOCH, Handler, Response, Site, day_start, esc, http_date, long_date,
-                     newest_first, page_slice, short_date, w3c)
+                     newest_first, page_slice, serve, short_date, w3c)
 
 DAY_PER_PAGE = 2
 SECTION_PER_PAGE = 3
@@ -505,22 +504,7 @@ def main(argv=None) -> int:
     site = CmsSite(args.today, args.faults, args.log)
     server = ThreadingHTTPServer((args.host, args.port), type("BoundCmsHandler", (CmsHandler,), {"site": site}))
     server.daemon_threads = True
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(f"serving http://{args.host}:{server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        if site.log:
-            site.log.close()
-    return 0
+    return serve(server, site, args.host)
 
 
 if __name__ == "__main__":

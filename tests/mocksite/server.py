@@ -972,13 +972,17 @@ def main(argv=None) -> int:
 
     site = Site(args.today, args.faults, args.log)
     server = build_server(args.host, args.port, site)
+    return serve(server, site, args.host)
 
+
+def serve(server, site, host: str) -> int:
+    """Announce ``serving http://HOST:PORT`` and serve until SIGTERM or SIGINT; close the log."""
     def stop(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"serving http://{args.host}:{server.server_address[1]}", flush=True)
+    print(f"serving http://{host}:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
