@@ -127,7 +127,7 @@ class Record:
             status = int(parts[1])
         except (IndexError, ValueError):
             status = None
-        return status, _parse_fields(lines[1:], strict=False)
+        return status, parse_fields(lines[1:], strict=False)
 
 
 @dataclass
@@ -158,11 +158,16 @@ def _describe(record: Record) -> str:
     return escape(f"{record.rec_type or 'record'} {uri}".rstrip(), 200)
 
 
-class _Damaged(Exception):
+class _Damaged(ValueError):
     """The bytes at hand are no whole record."""
 
 
-def _parse_fields(lines: list[bytes], strict: bool = True) -> list[tuple[str, str]]:
+def parse_fields(lines: list[bytes], strict: bool = True) -> list[tuple[str, str]]:
+    """Header fields (RFC 9112 section 5 syntax, obsolete line folding joined).
+
+    Raises:
+        ValueError: with ``strict``, a line that is no field (other lines are skipped).
+    """
     fields: list[tuple[str, str]] = []
     for line in lines:
         if not line:
@@ -189,7 +194,7 @@ def parse_warc_head(head: bytes) -> tuple[list[tuple[str, str]], int]:
     lines = _LINE_END.split(head)
     if lines[0].strip() not in _VERSIONS:
         raise _Damaged(f"not a WARC record: starts with \"{escape(lines[0], 40)}\"")
-    fields = _parse_fields(lines[1:])
+    fields = parse_fields(lines[1:])
     declared = next((v for k, v in fields if k.lower() == "content-length"), None)
     try:
         length = int(declared or "")
@@ -316,6 +321,13 @@ class _Parser:
 def find_gzip_member(fh: IO[bytes], after: int) -> int:
     """The offset of the first gzip member at or after ``after`` that inflates to the start
     of a WARC record, or -1."""
+    return _first_at(fh, after, _GZIP_MAGIC, _member_starts_record)
+
+
+def _first_at(fh: IO[bytes], after: int, needle: bytes, accept: Any) -> int:
+    """The first offset at or after ``after`` where ``needle`` stands and ``accept(fh,
+    offset)`` holds, or -1; read ``READ_SIZE`` bytes at a time (a needle across two reads
+    is found too)."""
     offset = after
     carry = b""
     while True:
@@ -325,12 +337,12 @@ def find_gzip_member(fh: IO[bytes], after: int) -> int:
             return -1
         window = carry + data
         base = offset - len(carry)
-        index = window.find(_GZIP_MAGIC)
+        index = window.find(needle)
         while index >= 0:
-            if base + index >= after and _member_starts_record(fh, base + index):
+            if base + index >= after and accept(fh, base + index):
                 return base + index
-            index = window.find(_GZIP_MAGIC, index + 1)
-        carry = window[-2:]
+            index = window.find(needle, index + 1)
+        carry = window[-(len(needle) - 1):]
         offset += len(data)
 
 
@@ -346,23 +358,7 @@ def _member_starts_record(fh: IO[bytes], offset: int) -> bool:
 def find_plain_record(fh: IO[bytes], after: int) -> int:
     """The offset of the first line at or after ``after`` that starts ``WARC/1.`` (or
     ``WARC/0.``) and whose header block parses, or -1."""
-    offset = after
-    carry = b""
-    while True:
-        fh.seek(offset)
-        data = fh.read(READ_SIZE)
-        if not data:
-            return -1
-        window = carry + data
-        base = offset - len(carry)
-        index = window.find(b"WARC/")
-        while index >= 0:
-            start = base + index
-            if start >= after and _plain_record_at(fh, start):
-                return start
-            index = window.find(b"WARC/", index + 1)
-        carry = window[-8:]
-        offset += len(data)
+    return _first_at(fh, after, b"WARC/", _plain_record_at)
 
 
 def _plain_record_at(fh: IO[bytes], offset: int) -> bool:

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.resync import Gap, escape, header_end, scan
+from archive.resync import Gap, escape, header_end, parse_fields, scan
 
 __all__ = [
     "CheckResult",
@@ -189,23 +189,6 @@ def _label(algorithm: str, digest: bytes) -> str:
 
 
 # ---- header blocks ---------------------------------------------------------------------------
-
-
-def _parse_fields(lines: list[bytes]) -> list[tuple[str, str]]:
-    """Header fields (RFC 9112 section 5 syntax, obsolete line folding joined)."""
-    fields: list[tuple[str, str]] = []
-    for line in lines:
-        if not line:
-            continue
-        if line[:1] in (b" ", b"\t") and fields:
-            name, value = fields[-1]
-            fields[-1] = (name, value + " " + line.strip().decode("utf-8", "replace"))
-            continue
-        name, sep, value = line.partition(b":")
-        if not sep:
-            raise ValueError(f"not a header field: \"{escape(line)}\"")
-        fields.append((name.strip().decode("utf-8", "replace"), value.strip().decode("utf-8", "replace")))
-    return fields
 
 
 def _get(fields: Iterable[tuple[str, str]], name: str) -> str | None:
@@ -390,7 +373,7 @@ class _Record:
         if len(parts) < 2 or not parts[0].startswith("HTTP/"):
             raise ValueError(f"bad status line \"{escape(status_line)}\"")
         self.status = int(parts[1])
-        self.http_fields = _parse_fields(lines[1:])
+        self.http_fields = parse_fields(lines[1:])
         te = (_get(self.http_fields, "Transfer-Encoding") or "").lower()
         self.chunked = "chunked" in te
         if self.rec_type != "response":
