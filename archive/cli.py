@@ -129,5 +129,27 @@ def _register_commands() -> None:
                 raise click.ClickException(f"the crawler is not installed: {missing}")
 
 
+def _data_option_here(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """``--data`` given after the command name: the same as before it (it wins over both
+    the group's ``--data`` and ``$NEWSARCHIVE_DATA``)."""
+    if value is not None and isinstance(ctx.obj, Context):
+        ctx.obj.data = value
+
+
+def add_data_option(command: click.Command) -> None:
+    """Give *command* (and every command under it) a ``--data`` option of its own, so
+    ``newsarchive search foo --data DIR`` works as ``newsarchive --data DIR search foo``."""
+    if not any(isinstance(p, click.Option) and "--data" in p.opts for p in command.params):
+        command.params.append(click.Option(
+            ["--data"], type=click.Path(file_okay=False, path_type=Path), expose_value=False,
+            callback=_data_option_here, metavar="DIR",
+            help="The data folder (also before the command, or $NEWSARCHIVE_DATA; default ./data)."))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_data_option(sub)
+
+
 _register_commands()
+for _command in main.commands.values():
+    add_data_option(_command)
 

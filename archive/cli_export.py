@@ -22,9 +22,10 @@ from archive.cli import Context, check_date, main, plural
 def export(obj: Context, fmt: str, output: Path | None, since: str | None, until: str | None) -> None:
     """Export every archived article, one object (or CSV row) per article, or the archive as WACZ.
 
-    Fields: url, canonical_url, title, authors, published, modified, categories, tags,
-    description, sitename, language, text, warc_filename, warc_offset, warc_length,
-    fetched_at.
+    Fields: id (as `newsarchive show ID` takes it), url, canonical_url, title, authors,
+    published, modified, categories, tags, description, sitename, language, text,
+    warc_filename, warc_offset, warc_length, fetched_at, replay_url (the capture in
+    `newsarchive replay`: /archive/<timestamp>/<url>).
 
     \b
     Examples:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from archive.cli import Context, check_date, main
+from archive.cli import Context, check_date, main, plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,7 +23,7 @@ _HL_OPEN, _HL_CLOSE = "\x02", "\x03"
 SEARCH_CSV_COLUMNS = (
     "id", "published", "title", "authors", "categories", "tags", "site", "language",
     "url", "canonical_url", "score", "snippet", "warc_filename", "warc_offset",
-    "warc_length", "fetched_at", "replay_url",
+    "warc_length", "fetched_at", "replay_url", "total",
 )
 
 
@@ -110,17 +110,22 @@ class _SearchCommand(click.Command):
 @click.option("--lang", help="Only articles in this language (en also matches en-US).")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
               show_default=True, help="Order of the hits (relevance: bm25, title above body).")
-@click.option("--limit", type=click.IntRange(0, 10_000), default=20, show_default=True, help="Most hits to show.")
+@click.option("--limit", type=click.IntRange(0, 10_000), default=20, show_default=True,
+              help="Most hits to show; 0 counts the hits and shows none.")
 @click.option("--offset", type=click.IntRange(0, 2**62), default=0, show_default=True, help="Hits to skip (paging).")
 @click.option("--raw", is_flag=True, help="Pass QUERY to SQLite FTS5 unchanged (expert syntax).")
 @click.option("--sql", "show_sql", is_flag=True, help="Print the SQL (and its parameters) instead of running it.")
 @click.option("--time-limit", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Stop a search that runs longer than this (default 5, or $NEWSARCHIVE_SEARCH_TIME_LIMIT; 0: no limit).")
+@click.option("--replay", envvar="NEWSARCHIVE_REPLAY", metavar="URL",
+              help="Where `newsarchive replay` serves, for the table's links (default http://127.0.0.1:8080, "
+                   "or $NEWSARCHIVE_REPLAY).")
 @output_options
 @click.pass_obj
 def search(obj: Context, query_words: tuple[str, ...], since: str | None, until: str | None, author: str | None,
            category: str | None, tag: str | None, site: str | None, lang: str | None, sort: str,
-           limit: int, offset: int, raw: bool, show_sql: bool, time_limit: float | None, fmt: str | None) -> None:
+           limit: int, offset: int, raw: bool, show_sql: bool, time_limit: float | None, replay: str | None,
+           fmt: str | None) -> None:
     """Full-text search of the archived articles, best match first (bm25).
 
     QUERY: plain words (all must match), "quoted phrases", -word (leave out articles
@@ -130,13 +135,21 @@ def search(obj: Context, query_words: tuple[str, ...], since: str | None, until:
     twice counts once; at most 64 different terms. A search that runs longer than
     --time-limit (5 s) is stopped with a message (exit 1), as is one stopped with Ctrl-C.
 
+    The table shows id (for `newsarchive show ID`), date, title, snippet, the full URL and
+    authors; its title says which hits of how many ("showing 1–20 of 57"). Where the
+    terminal supports hyperlinks, each title links to its capture in `newsarchive replay`.
+    --json prints {"query", "total", "offset", "limit", "hits": [...]}; --nl and --csv one
+    hit per line or row, each with "total". --limit 0 only counts: the table says how many,
+    --json has "hits": [], --nl prints {"total": N}, --csv a lone total column.
+
     \b
     Examples:
       newsarchive search kazakhstan
       newsarchive search '"class action" settlement' -appeal --since 2024-01-01 --limit 5
       newsarchive search pipeline --author "Cain Burdeau" --since 2022-01-01 --until 2022-01-31
       newsarchive search court --sort newest --csv > court.csv
-      newsarchive search court --json | jq '.[0].url'
+      newsarchive search court --json | jq '.hits[0].url'
+      newsarchive search court --limit 0
     """
     from archive.index import QueryError, SearchOptions, SearchTimeout, search_sql
     from archive.query import clean_text
@@ -166,13 +179,16 @@ def search(obj: Context, query_words: tuple[str, ...], since: str | None, until:
                 click.echo("-- newsarchive_casefold(x): x case-folded (Unicode NFKC), registered on the"
                            " connection by archive.index.register_sql_functions")
         return
+    filters = dict(since=since, until=until, author=author, category=category, tag=tag,
+                   site=site, lang=lang, sort=sort, raw=raw)
     with obj.open_index() as index:
         try:
-            hits = index.search(
-                query, since=since, until=until, author=author, category=category, tag=tag,
-                site=site, lang=lang, sort=sort, limit=limit, offset=offset, raw=raw,
-                highlight=options.highlight, time_limit=time_limit,
-            )
+            hits = index.search(query, **filters, limit=limit, offset=offset,
+                                highlight=options.highlight, time_limit=time_limit) if limit else []
+            if limit and (hits or not offset) and len(hits) < limit:
+                total = offset + len(hits)  # the last page: no need to count
+            else:
+                total = index.count_hits(query, **filters, time_limit=time_limit)
         except QueryError as exc:
             _usage_error(str(exc))
         except SearchTimeout as exc:
@@ -180,10 +196,51 @@ def search(obj: Context, query_words: tuple[str, ...], since: str | None, until:
         except KeyboardInterrupt:
             click.echo("Error: the search was stopped (Ctrl-C)", err=True)
             sys.exit(130)
+    page = SearchPage(query=query, total=total, offset=offset, limit=limit, hits=hits)
     if table:
-        print_hits(hits, query)
+        print_hits(page, replay_base(replay))
     else:
-        _write_records(fmt or "json", (hit_dict(h) for h in hits), SEARCH_CSV_COLUMNS)
+        write_page(fmt or "json", page)
+
+
+class SearchPage:
+    """One page of hits and how many there are in all (what every output format carries).
+
+    ``--json`` prints :meth:`to_dict`: ``{"query", "total", "offset", "limit", "hits": [...]}``.
+    ``--nl`` and ``--csv`` print one hit per line or row, each with ``total``; with
+    ``--limit 0`` (count only) ``--nl`` prints ``{"total": N}`` and ``--csv`` a ``total``
+    column alone.
+    """
+
+    def __init__(self, *, query: str, total: int, offset: int, limit: int, hits: list[Any]) -> None:
+        self.query, self.total, self.offset, self.limit, self.hits = query, total, offset, limit, hits
+
+    def hit_dicts(self) -> list[dict[str, Any]]:
+        return [{**hit_dict(h), "total": self.total} for h in self.hits]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "total": self.total, "offset": self.offset, "limit": self.limit,
+                "hits": [hit_dict(h) for h in self.hits]}
+
+    def title(self) -> str:
+        """``showing 1–10 of 13 for 'court'``, ``13 articles match 'court'`` (count only)."""
+        about = f" for {self.query!r}" if self.query.strip() else ", latest first"
+        if not self.limit:
+            return (f"{plural(self.total, 'article')} match {self.query!r}" if self.query.strip()
+                    else f"{plural(self.total, 'article')} in the archive")
+        if not self.hits:
+            return f"showing none of {self.total}{about} (--offset {self.offset} is past the last)"
+        return f"showing {self.offset + 1}–{self.offset + len(self.hits)} of {self.total}{about}"
+
+
+def write_page(fmt: str, page: SearchPage) -> None:
+    """Print *page* as ``--json``, ``--nl`` or ``--csv`` (see :class:`SearchPage`)."""
+    if fmt == "json":
+        sys.stdout.write(json.dumps(page.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    elif not page.limit:
+        _write_records(fmt, [{"total": page.total}], ["total"])
+    else:
+        _write_records(fmt, page.hit_dicts(), SEARCH_CSV_COLUMNS)
 
 
 def hit_dict(hit: Any) -> dict[str, Any]:
@@ -191,24 +248,40 @@ def hit_dict(hit: Any) -> dict[str, Any]:
     return dict(hit.to_dict())
 
 
-def print_hits(hits: list[Any], query: str) -> None:
+def replay_base(value: str | None) -> str:
+    """Where ``newsarchive replay`` serves, for the links in the table (no trailing ``/``)."""
+    return (value or "http://127.0.0.1:8080").rstrip("/")
+
+
+def print_hits(page: SearchPage, base: str) -> None:
+    """The hits as a table: id, date, title (a link to its replay where the terminal
+    supports hyperlinks), snippet and the full URL, authors."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    if not hits:
-        console.print(f"No articles match {query!r}." if query.strip() else "No articles.")
+    if not page.hits and page.limit and not page.total:
+        console.print(f"No articles match {page.query!r}." if page.query.strip() else "No articles.")
         return
-    table = Table(show_lines=True, title=f"{len(hits)} article(s)" + (f" for {query!r}" if query.strip() else ", latest first"))
+    if not page.hits:
+        console.print(escape(page.title()))
+        return
+    table = Table(show_lines=True, title=escape(page.title()))
+    table.add_column("id", justify="right", no_wrap=True)
     table.add_column("published", no_wrap=True)
-    table.add_column("title / snippet", ratio=3)
-    table.add_column("authors", ratio=1)
-    for hit in hits:
+    table.add_column("title / snippet / URL", ratio=3, overflow="fold")
+    table.add_column("authors", ratio=1, max_width=24)
+    for hit in page.hits:
         snippet = escape((hit.snippet or "").replace("\n", " "))
         snippet = snippet.replace(_HL_OPEN, "[bold yellow]").replace(_HL_CLOSE, "[/bold yellow]")
-        body = f"[bold]{escape(hit.title or '(no title)')}[/bold]\n{snippet}\n[dim]{escape(hit.url)}[/dim]"
-        table.add_row((hit.published or "")[:10], body, escape(", ".join(hit.authors)))
+        title = f"[bold]{escape(hit.title or '(no title)')}[/bold]"
+        if hit.replay_url:
+            title = f"[link={escape(base + hit.replay_url)}]{title}[/link]"
+        body = f"{title}\n{snippet}\n[dim]{escape(hit.url)}[/dim]"
+        table.add_row(str(hit.id), (hit.published or "")[:10], body, escape(", ".join(hit.authors)))
     console.print(table)
+    if page.hits and page.offset + len(page.hits) < page.total:
+        console.print(f"[dim]more: --offset {page.offset + len(page.hits)}[/dim]")
 
 
 def escape(text: str) -> str:

@@ -2,7 +2,8 @@
 
 JSON Lines (https://jsonlines.org/): one UTF-8 JSON object per line, lists kept as lists.
 CSV (RFC 4180 as written by Python's :mod:`csv`): a header row, then one row per article,
-list fields joined with ``"; "``. Both carry exactly :data:`EXPORT_FIELDS`, in that order.
+list fields joined with ``"; "``. Both carry exactly :data:`EXPORT_FIELDS`, in that order:
+``id`` (``newsarchive show ID``) first, ``replay_url`` (the capture in ``newsarchive replay``) last.
 """
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import csv
 import json
 from typing import IO, Any
 
-from archive.index import Index
+from archive.index import Index, replay_url
 
 __all__ = ["EXPORT_FIELDS", "FORMATS", "LIST_SEPARATOR", "export_articles"]
 
 #: The keys of every exported article, in order.
 EXPORT_FIELDS = (
+    "id",
     "url",
     "canonical_url",
     "title",
@@ -32,6 +34,7 @@ EXPORT_FIELDS = (
     "warc_offset",
     "warc_length",
     "fetched_at",
+    "replay_url",
 )
 FORMATS = ("jsonl", "csv")
 #: Joins list fields (authors, categories, tags) in CSV.
@@ -39,7 +42,10 @@ LIST_SEPARATOR = "; "
 
 
 def _pick(article: dict[str, Any]) -> dict[str, Any]:
-    return {key: article[key] for key in EXPORT_FIELDS}
+    """The exported fields of an ``articles`` row; ``replay_url`` is its capture's address in
+    ``newsarchive replay`` (:func:`archive.index.replay_url`), as ``search`` gives it."""
+    fields = {**article, "replay_url": replay_url(article.get("fetched_at"), article["url"])}
+    return {key: fields[key] for key in EXPORT_FIELDS}
 
 
 def export_articles(

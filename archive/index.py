@@ -727,7 +727,7 @@ def _normalise_site(site: str) -> str:
     return site[4:] if site.startswith("www.") else site
 
 
-def search_sql(query: str, options: SearchOptions) -> tuple[str, dict[str, Any]] | None:
+def search_sql(query: str, options: SearchOptions, *, count: bool = False) -> tuple[str, dict[str, Any]] | None:
     """The SQL statement and parameters :meth:`Index.search` runs (``search --sql``).
 
     User text is only ever a bound parameter; the statement is built from fixed pieces
@@ -736,6 +736,8 @@ def search_sql(query: str, options: SearchOptions) -> tuple[str, dict[str, Any]]
     Args:
         query: As for :meth:`Index.search`.
         options: The filters, order and page.
+        count: The statement that counts every hit instead (one row, one column; the
+            page, order and highlight are left out), as :meth:`Index.count_hits` runs.
 
     Returns:
         ``(sql, params)``, or ``None`` when the query has nothing searchable in it (the
@@ -803,6 +805,12 @@ def search_sql(query: str, options: SearchOptions) -> tuple[str, dict[str, Any]]
         )
     filters = "".join(f"\n      AND {clause}" for clause in where)
 
+    if count:
+        if not match:
+            return f"SELECT count(*) FROM articles AS a\nWHERE 1{filters}", params
+        params["match"] = match
+        return (f"SELECT count(*) FROM articles_fts\nJOIN articles AS a ON a.id = articles_fts.rowid\n"
+                f"WHERE articles_fts MATCH :match{filters}"), params
     if not match:
         order = _ORDER_BY["newest" if o.sort == "relevance" else o.sort]
         sql = f"""SELECT {_HIT_COLUMNS.strip()},
@@ -1492,6 +1500,34 @@ class Index:
                 "without raw mode to match the words as typed)"
             ) from None
         return [_hit_from_row(row) for row in rows]
+
+    def count_hits(self, query: str, *, time_limit: float | None = None, **filters: Any) -> int:
+        """How many articles :meth:`search` finds for *query* with these filters, whatever
+        the page (``limit`` and ``offset`` are ignored).
+
+        Args:
+            query: As for :meth:`search`.
+            time_limit: As for :meth:`search`.
+            **filters: :meth:`search`'s keyword arguments (``since``, ``author``, ``raw``, ...).
+
+        Returns:
+            The number of hits (0 when the query has nothing searchable in it).
+
+        Raises:
+            QueryError, SearchTimeout, KeyboardInterrupt: As for :meth:`search`.
+        """
+        built = search_sql(query, SearchOptions(**filters), count=True)
+        if built is None:
+            return 0
+        sql, params = built
+        register_sql_functions(self._conn)
+        try:
+            rows = self._fetch_bounded(sql, params, search_time_limit(time_limit))
+        except sqlite3.OperationalError as exc:
+            if not filters.get("raw") or "locked" in str(exc) or "busy" in str(exc):
+                raise
+            raise QueryError(f"FTS5 syntax error: {clean_text(exc)}") from None
+        return int(rows[0][0])
 
     def _fetch_bounded(self, sql: str, params: Any, time_limit: float | None) -> list[sqlite3.Row]:
         """Every row of one read statement, stopped after *time_limit* seconds or by Ctrl-C.

@@ -180,15 +180,15 @@ def test_cdxj_indexer_reads_every_file(crawled):
 def test_search_and_export(crawled):
     data = crawled["data"]
     result = cli(data, "search", "Kazakhstan", "--json")
-    hits = json.loads(result.stdout)
+    hits = json.loads(result.stdout)["hits"]
     assert [h["title"] for h in hits] == ["Federal judge blocks Kazakhstan pipeline seizure pending arbitration"]
     assert "[Kazakhstan]" in hits[0]["snippet"]
     result = cli(data, "export", "--format", "jsonl")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == len(crawled["expected"])
-    assert list(lines[0]) == ["url", "canonical_url", "title", "authors", "published", "modified", "categories",
+    assert list(lines[0]) == ["id", "url", "canonical_url", "title", "authors", "published", "modified", "categories",
                               "tags", "description", "sitename", "language", "text", "warc_filename",
-                              "warc_offset", "warc_length", "fetched_at"]
+                              "warc_offset", "warc_length", "fetched_at", "replay_url"]
 
 
 def test_progress_and_summary_are_printed(crawled):

@@ -15,9 +15,9 @@ from archive.index import ArticleRow, Index
 from archive.query import QueryError
 
 KEYS = [
-    "url", "canonical_url", "title", "authors", "published", "modified", "categories",
+    "id", "url", "canonical_url", "title", "authors", "published", "modified", "categories",
     "tags", "description", "sitename", "language", "text", "warc_filename", "warc_offset",
-    "warc_length", "fetched_at",
+    "warc_length", "fetched_at", "replay_url",
 ]
 
 ROW_1 = ArticleRow(
@@ -50,6 +50,7 @@ ROW_2 = ArticleRow(
 )
 
 EXPECTED_1: dict[str, Any] = {
+    "id": 1,
     "url": "https://news.example.org/2024/03/02/council-budget?utm_source=feed",
     "canonical_url": "https://news.example.org/2024/03/02/council-budget",
     "title": "Council approves budget",
@@ -66,8 +67,11 @@ EXPECTED_1: dict[str, Any] = {
     "warc_offset": 1234,
     "warc_length": 5678,
     "fetched_at": "2024-03-02T10:00:00Z",
+    # the capture in `newsarchive replay`: /archive/<WARC-Date as 14 digits>/<url>
+    "replay_url": "/archive/20240302100000/https://news.example.org/2024/03/02/council-budget?utm_source=feed",
 }
 EXPECTED_2: dict[str, Any] = {
+    "id": 2,
     "url": "https://news.example.org/2024/03/01/cafe",
     "canonical_url": "https://news.example.org/2024/03/01/cafe",
     "title": "Café reopens",
@@ -84,6 +88,7 @@ EXPECTED_2: dict[str, Any] = {
     "warc_offset": None,
     "warc_length": None,
     "fetched_at": None,
+    "replay_url": None,  # never captured: nothing to replay
 }
 
 

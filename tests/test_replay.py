@@ -274,7 +274,7 @@ def test_absolute_warc_paths_in_parameters_are_not_served(archive) -> None:
 
 def test_search_json_gives_replay_urls_that_replay(archive) -> None:
     result = cli(archive["data"], "search", "", "--json")
-    hits = json.loads(result.stdout)
+    hits = json.loads(result.stdout)["hits"]
     assert hits and all(re.fullmatch(r"/archive/\d{14}/\S+", h["replay_url"]) for h in hits)
     status, _, _ = archive["server"].get(hits[0]["replay_url"])
     assert status == 200

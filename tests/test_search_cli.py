@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def run(data: Path, *args: str) -> object:
 def ids(data: Path, *args: str) -> list[int]:
     result = run(data, "search", *args, "--json")
     assert result.exit_code == 0, result.output
-    return [hit["id"] for hit in json.loads(result.stdout)]
+    return [hit["id"] for hit in json.loads(result.stdout)["hits"]]
 
 
 # -- filters ----------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def test_sort_and_paging(data: Path) -> None:
 def test_exclusions_typed_as_separate_words(data: Path, argv: list[str]) -> None:
     result = run(data, "search", *argv, "--json")
     assert result.exit_code == 0, result.output
-    assert sorted(hit["id"] for hit in json.loads(result.stdout)) == [1, 2, 3, 6, 7]
+    assert sorted(hit["id"] for hit in json.loads(result.stdout)["hits"]) == [1, 2, 3, 6, 7]
 
 
 def test_a_dash_value_of_an_option_stays_its_value(data: Path) -> None:
@@ -124,7 +125,7 @@ def test_query_language(data: Path) -> None:
 
 
 def test_json_hits_carry_replay_url_and_fields(data: Path) -> None:
-    (hit,) = json.loads(run(data, "search", "arbitration", "--json").stdout)
+    (hit,) = json.loads(run(data, "search", "arbitration", "--json").stdout)["hits"]
     assert hit["replay_url"] == f"/archive/20240302100001/{BASE}/kazakhstan-pipeline/?utm_source=x"
     assert hit["authors"] == ["Cain Burdeau"] and hit["categories"] == ["Courts"]
     assert hit["site"] == "courthousenews" and hit["language"] == "en"
@@ -298,7 +299,7 @@ def test_search_show_stats_while_a_crawl_writes(tmp_path: Path) -> None:
         for round_ in range(30):
             result = run(data, "search", "kazakhstan", "--author", "cain burdeau", "--json", "--limit", "5")
             assert result.exit_code == 0, result.output
-            seen.append(len(json.loads(result.stdout)))
+            seen.append(len(json.loads(result.stdout)["hits"]))
             assert run(data, "show", "1", "--json").exit_code == 0
             if round_ % 5 == 0:
                 assert run(data, "stats", "--json").exit_code == 0
@@ -326,3 +327,75 @@ def test_repeated_terms_and_the_cap_on_terms(data: Path) -> None:
     assert result.exit_code == 2
     assert result.output.strip() == "Error: too many search terms (65); at most 64"
     assert "--time-limit" in run(data, "search", "-h").output
+
+
+# -- what a librarian sees (issue 18) ---------------------------------------------------
+
+
+def _title_cells(output: str) -> str:
+    """The text of the table's third column (title / snippet / URL), lines joined, no spaces."""
+    cells = [line.split("│")[3] for line in output.splitlines() if line.count("│") == 5]
+    return "".join(cells).replace(" ", "")
+
+
+def test_table_has_ids_full_urls_and_says_which_hits_of_how_many(data: Path) -> None:
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        main, ["--data", str(data), "search", "kazakhstan", "--limit", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "showing 1–2 of 6 for 'kazakhstan'" in result.output
+    lines = [line for line in result.output.splitlines() if line.count("│") == 5]
+    shown_ids = [line.split("│")[1].strip() for line in lines if line.split("│")[1].strip()]
+    assert shown_ids == ["2", "4"]  # the ids `show` takes, in rank order
+    assert "https://www.courthousenews.com/kazakhstan-unrest/" in _title_cells(result.output)
+    assert "…" not in result.output  # nothing cut at 80 columns
+    assert "--offset 2" in result.output  # how to see the rest
+    last = run(data, "search", "kazakhstan", "--limit", "4", "--offset", "4").output
+    assert "showing 5–6 of 6" in last and "--offset" not in last.split("showing")[1].split("\n", 1)[1]
+
+
+def test_table_titles_link_to_the_replay_where_the_terminal_has_hyperlinks(data: Path) -> None:
+    env = {"FORCE_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "200"}
+    out = CliRunner(env=env).invoke(main, ["--data", str(data), "search", "arbitration"]).output
+    link = f"\x1b]8;id=\\d+;http://127.0.0.1:8080/archive/20240302100001/{BASE}/kazakhstan-pipeline/\\?utm_source=x\x1b\\\\"
+    assert re.search(link, out), out
+    out = CliRunner(env={**env, "NEWSARCHIVE_REPLAY": "http://archive.lan:9000/"}).invoke(
+        main, ["--data", str(data), "search", "arbitration"]).output
+    assert ";http://archive.lan:9000/archive/20240302100001/" in out
+    plain = run(data, "search", "arbitration").output  # not a terminal: no escape codes at all
+    assert "\x1b" not in plain
+
+
+def test_limit_0_counts_in_every_format(data: Path) -> None:
+    assert run(data, "search", "kazakhstan", "--limit", "0").output.strip() == "6 articles match 'kazakhstan'"
+    assert run(data, "search", "", "--limit", "0").output.strip() == "7 articles in the archive"
+    assert run(data, "search", "zzzz", "--limit", "0").output.strip() == "0 articles match 'zzzz'"
+    page = json.loads(run(data, "search", "kazakhstan", "--limit", "0", "--json").stdout)
+    assert page == {"query": "kazakhstan", "total": 6, "offset": 0, "limit": 0, "hits": []}
+    assert json.loads(run(data, "search", "kazakhstan", "--limit", "0", "--nl").stdout) == {"total": 6}
+    assert run(data, "search", "kazakhstan", "--limit", "0", "--csv").stdout == "total\n6\n"
+
+
+def test_every_format_carries_the_total(data: Path) -> None:
+    page = json.loads(run(data, "search", "kazakhstan", "--limit", "2", "--offset", "1", "--json").stdout)
+    assert (page["total"], page["offset"], page["limit"], len(page["hits"])) == (6, 1, 2, 2)
+    lines = [json.loads(line) for line in run(data, "search", "kazakhstan", "--limit", "2", "--nl").stdout.splitlines()]
+    assert [hit["total"] for hit in lines] == [6, 6] and all(hit["id"] for hit in lines)
+    rows = list(csv.DictReader(io.StringIO(run(data, "search", "kazakhstan", "--limit", "2", "--csv").stdout)))
+    assert [row["total"] for row in rows] == ["6", "6"]
+    filtered = json.loads(run(data, "search", "kazakhstan", "--author", "cain burdeau", "--limit", "1", "--json").stdout)
+    assert filtered["total"] == 3 and len(filtered["hits"]) == 1  # the count obeys the filters
+    beyond = json.loads(run(data, "search", "kazakhstan", "--offset", "50", "--json").stdout)
+    assert beyond["total"] == 6 and beyond["hits"] == []
+    assert "showing none of 6" in run(data, "search", "kazakhstan", "--offset", "50").output
+
+
+def test_data_works_after_the_command_and_from_the_environment(data: Path, tmp_path: Path) -> None:
+    after = CliRunner().invoke(main, ["search", "kazakhstan", "--data", str(data), "--limit", "0"])
+    assert after.exit_code == 0 and after.output.strip() == "6 articles match 'kazakhstan'", after.output
+    # after the command it wins over the one before it
+    both = CliRunner().invoke(main, ["--data", str(tmp_path), "stats", "--data", str(data), "--json"])
+    assert both.exit_code == 0 and json.loads(both.stdout)["articles"] == 7
+    env = CliRunner(env={"NEWSARCHIVE_DATA": str(data)}).invoke(main, ["search", "kazakhstan", "--limit", "0"])
+    assert env.exit_code == 0 and "6 articles" in env.output
+    nested = CliRunner().invoke(main, ["warc", "check", "--data", str(tmp_path / "none")])
+    assert "No such option" not in nested.output
