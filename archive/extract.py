@@ -28,7 +28,6 @@ import html
 import functools
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -42,6 +41,9 @@ import trafilatura.metadata
 import trafilatura.settings
 
 import archive
+from archive.extract_authors import _choose_authors
+from archive.extract_common import _as_strings, _dedupe, _key, _norm
+from archive.extract_titles import _choose_title, _site_keys
 from archive.records import ExtractedArticle
 from archive.requisites import html_requisites, requisite_urls
 
@@ -281,54 +283,9 @@ def _parse(text: str, raw: bytes | None = None, encoding: str = "") -> lxml.html
 
 
 # --------------------------------------------------------------------------------------
-# Small text helpers
+# Small text helpers: archive.extract_common; titles: archive.extract_titles;
+# authors: archive.extract_authors
 # --------------------------------------------------------------------------------------
-
-_WS = re.compile(r"\s+")
-
-
-def _norm(value: Any) -> str:
-    """Unescape entities and collapse whitespace (NBSP included). Soft hyphens (U+00AD)
-    are kept: they are the page's spelling, and comparisons go through :func:`_key`."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        value = str(value)
-    if "&" in value:
-        value = html.unescape(value)
-    return _WS.sub(" ", value).strip()
-
-
-def _key(value: str | None) -> str:
-    """Comparison key: case-folded letters and digits only."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", value or "").casefold() if ch.isalnum())
-
-
-def _dedupe(values: Iterable[str], key: Any = None) -> list[str]:
-    seen: set[str] = set()
-    out: list[str] = []
-    for value in values:
-        k = (key or (lambda v: _norm(v).casefold()))(value)
-        if value and k and k not in seen:
-            seen.add(k)
-            out.append(value)
-    return out
-
-
-def _as_strings(value: Any) -> list[str]:
-    """Flatten a JSON-LD value (string, list, object with ``name``/``@value``) to strings."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (int, float)):
-        return [str(value)]
-    if isinstance(value, dict):
-        return _as_strings(value.get("name") or value.get("@value"))
-    if isinstance(value, list):
-        return [s for item in value for s in _as_strings(item)]
-    return []
-
 
 # --------------------------------------------------------------------------------------
 # JSON-LD (schema.org)
@@ -711,364 +668,8 @@ def _item_owner(el: lxml.html.HtmlElement) -> Any:
 
 
 # --------------------------------------------------------------------------------------
-# Titles
+# Parse.ly
 # --------------------------------------------------------------------------------------
-
-#: Separators between a headline and a site or section name. Strong ones are almost never
-#: part of a headline; weak ones are, so they are only cut next to a known site name.
-#: U+3163 HANGUL LETTER I (a lone compatibility jamo, never part of composed Korean text)
-#: serves Korean sites as a vertical bar.
-_STRONG_SEPS = (" | ", " || ", " :: ", " * ", " · ", " • ", " » ", "｜", " ｜ ", "：", "ㅣ", " ㅣ ")
-_WEAK_SEPS = (" - ", " – ", " — ", " -- ", " : ", ": ", " / ")
-_ANY_SEP = re.compile(r"\s+(?:\|\||::|[|*·•»\-–—/])\s+|[｜：ㅣ]|\s+--\s+|:\s+")
-
-
-def _site_keys(names: Iterable[str], url: str) -> set[str]:
-    """Keys under which the site may name itself: site names, host name and its labels."""
-    keys = {_key(n) for n in names if n and len(_key(n)) >= 2}
-    host = (urlsplit(url).hostname or "").casefold()
-    host = host[4:] if host.startswith("www.") else host
-    if host and not re.fullmatch(r"[\d.]+|localhost", host):
-        keys.add(_key(host))
-        labels = host.split(".")
-        if len(labels) >= 2:
-            keys.add(_key(labels[-2] if len(labels[-2]) > 3 or len(labels) == 2 else labels[-3]))
-    return {k for k in keys if k}
-
-
-def _is_site_name(segment: str, site_keys: set[str], fuzzy: bool = True) -> bool:
-    """Whether ``segment`` names the site: equal to a site key or, with ``fuzzy``, a short
-    segment containing one (or contained in one) of at least four characters."""
-    k = _key(segment)
-    if not k:
-        return False
-    if k in site_keys:
-        return True
-    # "DIE WELT" vs host welt.de, "Bhopal News - The Times of India", "Die Neue Südtiroler Tageszeitung"
-    if fuzzy and len(segment.split()) <= 6:
-        return any(len(s) >= 4 and (s in k or (k in s and len(k) >= 4)) for s in site_keys)
-    return False
-
-
-def _strip_affixes(title: str, site_names: list[str], site_keys: set[str]) -> str:
-    """Remove site-name and section prefixes/suffixes from a page title."""
-    title = _norm(title)
-    if not title:
-        return ""
-    # Whole site names first (they may contain separators themselves).
-    for name in sorted((n for n in site_names if n), key=len, reverse=True):
-        for sep in _STRONG_SEPS + _WEAK_SEPS:
-            if len(title) > len(name) + len(sep) + 3:
-                if title.endswith(sep + name):
-                    title = title[: -len(sep + name)].rstrip()
-                    return _strip_trailing(title, sep, site_keys, stripped_site=True)
-                if title.startswith(name + sep):
-                    return _norm(title[len(name + sep):])
-    return _strip_trailing(title, None, site_keys, stripped_site=False)
-
-
-def _strip_trailing(title: str, sep_hint: str | None, site_keys: set[str], stripped_site: bool) -> str:
-    """Cut trailing (and leading) segments that are the site name or, after a strong
-    separator, short labels; after a site name was removed, short section labels too."""
-    changed = True
-    while changed:
-        changed = False
-        for sep in _STRONG_SEPS + _WEAK_SEPS:
-            head, found, tail = title.rpartition(sep)
-            if not found or not head.strip() or not tail.strip():
-                continue
-            strong = sep in _STRONG_SEPS
-            tail_words = len(tail.split())
-            site_tail = _is_site_name(tail, site_keys, fuzzy=":" not in sep)
-            if site_tail or (strong and sep.strip() not in ("：",) and tail_words <= 5
-                             and len(head.split()) >= tail_words):
-                title, changed, stripped_site = head.rstrip(), True, stripped_site or site_tail
-                sep_hint = sep
-                break
-            if stripped_site and sep == sep_hint and tail_words <= 3 and len(head.split()) > tail_words:
-                title, changed = head.rstrip(), True
-                break
-            first, found, rest = title.partition(sep)
-            if found and _is_site_name(first, site_keys, fuzzy=False) and rest.strip():
-                title, changed = rest.strip(), True
-                break
-    return title
-
-
-def _reduce_to_reference(title: str, references: Iterable[str]) -> str:
-    """When ``title`` is another candidate plus a separated prefix or suffix, return that
-    candidate (e.g. og:title ``X - Section`` and JSON-LD headline ``X``)."""
-    best = title
-    tkey = title.casefold()
-    for ref in references:
-        rkey = ref.casefold()
-        if not ref or rkey == tkey or len(ref) < 8 or len(ref) >= len(best):
-            continue
-        if tkey.startswith(rkey):
-            rest = title[len(ref):]
-            if _ANY_SEP.match(rest) or rest[:1] in "|｜-–—:：ㅣ[(" or rest.startswith(" ["):
-                best = ref
-        elif tkey.endswith(rkey):
-            rest = title[: len(title) - len(ref)]
-            if re.search(r"(?:\s[|\-–—:·•»*/]|[:：｜|])\s*$", rest):
-                best = ref
-    return best
-
-
-def _choose_title(page: _Page, meta: Any, site_names: list[str], site_keys: set[str]) -> str | None:
-    ld_headline = _as_strings(page.ld.get("headline") or page.ld.get("name"))
-    raw = {
-        "og": page.m1("og:title"),
-        "ld": ld_headline[0] if ld_headline else "",
-        "parsely": page.m1("parsely-title"),
-        "twitter": page.m1("twitter:title"),
-        "micro": page.micro_headline,
-        "meta": page.m1("headline"),
-        "dc": page.m1("dc.title", "dcterms.title"),
-        "title": page.html_title,
-        "h1": page.h1,
-    }
-    if not any(raw.values()):
-        raw["traf"] = _norm(getattr(meta, "title", None))
-    cleaned = {k: _strip_affixes(v, site_names, site_keys) for k, v in raw.items() if v}
-    cleaned = {k: v for k, v in cleaned.items() if v}
-    refs = [v for k, v in cleaned.items() if k in ("og", "ld", "h1", "twitter", "parsely", "micro", "meta")]
-    # The schema.org headline is the publisher's statement of the headline: it is not cut
-    # down to a shorter candidate, and neither is an og:title that repeats it.
-    headline = _key(cleaned.get("ld"))
-    reduced = {k: v for k, v in ((k, v if headline and _key(v) == headline and k in ("ld", "og") else _reduce_to_reference(v, refs))
-                                 for k, v in cleaned.items()) if len(v) <= 400}
-    shared = _shared_headline(reduced)
-    if shared:
-        return shared
-    # og:title first: where og:title and the schema.org headline really differ (not just by
-    # affixes), neither is more often the displayed headline; og:title is the one social
-    # sites show and the more often present.
-    og, ld, h1 = reduced.get("og"), reduced.get("ld"), reduced.get("h1")
-    if og and ld and h1 and len({_key(og), _key(ld), _key(h1)}) == 3 and _is_headline_like(h1, (og, ld)):
-        # The two declared headlines contradict each other and the one on the page: the
-        # displayed <h1> is the only headline with a witness (the reader).
-        return h1
-    order = ("og", "ld", "parsely", "twitter", "micro", "meta", "dc", "title", "h1", "traf")
-    chosen = next((reduced[k] for k in order if reduced.get(k)), None)
-    if chosen:
-        # Spellings of the same words: take the one with the fewest quotation marks (a
-        # quoted lead phrase is styling; one field of a pair often drops it).
-        same = [v for v in reduced.values() if _key(v) == _key(chosen)]
-        chosen = min(same, key=lambda v: (_quote_count(v), same.index(v)))
-    return chosen
-
-
-def _quote_count(text: str) -> int:
-    return sum(text.count(q) for q in '"“”„«»')
-
-
-def _is_headline_like(text: str, others: Iterable[str]) -> bool:
-    """A plausible headline: five words or more, no breadcrumb trail (``Home > News``),
-    sharing a word of four letters or more with one of ``others`` (which rules out logo,
-    section-label and "World Cup 2026 News" h1s)."""
-    if len(text.split()) < 5 or re.search(r"\s[>»›/|]\s", text):
-        return False
-    words = {w for w in re.findall(r"\w{4,}", text.casefold())}
-    return any(words & set(re.findall(r"\w{4,}", o.casefold())) for o in others)
-
-
-def _shared_headline(candidates: Mapping[str, str]) -> str | None:
-    """The headline two candidates share after different kickers (German *Dachzeile*,
-    topic labels): ``"Topic A: Headline"`` and ``"Topic B - Headline"`` give ``Headline``.
-
-    Only when neither candidate is the bare headline itself, the shared tail follows a
-    separator in both, and it holds at least four words.
-    """
-    values = list(dict.fromkeys(v for v in candidates.values() if v))
-    keys = {_key(v) for v in values}
-    for i, first in enumerate(values):
-        for second in values[i + 1:]:
-            tail = _common_tail(first, second)
-            # The headline is most of both: "X: what we know so far" and "Y - what we know
-            # so far" share a stock phrase, not a headline.
-            if (tail and _key(tail) not in keys and len(tail.split()) >= 4
-                    and all(len(tail.split()) >= 0.6 * len(v.split()) for v in (first, second))):
-                return tail
-    return None
-
-
-def _common_tail(first: str, second: str) -> str | None:
-    """The longest text both strings end with, if it starts right after a separator in
-    each and the two heads differ; else None."""
-    n = 0
-    limit = min(len(first), len(second))
-    while n < limit and first[-1 - n] == second[-1 - n]:
-        n += 1
-    if not n:
-        return None
-    tail = first[len(first) - n:]
-    # Move forward to the tail's first word start (the common part may begin mid-separator).
-    start = len(tail) - len(tail.lstrip())
-    tail = tail[start:]
-    heads = (first[: len(first) - len(tail)], second[: len(second) - len(tail)])
-    if not all(re.search(r"(?:\s[|\-–—:·•»*/]|[:：｜|])\s*$", h) and re.search(r"\w", h) for h in heads):
-        return None
-    if _key(heads[0]) == _key(heads[1]):
-        return None
-    return tail.strip()
-
-
-# --------------------------------------------------------------------------------------
-# Authors
-# --------------------------------------------------------------------------------------
-
-_BY_PREFIX = re.compile(
-    r"^(?:(?:written|reported|reporting|story|words|text|article|posted|compiled|interview|"
-    r"geschrieben|texte?|un\s+article)\s+)?(?:by|von|par|por|door|av|af|di|da|de|przez|от)\b\s*:?\s*"
-    r"|^(?:authors?|autor(?:in|en)?|auteur|author\(s\)|byline|text|verfasser(?:in)?|reporter)\s*:\s*",
-    re.I)
-_TAIL = re.compile(
-    r"\s*(?:[|•·]\s*)?\b(?:published|updated|posted|last\s+updated|modified|aktualisiert|"
-    r"veröffentlicht|stand|publié|mis\s+à\s+jour|publicado|actualizado|pubblicato|aggiornato)\b.*$", re.I)
-_OTHER_ROLES = re.compile(
-    r"^\s*(?:additional\s+reporting|editing|edited|compiled|photos?|photography|fotos?|graphics?|"
-    r"illustrations?|video|translated|translation|translation\s+by|fact-?check(?:ed|ing)?|"
-    r"redigiert|bearbeitet|mitarbeit)\b", re.I)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URLISH = re.compile(r"^(?:https?://|www\.)|^[\w.-]+/[\w./-]*$", re.I)
-_DATEISH = re.compile(
-    r"\b(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}:\d{2}|\d{1,2}\.?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|"
-    r"januar|februar|märz|mai|juni|juli|oktober|dezember)\w*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d{1,2}\b"
-    r"|\d+\s+(?:hours?|minutes?|mins?|days?|weeks?)\s+ago|\b(?:19|20)\d{2}\b).*$", re.I)
-_JOB_WORDS = re.compile(
-    r"\b(?:(?:senior|chief|deputy|assistant|associate|executive|managing|contributing|staff|special|"
-    r"political|foreign|economics?|business|sports?|health|science|tech(?:nology)?|news|digital|"
-    r"leitende[rn]?|stellvertretende[rn]?)\s+)*"
-    r"(?:reporter(?:in)?|correspondent|editor|writer|journalist(?:in)?|columnist|contributor|producer|"
-    r"analyst|photographer|photojournalist|intern|director|manager|professor|lecturer|researcher|"
-    r"redakteur(?:in)?|korrespondent(?:in)?|autor(?:in)?|fotograf(?:in)?|chefredakteur(?:in)?|"
-    r"rédact(?:eur|rice)|journaliste|periodista|redactor[a]?|giornalista|fellow|anchor|presenter|host|"
-    r"head\s+of\b.*|professorius|profesor[a]?|student|expert|author|specialist)\b",
-    re.I)
-_NAME_PARTICLES = {"de", "da", "del", "della", "di", "do", "dos", "du", "van", "von", "der", "den", "la", "le",
-                   "y", "bin", "ibn", "al", "el", "ten", "ter", "zu", "st.", "e"}
-_TRAILING_TITLE = re.compile(r"\s+(?:기자|특파원|논설위원|記者|特派員|编辑|記者)\s*$")
-_SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:and|&|und|y|e|и)\s+|\s*&\s*|\s*/\s*(?=\S+\s+\S)")
-
-
-def _looks_like_job(segment: str) -> bool:
-    words = segment.split()
-    if len(words) > 5:
-        return True
-    if _JOB_WORDS.match(segment):
-        return True  # starts with a role ("Senior Reporter"); "Bob Writer" is a name
-    # Mostly lower-case words (not name particles): a description, not a name.
-    lower = [w for w in words if w[:1].islower() and w.casefold() not in _NAME_PARTICLES]
-    return len(words) >= 2 and len(lower) * 2 > len(words)
-
-
-def _split_author(raw: str) -> list[str]:
-    """Split one byline string into cleaned author names (see :func:`_clean_authors`)."""
-    text = _norm(raw)
-    if not text or _URLISH.match(text):
-        return []
-    text = _norm(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", _EMAIL.sub(" ", text)))
-    names: list[str] = []
-    # "Reporting by A; Editing by B", "A | Published ...": segments; only authoring ones count.
-    for index, segment in enumerate(re.split(r"\s*[;|•\n]\s*", text)):
-        segment = segment.strip(" ,.-–—:")
-        if not segment or _OTHER_ROLES.match(segment) or (index and _TAIL.match(segment)):
-            continue
-        segment = _TAIL.sub("", segment)
-        segment = _DATEISH.sub("", segment).strip(" ,.-–—:|")
-        previous = None
-        while previous != segment:
-            previous = segment
-            segment = _BY_PREFIX.sub("", segment).strip(" ,.-–—:")
-        # "Name - Place" / "Name — Place": a spaced dash never separates two halves of a name.
-        segment = re.split(r"\s+[-–—]\s+", segment)[0]
-        segment = re.sub(r"\s+(?:in|aus|en|à|a|em)\s+[A-ZÄÖÜ][\w-]+(?:\s+[A-Z][\w-]+)?$", "", segment)
-        parts = [p.strip(" ,.-–—:") for p in _SPLIT_NAMES.split(segment)]
-        parts = [p for p in parts if p]
-        for pos, part in enumerate(parts):
-            part = _TRAILING_TITLE.sub("", part).strip()
-            if not part or _URLISH.match(part):
-                continue
-            if pos and _looks_like_job(part):
-                continue
-            if not pos and len(parts) > 1 and _looks_like_job(part) and not _looks_like_job(parts[1]):
-                continue
-            if len(part.split()) > 6 or not any(ch.isalpha() for ch in part):
-                continue
-            names.append(part)
-        if names and index == 0:
-            # The first segment named the authors; later ones are roles, dates or places.
-            break
-    return names
-
-
-def _clean_authors(raws: Iterable[str], site_keys: set[str]) -> list[str]:
-    """Clean byline strings into a list of author names.
-
-    Drops "By"/"Von"/"Par"/"Written by"/"Reporting by" prefixes, job titles after a comma,
-    "Published/Updated ..." tails, e-mail addresses, URLs, dates, places after a dash, other
-    roles ("Editing by ..."), and the site's own name when a person is also named; splits
-    "A and B", "A & B" and "A, B"; keeps each name's case; drops duplicates ignoring case,
-    hyphens and dots.
-    """
-    names: list[str] = []
-    for raw in raws:
-        names += _split_author(raw)
-    names = _dedupe(names, key=lambda n: _key(n))
-    if len(names) > 1:
-        # The publication's own name ("mdr.de", "MDR THÜRINGEN" beside site name "MDR").
-        persons = [n for n in names if not _is_site_name(n, site_keys) and not re.fullmatch(r"[\w-]+\.[a-z]{2,}", n)
-                   and not (len(n.split()) <= 3 and n.split()[0].isupper() and _key(n.split()[0]) in site_keys)]
-        if persons:
-            names = persons
-    return names[:20]
-
-
-_META_AUTHOR_NAMES = ("article:author", "author", "og:author", "og:article:author", "dc.creator", "dcterms.creator",
-                      "parsely-author", "sailthru.author", "cxenseparse:author", "articleauthor", "byl")
-
-
-def _person_like(name: str, site_keys: set[str]) -> bool:
-    """A name that reads like a person's: two to five capitalised words (or two to six
-    CJK/Hangul characters), no digits, not the site's name."""
-    if _is_site_name(name, site_keys, fuzzy=False) or any(ch.isdigit() for ch in name) or "." in name.replace(". ", " "):
-        return False
-    if re.fullmatch(r"[\u3040-\u9fff\uac00-\ud7af]{2,6}", name):
-        return True
-    words = name.split()
-    return 2 <= len(words) <= 5 and all(w[:1].isupper() or w.casefold() in _NAME_PARTICLES for w in words)
-
-
-def _choose_authors(page: _Page, meta: Any, site_keys: set[str]) -> list[str]:
-    """The authors from the most trusted source that names any: schema.org first, then the
-    author meta tags, byline markup, Parse.ly and trafilatura. A source that names only the
-    site itself (a publisher organisation as author, ``<meta name=author content=site.com>``)
-    is a weak statement: a later source that names a person wins over it."""
-    def sources() -> Iterator[list[str]]:
-        # Lazily: the later sources cost more and are rarely reached.
-        yield [n for n, _ in page.ld.authors()]
-        for name in _META_AUTHOR_NAMES:
-            yield [v for v in page.m(name) if not _URLISH.match(v)]
-        yield page.bylines
-        yield _as_strings(_parsely_page(page).get("author"))
-        yield [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]
-        # The weakest evidence last: a standalone "By:" label before linked names, and a
-        # right-aligned name closing the story.
-        yield page.labelled_byline
-        yield page.signature
-
-    weak: list[str] = []
-    for source in sources():
-        names = _clean_authors(source, site_keys) if source else []
-        if not names:
-            continue
-        if all(_is_site_name(n, site_keys, fuzzy=False) for n in names):
-            weak = weak or names
-        elif not weak or any(_person_like(n, site_keys) for n in names):
-            return names
-    return weak
-
 
 def _parsely_page(page: _Page) -> dict[str, Any]:
     """The legacy ``<meta name="parsely-page" content="{json}">`` object, if any."""
@@ -1463,9 +1064,9 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     sitename = site_names[0] if site_names else (_norm(getattr(meta, "sitename", None)) or None)
 
     title = _choose_title(page, meta, site_names, site_keys)
-    authors = _choose_authors(page, meta, site_keys)
-    published, modified = _choose_dates(page, meta)
     parsely = _parsely_page(page)
+    authors = _choose_authors(page, meta, site_keys, parsely)
+    published, modified = _choose_dates(page, meta)
 
     categories = _dedupe(_norm(c) for c in [
         *page.m("article:section"), *_as_strings(ld.get("articleSection")), *page.m("parsely-section"),

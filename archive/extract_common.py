@@ -1,0 +1,54 @@
+"""Small text helpers shared by the extraction modules (:mod:`archive.extract` and its parts)."""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+
+_WS = re.compile(r"\s+")
+
+
+def _norm(value: Any) -> str:
+    """Unescape entities and collapse whitespace (NBSP included). Soft hyphens (U+00AD)
+    are kept: they are the page's spelling, and comparisons go through :func:`_key`."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    if "&" in value:
+        value = html.unescape(value)
+    return _WS.sub(" ", value).strip()
+
+
+def _key(value: str | None) -> str:
+    """Comparison key: case-folded letters and digits only."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", value or "").casefold() if ch.isalnum())
+
+
+def _dedupe(values: Iterable[str], key: Any = None) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        k = (key or (lambda v: _norm(v).casefold()))(value)
+        if value and k and k not in seen:
+            seen.add(k)
+            out.append(value)
+    return out
+
+
+def _as_strings(value: Any) -> list[str]:
+    """Flatten a JSON-LD value (string, list, object with ``name``/``@value``) to strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (int, float)):
+        return [str(value)]
+    if isinstance(value, dict):
+        return _as_strings(value.get("name") or value.get("@value"))
+    if isinstance(value, list):
+        return [s for item in value for s in _as_strings(item)]
+    return []
