@@ -523,6 +523,8 @@ class _Page:
         body = tree.find("body")
         self.body_classes = set((body.get("class") or "").casefold().split()) if body is not None else set()
         self._tree = tree
+        #: The parsed page (read by the title rules for the headline as printed).
+        self.tree = tree
         self.category_links, self.tag_links = [], []
         for a in _REL_LINKS(tree):
             rels = a.get("rel").split()

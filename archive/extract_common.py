@@ -8,11 +8,17 @@ from collections.abc import Iterable
 from typing import Any
 
 
-_WS = re.compile(r"\s+")
+#: Runs of white space to collapse: every kind but U+3000 IDEOGRAPHIC SPACE, which Japanese
+#: and Chinese text uses between phrases as a character of its own (it is kept as written).
+_WS = re.compile(r"[^\S\u3000]+")
+#: Characters trimmed from both ends besides white space: zero-width space, joiners, word
+#: joiner and BOM (invisible, and never meant as text at an edge).
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 def _norm(value: Any) -> str:
-    """Unescape entities and collapse whitespace (NBSP included). Soft hyphens (U+00AD)
+    """Unescape entities, collapse white space (NBSP included; U+3000 kept inside the text)
+    and trim white space and zero-width characters at both ends. Soft hyphens (U+00AD)
     are kept: they are the page's spelling, and comparisons go through :func:`_key`."""
     if value is None:
         return ""
@@ -20,7 +26,10 @@ def _norm(value: Any) -> str:
         value = str(value)
     if "&" in value:
         value = html.unescape(value)
-    return _WS.sub(" ", value).strip()
+    value = _WS.sub(" ", value).strip()
+    if value[:1] in _ZERO_WIDTH or value[-1:] in _ZERO_WIDTH:
+        value = value.strip(_ZERO_WIDTH + " \t\n\r\f\v\xa0\u3000")
+    return value
 
 
 def _key(value: str | None) -> str:

@@ -6,9 +6,12 @@ Every rule is generic: nothing depends on a publisher's name, URL or class names
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
+
+import lxml.etree
 
 from archive.extract_common import _as_strings, _key, _norm
 
@@ -137,6 +140,14 @@ def _choose_title(page: Any, meta: Any, site_names: list[str], site_keys: set[st
     headline = _key(cleaned.get("ld"))
     reduced = {k: v for k, v in ((k, v if headline and _key(v) == headline and k in ("ld", "og") else _reduce_to_reference(v, refs))
                                  for k, v in cleaned.items()) if len(v) <= 400}
+    # The <title> is no witness: CMSs build it from the same field as the <h1>.
+    # Before and after the reduction to a shorter reference: a declared og:title that the
+    # shorter schema.org headline cut down still witnesses the printed headline.
+    declared = {f"{k}{n}": v for n, values in enumerate((cleaned, reduced)) for k, v in values.items()
+                if k not in ("h1", "traf", "title")}
+    printed = printed_headline(page.tree, declared) if declared else None
+    if printed:
+        return printed
     shared = _shared_headline(reduced)
     if shared:
         return shared
@@ -211,3 +222,141 @@ def _common_tail(first: str, second: str) -> str | None:
     if _key(heads[0]) == _key(heads[1]):
         return None
     return tail.strip()
+
+
+# --------------------------------------------------------------------------------------
+# The headline as it stands on the page
+# --------------------------------------------------------------------------------------
+
+#: Headline elements: every ``<h1>`` and every element marked ``itemprop=headline`` that
+#: shows its text (a ``<meta itemprop=headline>`` is a declared candidate, not a printed one).
+_HEADLINE_ELEMENTS = lxml.etree.XPath('//h1|//*[@itemprop="headline"][not(self::meta)]')
+#: The containers an article's own headline stands in.
+_ARTICLE_BLOCKS = frozenset(("article", "main", "header"))
+#: Where a headline element is not the story's: navigation, asides, footers, captions, links
+#: (teasers of other stories), forms.
+_HAS_ARTICLE_BLOCK = lxml.etree.XPath('boolean(//article|//main|//*[@role="main"])')
+_NOT_HEADLINE_PLACES = frozenset(("nav", "aside", "footer", "figure", "figcaption", "a", "form", "template"))
+#: Inline formatting inside a headline, which does not split it into parts.
+_INLINE_FORMATTING = frozenset(("em", "i", "b", "strong", "q", "abbr", "sup", "sub", "small", "u", "mark", "br", "wbr"))
+#: A separator between a kicker (or affix) and the headline, in the text between them.
+_BOUNDARY_SEPARATOR = re.compile(r"[:|/\-–—·•»｜：!?]")
+#: Elements tried, in document order: the first few headline elements are the ones in
+#: the article's header; later ones are teasers.
+_HEADLINE_TRIES = 6
+
+
+def _in_article_block(el: Any) -> bool:
+    """Whether ``el`` stands inside an ``<article>``, ``<main>``, ``<header>`` (or
+    ``role=main``, ``itemprop=articleBody``; on a page that has none of these, anywhere
+    in the body) and outside navigation, asides, footers, captions, links and breadcrumb
+    trails."""
+    inside = False
+    for anc in el.iterancestors():
+        tag = anc.tag if isinstance(anc.tag, str) else ""
+        if tag in _NOT_HEADLINE_PLACES or "crumb" in (anc.get("class") or "").casefold():
+            return False
+        if tag in _ARTICLE_BLOCKS or anc.get("role") == "main" or anc.get("itemprop") == "articleBody":
+            inside = True
+    return inside or not _HAS_ARTICLE_BLOCK(el)
+
+
+def _headline_parts(el: Any) -> bool:
+    """Whether the element's text is split into parts by child elements (a kicker span, a
+    hidden separator span and the headline span), rather than one run of text."""
+    parts = 1 if _norm(el.text) else 0
+    for child in el:
+        if not isinstance(child.tag, str) or child.tag in _INLINE_FORMATTING:
+            continue
+        if _norm(child.text_content()):
+            parts += 1
+    return parts >= 2
+
+
+def page_headlines(tree: Any) -> Iterator[tuple[str, bool]]:
+    """The headline elements standing in the article's own header or main block, in
+    document order: ``(text, in_parts)``, where ``text`` is trimmed (white space collapsed,
+    U+3000 kept) and ``in_parts`` tells whether child elements split it (see
+    :func:`_headline_parts`). At most :data:`_HEADLINE_TRIES` elements are looked at."""
+    tried = 0
+    for el in _HEADLINE_ELEMENTS(tree):
+        if tried >= _HEADLINE_TRIES:
+            return
+        tried += 1
+        if not _in_article_block(el):
+            continue
+        text = _norm(el.get("content") if el.get("content") is not None else el.text_content())
+        if text:
+            yield text, _headline_parts(el)
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """The words of ``text`` as ``(folded word, start, end)``."""
+    return [(unicodedata.normalize("NFKC", m.group()).casefold(), m.start(), m.end())
+            for m in re.finditer(r"\w+", text)]
+
+
+def _agreement(printed: str, declared: str, in_parts: bool) -> str | None:
+    """How a printed headline agrees with a declared candidate, up to a kicker or an affix.
+
+    Returns ``"same"`` (the same words), ``"printed-longer"`` (the printed headline adds a
+    kicker before, or an affix after, the declared words), ``"declared-longer"`` (the
+    declared candidate adds them), or None when they are different headlines. A kicker or
+    affix must be cut off by a separator (``:``, ``-``, ``/``, ``|`` ...), or, on the printed
+    side, by the element structure of the headline (``in_parts``); it may not be most of
+    the headline.
+    """
+    pw, dw = _words(printed), _words(declared)
+    if not pw or not dw or len(_key(printed)) < 6:
+        return None
+    p, d = [w for w, _, _ in pw], [w for w, _, _ in dw]
+    if p == d:
+        return "same"
+    long_text, long_w, short, printed_long = (printed, pw, d, True) if len(p) > len(d) else (declared, dw, p, False)
+    extra = len(long_w) - len(short)
+    if extra > max(len(short), 2) or len(short) < 2:
+        return None
+    words = [w for w, _, _ in long_w]
+    if words[extra:] == short:  # a kicker before
+        gap = long_text[long_w[extra - 1][2]:long_w[extra][1]]
+    elif words[:len(short)] == short:  # an affix after
+        gap = long_text[long_w[len(short) - 1][2]:long_w[len(short)][1]]
+    else:
+        return None
+    if not (_BOUNDARY_SEPARATOR.search(gap) or (printed_long and in_parts)):
+        return None
+    return "printed-longer" if printed_long else "declared-longer"
+
+
+def printed_headline(tree: Any, declared: Mapping[str, str]) -> str | None:
+    """The headline as published: the first headline element in the article's header or
+    main block (:func:`page_headlines`) that agrees with a declared candidate (og:title,
+    schema.org headline, Twitter card, ``<title>`` ... after site affixes are cut) up to a
+    kicker or an affix (:func:`_agreement`).
+
+    Its text is kept as printed, with the kicker it prints and without the affix a declared
+    candidate adds. When a declared candidate has the same words, its spelling is taken
+    (the publisher's own one-line form: a kicker span and a headline span show their
+    separator only by layout), the one with the fewest quotation marks; a kicker in an element of its own is kept only when the declared candidate
+    has it too. None when no headline element agrees (declared metadata decides then).
+    """
+    values = [v for v in dict.fromkeys(declared.values()) if v]
+    if not values:
+        return None
+    for text, in_parts in page_headlines(tree):
+        kinds = [(_agreement(text, value, in_parts), value) for value in values]
+        same = [value for kind, value in kinds if kind == "same"]
+        if same:
+            # Spellings of the same words: the declared one-line form first (it has the
+            # separator a kicker span only shows by layout), the fewest quotation marks
+            # (a quoted lead phrase is styling).
+            return min([*same, text], key=_quote_count)
+        if in_parts:
+            # A kicker in an element of its own: the declared candidate says whether the
+            # publisher counts it as part of the headline.
+            shorter = [value for kind, value in kinds if kind == "printed-longer"]
+            if shorter:
+                return shorter[0]
+        if any(kind for kind, _ in kinds):
+            return text
+    return None

@@ -513,9 +513,11 @@ def test_hangul_bar_strips_site_name_without_other_reference() -> None:
 
 
 @pytest.mark.parametrize("og,headline,h1,expected", [
+    # Issue 17: the printed <h1> in the article decides when it agrees with a declared
+    # candidate up to an affix (here the affix both declared ones carry).
     pytest.param("Forest fires in the south - latest news", "Forest fires in the south - latest news",
-                 "Forest fires in the south", "Forest fires in the south - latest news",
-                 id="og-equal-to-headline-not-cut-to-shorter-h1"),
+                 "Forest fires in the south", "Forest fires in the south",
+                 id="printed-h1-without-the-declared-affix"),
     pytest.param("Forest fires in the south - World", "Forest fires in the south", None,
                  "Forest fires in the south", id="og-section-suffix-cut-to-headline"),
     pytest.param("When trams give up and concrete bursts: the heat fight",
@@ -525,8 +527,8 @@ def test_hangul_bar_strips_site_name_without_other_reference() -> None:
     pytest.param("Starmer defiant over taking gifts", "Starmer suggests he will keep taking gifts",
                  "Starmer defiant over taking gifts", "Starmer defiant over taking gifts", id="h1-repeats-og"),
     pytest.param("Starmer defiant over taking gifts", "Starmer suggests he will keep taking gifts",
-                 "Starmer suggests he will keep taking gifts", "Starmer defiant over taking gifts",
-                 id="h1-repeats-headline-og-still-wins"),
+                 "Starmer suggests he will keep taking gifts", "Starmer suggests he will keep taking gifts",
+                 id="h1-repeats-headline-printed-headline-wins"),
     pytest.param("Council approves the budget for next year", "Budget passes after long debate", "Daily Gazette",
                  "Council approves the budget for next year", id="logo-h1-does-not-outvote"),
 ])
