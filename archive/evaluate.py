@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 from archive.extract import extract
 
@@ -110,63 +111,89 @@ def evaluate(
         FileNotFoundError: When the corpus or score.py cannot be found.
         ImportError: When score.py cannot be imported.
     """
-    corpus = Path(corpus_dir)
-    score = load_score_module(Path(score_py) if score_py else corpus.parent / "score.py")
-    fold, tokens, f1, set_f1, as_list = (getattr(score, name) for name in _SCORE_NAMES)
+    return summarize(score_pages(corpus_dir, score_py, extractor))
 
-    titles: list[bool] = []
-    authors: list[float] = []
-    dates: list[bool] = []
-    bodies: list[float] = []
+
+def summarize(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, list[tuple[Any, Any, Any]]]]:
+    """The figures and misses of :func:`evaluate`, from the per-page rows of :func:`score_pages`."""
+    titles = [r["title_ok"] for r in rows if r["title_ok"] is not None]
+    authors = [r["authors_f1"] for r in rows if r["authors_f1"] is not None]
+    dates = [r["date_ok"] for r in rows if r["date_ok"] is not None]
+    bodies = [r["body_f1"] for r in rows if r["body_f1"] is not None]
     misses: dict[str, list[tuple[Any, Any, Any]]] = {
-        "title": [], "authors": [], "date": [], "body": [], "error": []
+        "title": [(r["id"], r["title"], r["title_truth"]) for r in rows if r["title_ok"] is False],
+        "authors": [(r["id"], r["authors"], r["authors_truth"])
+                    for r in sorted((r for r in rows if r["authors_f1"] is not None and r["authors_f1"] < 1),
+                                    key=lambda r: r["authors_f1"])],
+        "date": [(r["id"], r["published"], r["published_truth"]) for r in rows if r["date_ok"] is False],
+        "body": sorted(((r["id"], round(r["body_f1"], 3), r["chars"]) for r in rows
+                        if r["body_f1"] is not None and r["body_f1"] < 1), key=lambda m: m[1]),
+        "error": [(r["id"], r["error"], None) for r in rows if r["error"]],
     }
-    author_scores: list[float] = []
-    body_scores: list[float] = []
-    records = _read_truth(corpus)
-    for record in records:
-        rid = record["id"]
-        body = _read_page(corpus, rid)
-        url = record.get("original_url") or f"http://localhost/{rid}"
-        article = extractor(body, url, {"Content-Type": "text/html"})
-        if article.error:
-            misses["error"].append((rid, article.error, None))
-        if record.get("title"):
-            ok = fold(article.title) == fold(record["title"])
-            titles.append(ok)
-            if not ok:
-                misses["title"].append((rid, article.title, record["title"]))
-        if record.get("authors"):
-            value = set_f1(as_list(article.authors), record["authors"])
-            authors.append(value)
-            if value < 1:
-                misses["authors"].append((rid, article.authors, record["authors"]))
-                author_scores.append(value)
-        if record.get("published"):
-            ok = str(article.published or "")[:10] == str(record["published"])[:10]
-            dates.append(ok)
-            if not ok:
-                misses["date"].append((rid, article.published, record["published"]))
-        if record.get("body"):
-            value = f1(tokens(article.text or ""), tokens(record["body"]))
-            bodies.append(value)
-            if value < 1:
-                misses["body"].append((rid, round(value, 3), len(article.text or "")))
-                body_scores.append(value)
 
     def mean(values: Sequence[float]) -> float | None:
         return round(sum(values) / len(values), 4) if values else None
 
     figures: dict[str, Any] = {
-        "pages": len(records),
+        "pages": len(rows),
         "title": mean(titles),
         "authors": mean(authors),
         "date": mean(dates),
         "body_f1": mean(bodies),
     }
-    misses["authors"] = [m for _, m in sorted(zip(author_scores, misses["authors"]), key=lambda p: p[0])]
-    misses["body"].sort(key=lambda m: m[1])
     return figures, misses
+
+
+def publisher_of(record: dict[str, Any]) -> str:
+    """The publisher a corpus record belongs to: its ``publisher`` field, else the host of
+    its ``original_url`` (``www.`` dropped), else its id."""
+    if record.get("publisher"):
+        return str(record["publisher"])
+    host = urlsplit(str(record.get("original_url") or "")).hostname or ""
+    return host[4:] if host.startswith("www.") else host or str(record.get("id"))
+
+
+def score_pages(
+    corpus_dir: str | Path,
+    score_py: str | Path | None = None,
+    extractor: Callable[..., Any] = extract,
+) -> list[dict[str, Any]]:
+    """Extract and score every corpus page, one row a page (what :func:`evaluate` sums up).
+
+    Returns:
+        One dict a page, in corpus order: ``id``, ``publisher`` (:func:`publisher_of`),
+        ``url``, the extracted ``title``, ``authors``, ``published`` and ``chars`` (body
+        length), the truth's ``title_truth``, ``authors_truth`` and ``published_truth``,
+        and the scores ``title_ok`` (bool), ``authors_f1`` (0..1), ``date_ok`` (bool) and
+        ``body_f1`` (0..1), each None when the truth lacks that field; ``error`` is the
+        extraction error or None.
+
+    Raises:
+        FileNotFoundError: When the corpus or score.py cannot be found.
+        ImportError: When score.py cannot be imported.
+    """
+    corpus = Path(corpus_dir)
+    score = load_score_module(Path(score_py) if score_py else corpus.parent / "score.py")
+    fold, tokens, f1, set_f1, as_list = (getattr(score, name) for name in _SCORE_NAMES)
+    rows: list[dict[str, Any]] = []
+    for record in _read_truth(corpus):
+        rid = record["id"]
+        url = record.get("original_url") or f"http://localhost/{rid}"
+        article = extractor(_read_page(corpus, rid), url, {"Content-Type": "text/html"})
+        text = article.text or ""
+        rows.append({
+            "id": rid, "publisher": publisher_of(record), "url": url,
+            "title": article.title, "authors": list(article.authors or []), "published": article.published,
+            "chars": len(text), "error": article.error,
+            "title_truth": record.get("title"), "authors_truth": record.get("authors"),
+            "published_truth": record.get("published"),
+            "title_ok": fold(article.title) == fold(record["title"]) if record.get("title") else None,
+            "authors_f1": set_f1(as_list(article.authors), record["authors"]) if record.get("authors") else None,
+            "date_ok": (str(article.published or "")[:10] == str(record["published"])[:10]
+                        if record.get("published") else None),
+            "body_f1": f1(tokens(text), tokens(record["body"])) if record.get("body") else None,
+        })
+    return rows
 
 
 def format_report(figures: dict[str, Any], misses: dict[str, list[tuple[Any, Any, Any]]], show: int) -> str:

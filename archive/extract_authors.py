@@ -112,7 +112,7 @@ def _clean_authors(raws: Iterable[str], site_keys: set[str]) -> list[str]:
         names += _split_author(raw)
     names = _dedupe(names, key=lambda n: _key(n))
     if len(names) > 1:
-        # The publication's own name ("mdr.de", "MDR THÜRINGEN" beside site name "MDR").
+        # The publication's own name ("paper.example", "PAPER THÜRINGEN" beside site name "PAPER").
         persons = [n for n in names if not _is_site_name(n, site_keys) and not re.fullmatch(r"[\w-]+\.[a-z]{2,}", n)
                    and not (len(n.split()) <= 3 and n.split()[0].isupper() and _key(n.split()[0]) in site_keys)]
         if persons:

@@ -46,7 +46,7 @@ def _is_site_name(segment: str, site_keys: set[str], fuzzy: bool = True) -> bool
         return False
     if k in site_keys:
         return True
-    # "DIE WELT" vs host welt.de, "Bhopal News - The Times of India", "Die Neue Südtiroler Tageszeitung"
+    # "DIE ZEITUNG" vs host zeitung.example, "City News - The Daily Example", "Die Neue Tageszeitung"
     if fuzzy and len(segment.split()) <= 6:
         return any(len(s) >= 4 and (s in k or (k in s and len(k) >= 4)) for s in site_keys)
     return False
