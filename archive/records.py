@@ -1,13 +1,22 @@
-"""Plain records shared by the crawler, the extractor and the index.
+"""Plain records shared by the crawler, the extractor and the index, and the article rule.
 
 These are the seams between stages: extraction returns an :class:`ExtractedArticle`, the
 WARC writer returns a :class:`CaptureRecord` pointer for every record it writes, and the
-index stores both.
+index stores both. :func:`is_article` and :func:`choose_canonical` decide which page becomes
+an ``articles`` row and under which key, and :func:`metadata_fields` is what an article's
+WARC ``metadata`` record holds; a crawl and ``newsarchive import`` both use them.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from archive.urls import canonical_url, same_site
+
+if TYPE_CHECKING:
+    from archive.index import ArticleRow
 
 
 @dataclass
@@ -76,3 +85,63 @@ class CaptureRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# ---- the article rule ---------------------------------------------------------------------
+
+#: Words of text that make a page linked from a dated story teaser an article even when the
+#: page itself carries no article markup (og:type website, no NewsArticle, no dates).
+TEASER_ARTICLE_MIN_WORDS = 300
+#: The format marker of our metadata records' JSON (``reindex`` reads it back).
+METADATA_RECORD_FORMAT = "newsarchive-article/1"
+
+
+def is_article(extracted: ExtractedArticle, *, teaser_dated: bool) -> bool:
+    """Whether a fetched page becomes an ``articles`` row.
+
+    The page's own signals decide (:attr:`ExtractedArticle.is_article`); a page reached from
+    a dated story teaser with a title and a long text is an article too, since some
+    publishers mark their stories up as plain web pages.
+    """
+    if extracted.is_article:
+        return True
+    return teaser_dated and bool(extracted.title) and len(extracted.text.split()) >= TEASER_ARTICLE_MIN_WORDS
+
+
+def choose_canonical(declared: str | None, fetched: str) -> str:
+    """The article's key: its rel=canonical when that is a page of the same site, else the
+    URL fetched; canonicalised (:func:`archive.urls.canonical_url`).
+
+    A canonical link pointing at another site or at the home page is ignored (publishers
+    get these wrong), and so is one from an AMP page pointing at an AMP page.
+    """
+    if declared and declared.startswith(("http://", "https://")) and same_site(declared, fetched):
+        path = urlsplit(declared).path
+        if path not in ("", "/") or urlsplit(fetched).path in ("", "/"):
+            try:
+                return canonical_url(declared)
+            except ValueError:
+                pass  # a declared URL that is no URL (a bad port): the fetched one stands
+    return canonical_url(fetched)
+
+
+def published_day(extracted: ExtractedArticle) -> dt.date | None:
+    """The page's own publication day, or None."""
+    try:
+        return dt.date.fromisoformat((extracted.published or "")[:10])
+    except ValueError:
+        return None
+
+
+def metadata_fields(extracted: ExtractedArticle, row: ArticleRow, aliases: list[str]) -> dict[str, Any]:
+    """What the metadata record of an article holds: every extracted field, plus the row's
+    key and context, so the WARC files alone can rebuild the index."""
+    return {
+        **extracted.to_dict(),
+        "canonical_url": row.canonical_url,
+        "url": row.url,
+        "site": row.site,
+        "issue_date": row.issue_date,
+        "aliases": aliases,
+        "record": METADATA_RECORD_FORMAT,
+    }

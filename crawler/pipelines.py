@@ -14,7 +14,6 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Spider
 from scrapy.exceptions import DropItem
@@ -22,8 +21,17 @@ from scrapy.exceptions import DropItem
 from archive.extract import EXTRACTOR, extract
 from archive.workers import extract_in_worker, ignore_interrupts, warm_up
 from archive.index import ArticleRow
-from archive.records import CaptureRecord, ExtractedArticle
-from archive.urls import canonical_url, match_key, same_site
+from archive.records import (  # noqa: F401 - the article rule lives in archive/ (import uses it too)
+    METADATA_RECORD_FORMAT,
+    TEASER_ARTICLE_MIN_WORDS,
+    CaptureRecord,
+    ExtractedArticle,
+    choose_canonical,
+    is_article,
+    metadata_fields,
+    published_day,
+)
+from archive.urls import canonical_url, match_key
 from crawler.items import ArticleItem
 from crawler.store import ArchiveStore
 
@@ -115,47 +123,6 @@ class ExtractPipeline:
         self.open_spider()
 
 
-def choose_canonical(declared: str | None, fetched: str) -> str:
-    """The article's key: its rel=canonical when that is a page of the same site, else the
-    URL fetched; canonicalised (:func:`archive.urls.canonical_url`).
-
-    A canonical link pointing at another site or at the home page is ignored (publishers
-    get these wrong), and so is one from an AMP page pointing at an AMP page.
-    """
-    if declared and declared.startswith(("http://", "https://")) and same_site(declared, fetched):
-        path = urlsplit(declared).path
-        if path not in ("", "/") or urlsplit(fetched).path in ("", "/"):
-            try:
-                return canonical_url(declared)
-            except ValueError:
-                pass  # a declared URL that is no URL (a bad port): the fetched one stands
-    return canonical_url(fetched)
-
-
-def published_day(extracted: ExtractedArticle) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((extracted.published or "")[:10])
-    except ValueError:
-        return None
-
-
-#: Words of text that make a page linked from a dated story teaser an article even when the
-#: page itself carries no article markup (og:type website, no NewsArticle, no dates).
-TEASER_ARTICLE_MIN_WORDS = 300
-
-
-def is_article(extracted: ExtractedArticle, *, teaser_dated: bool) -> bool:
-    """Whether a fetched page becomes an ``articles`` row.
-
-    The page's own signals decide (:attr:`ExtractedArticle.is_article`); a page reached from
-    a dated story teaser with a title and a long text is an article too, since some
-    publishers mark their stories up as plain web pages.
-    """
-    if extracted.is_article:
-        return True
-    return teaser_dated and bool(extracted.title) and len(extracted.text.split()) >= TEASER_ARTICLE_MIN_WORDS
-
-
 #: How the crawl summary names the request sources that find articles.
 SOURCE_NAMES = {"edition": "back issues", "back-issues": "back issues", "date-archive": "date archives",
                 "news-sitemap": "news sitemap", "home": "front page", "feed": "feeds", "sitemap": "sitemaps",
@@ -229,21 +196,3 @@ class IndexPipeline:
             return
         for request in requests(extracted.requisites, page_url):
             self.crawler.engine.crawl(request)
-
-
-#: The format marker of our metadata records' JSON (``reindex`` reads it back).
-METADATA_RECORD_FORMAT = "newsarchive-article/1"
-
-
-def metadata_fields(extracted: ExtractedArticle, row: ArticleRow, aliases: list[str]) -> dict[str, Any]:
-    """What the metadata record of an article holds: every extracted field, plus the row's
-    key and context, so the WARC files alone can rebuild the index."""
-    return {
-        **extracted.to_dict(),
-        "canonical_url": row.canonical_url,
-        "url": row.url,
-        "site": row.site,
-        "issue_date": row.issue_date,
-        "aliases": aliases,
-        "record": METADATA_RECORD_FORMAT,
-    }
