@@ -104,6 +104,7 @@ COMMAND_MODULES = [
     "archive.cli_export",
     "archive.cli_history",
     "archive.cli_warc",
+    "archive.cli_import",
     "archive.cli_replay",
     "archive.cli_eval",
     "crawler.cli",

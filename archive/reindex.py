@@ -189,6 +189,10 @@ class _Builder:
         self.aliases: list[tuple[str, str]] = []
         #: record id -> (pointer, captures.id), for the captures of the current batch
         self.recent: dict[str, tuple[CaptureRecord, int]] = {}
+        #: metadata records whose response was not indexed yet (it may be in a later file:
+        #: an imported file can sort after the metadata file its articles are in)
+        self.unresolved: list[_Pending] = []
+        self.last_pass = False
 
     def add_capture(self, capture: CaptureRecord, location: str | None) -> None:
         self.captures.append(capture)
@@ -242,6 +246,9 @@ class _Builder:
     def _row(self, item: _Pending) -> ArticleRow | None:
         found = self._lookup(item.refers_to)
         fields = item.fields
+        if found is None and not self.last_pass:
+            self.unresolved.append(item)
+            return None
         if found is None:
             self.stats.orphans += 1
             logger.warning("metadata record for %s refers to %s, which is not in the WARC files",
@@ -279,6 +286,9 @@ class _Builder:
         return fresh
 
     def finish(self) -> None:
+        self.flush()
+        self.last_pass = True
+        self.pending, self.unresolved = self.unresolved, []
         self.flush()
         if self.redirects or self.aliases:
             # redirect sources name the article they lead to; chains resolve step by step
