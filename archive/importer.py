@@ -54,6 +54,9 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 #: Pages extracted in one worker batch (and articles written per index transaction).
 BATCH = 64
+#: A file with fewer HTML pages than this is extracted in this process (starting the
+#: workers, each importing the extraction libraries, costs seconds).
+POOL_MIN_PAGES = 200
 _COPY_CHUNK = 1 << 20
 
 
@@ -243,16 +246,16 @@ def _page(path: Path, capture: CaptureRecord) -> tuple[bytes, dict[str, str]] | 
 
 class _Extractor:
     """Extraction of many pages: in a pool of worker processes (one per core) when there
-    are many, in this process when there are few or ``workers`` is 0."""
+    are many (``many``), in this process when there are few or ``workers`` is 0."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.pool: Any = None
 
-    def map(self, jobs: list[tuple[bytes, str, dict[str, str]]]) -> Iterator[Any]:
+    def map(self, jobs: list[tuple[bytes, str, dict[str, str]]], many: bool) -> Iterator[Any]:
         from archive.extract import extract
 
-        if self.workers <= 0 or len(jobs) < 8:
+        if self.workers <= 0 or not many or len(jobs) < 2:
             return (extract(*job) for job in jobs)
         if self.pool is None:
             import multiprocessing
@@ -285,6 +288,7 @@ class _Articles:
 
     def run(self, path: Path, report: Callable[[int, int], None]) -> int:
         candidates = _candidates(self.index, path.name)
+        many = len(candidates) >= POOL_MIN_PAGES
         found = 0
         for start in range(0, len(candidates), BATCH):
             batch = candidates[start:start + BATCH]
@@ -293,7 +297,7 @@ class _Articles:
             jobs = [(page[0], c[0].url, page[1]) for c, page in ready]
             rows: list[ArticleRow] = []
             aliases: list[tuple[str, str]] = []
-            for ((capture, capture_id), _page_), extracted in zip(ready, self.extractor.map(jobs)):
+            for ((capture, capture_id), _page_), extracted in zip(ready, self.extractor.map(jobs, many)):
                 self.stats.pages += 1
                 row = self._article(capture, capture_id, extracted, aliases)
                 if row is not None:
