@@ -175,9 +175,9 @@ def test_imported_captures_replay_with_their_titles(imported) -> None:
 def test_articles_of_imported_files_search_and_export(imported) -> None:
     data = imported["data"]
     found = run_cli(data, "search", "pipeline", "--json", check=True)
-    assert any("pipeline" in hit["title"].lower() for hit in json.loads(found.stdout))
+    assert any("pipeline" in hit["title"].lower() for hit in json.loads(found.stdout)["hits"])
     found = run_cli(data, "search", "harbour dredging", "--json", check=True)
-    [hit] = json.loads(found.stdout)
+    [hit] = json.loads(found.stdout)["hits"]
     assert hit["title"] == NEWS_TITLE and hit["canonical_url"] == NEWS_URL
     assert hit["authors"] == ["Rita Moss"] and hit["site"] == "foreign.example"
     assert hit["warc_filename"] == imported["foreign"].name
