@@ -41,7 +41,7 @@ import trafilatura.metadata
 import trafilatura.settings
 
 import archive
-from archive.extract_authors import _choose_authors
+from archive.extract_authors import _choose_authors, lead_byline
 from archive.extract_common import _as_strings, _dedupe, _key, _norm
 from archive.extract_titles import _choose_title, _site_keys
 from archive.records import ExtractedArticle
@@ -555,6 +555,10 @@ class _Page:
     @functools.cached_property
     def signature(self) -> list[str]:
         return _signature(self._tree)
+
+    @functools.cached_property
+    def lead_byline(self) -> list[str]:
+        return lead_byline(self._tree)
 
     @staticmethod
     def _bylines(tree: lxml.html.HtmlElement) -> list[str]:

@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import lxml.etree
+
 from archive.extract_common import _as_strings, _dedupe, _key, _norm
 from archive.extract_titles import _is_site_name
 
@@ -43,8 +45,69 @@ _JOB_WORDS = re.compile(
     re.I)
 _NAME_PARTICLES = {"de", "da", "del", "della", "di", "do", "dos", "du", "van", "von", "der", "den", "la", "le",
                    "y", "bin", "ibn", "al", "el", "ten", "ter", "zu", "st.", "e"}
-_TRAILING_TITLE = re.compile(r"\s+(?:기자|특파원|논설위원|記者|特派員|编辑|記者)\s*$")
-_SPLIT_NAMES = re.compile(r"\s*,\s*|\s+(?:and|&|und|y|e|и)\s+|\s*&\s*|\s*/\s*(?=\S+\s+\S)")
+_TRAILING_TITLE = re.compile(r"\s*(?:기자|특파원|논설위원|記者|特派員|编辑|編輯|记者|報導|报道|報道)\s*$")
+#: A CJK byline label before the names: "記者 王小明", "本报记者李四", "文／陳大文", "撰文：…".
+_CJK_LABEL = re.compile(r"^(?:\S{0,4}?(?:记者|記者|特派员|特派員)\s*[:：／/｜|]?|(?:文|撰文|作者|撰稿|取材|글|취재)\s*[:：／/｜|]|(?:撰文|作者|撰稿))\s*")
+_SPLIT_NAMES = re.compile(r"\s*[,，、]\s*|\s*&\s*|\s*/\s*(?=\S+\s+\S)")
+#: "A and B" in the languages of bylines, by the page's language (ISO 639-1). English "and"
+#: splits in every language; a page of unknown language splits on all of them.
+CONJUNCTIONS = {
+    "de": ("und",), "fr": ("et",), "es": ("y",), "pt": ("e",), "it": ("e",), "ca": ("i",), "pl": ("i",),
+    "hr": ("i",), "sr": ("i", "и"), "bs": ("i",), "sl": ("in",), "no": ("og",), "nb": ("og",), "nn": ("og",),
+    "da": ("og",), "is": ("og",), "sv": ("och",), "nl": ("en",), "ru": ("и",), "uk": ("і", "и"), "bg": ("и",),
+    "mk": ("и",), "be": ("і",), "cs": ("a",), "sk": ("a",),
+}
+_ALL_CONJUNCTIONS = frozenset(c for values in CONJUNCTIONS.values() for c in values if c not in ("a", "en", "in"))
+#: Conjunctions that split wherever they stand. The others are also name particles
+#: ("Ortega y Gasset", "Maria e Silva") or join a credit line ("Le Figaro et AFP"): they
+#: split only between two names of two words or more.
+_ALWAYS_SPLIT = frozenset(("and", "und", "и"))
+#: CJK "and" between two names written without spaces (Chinese 和, Japanese と), and the
+#: middle dot between Korean names.
+_CJK_AND = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:和|と)(?=[\u4e00-\u9fff]{2})|(?<=[\uac00-\ud7af]{2})·(?=[\uac00-\ud7af]{2})")
+_CJK_NAME = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2,5}")
+#: A publication or section name glued before a labelled name: "Capital Von Jemima Kelly".
+_GLUED_LABEL = re.compile(r"^(?P<before>(?:\S+\s+){1,3}?)(?:By|Von|Par|Por|Door|Przez|От|by)\s+(?P<name>\S+(?:\s+\S+){1,4})$")
+
+
+def _conjunctions(lang: str | None) -> frozenset[str]:
+    """The words that join two names on a page in ``lang`` (see :data:`CONJUNCTIONS`)."""
+    code = (lang or "").split("-")[0].casefold()
+    if code in CONJUNCTIONS:
+        return frozenset(("and", *CONJUNCTIONS[code]))
+    return frozenset(("and", *(_ALL_CONJUNCTIONS if code != "en" else ())))
+
+
+def _split_on_conjunctions(part: str, conjunctions: frozenset[str]) -> list[str]:
+    """``"A og B"`` -> ``["A", "B"]`` for the given conjunctions (see
+    :data:`_ALWAYS_SPLIT` for the ones that need full names on both sides)."""
+    words = part.split(" ")
+    names, current = [], []
+    for pos, word in enumerate(words):
+        if word in conjunctions and current and pos < len(words) - 1:
+            rest = words[pos + 1:]
+            if word in _ALWAYS_SPLIT or (len(current) >= 2 and len(rest) >= 2):
+                names.append(" ".join(current))
+                current = []
+                continue
+        current.append(word)
+    names.append(" ".join(current))
+    return [n for n in names if n]
+
+
+def _split_cjk(part: str, lang: str | None) -> list[str]:
+    """CJK names joined by 和/と/· or, on a Chinese or Korean page, by spaces
+    ("李四 王五"); a Japanese name may have a space between family and given name."""
+    pieces = [p for p in _CJK_AND.split(part) if p]
+    code = (lang or "").split("-")[0].casefold()
+    out: list[str] = []
+    for piece in pieces:
+        tokens = piece.split()
+        if len(tokens) > 1 and code in ("zh", "ko") and all(_CJK_NAME.fullmatch(t) for t in tokens):
+            out += tokens
+        else:
+            out.append(piece)
+    return out
 
 
 def _looks_like_job(segment: str) -> bool:
@@ -58,12 +121,12 @@ def _looks_like_job(segment: str) -> bool:
     return len(words) >= 2 and len(lower) * 2 > len(words)
 
 
-def _split_author(raw: str) -> list[str]:
+def _split_author(raw: str, lang: str | None = None) -> list[str]:
     """Split one byline string into cleaned author names (see :func:`_clean_authors`)."""
     text = _norm(raw)
     if not text or _URLISH.match(text):
         return []
-    text = _norm(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", _EMAIL.sub(" ", text)))
+    text = _norm(re.sub(r"\([^)]*\)|\[[^\]]*\]|（[^）]*）|【[^】]*】", " ", _EMAIL.sub(" ", text)))
     names: list[str] = []
     # "Reporting by A; Editing by B", "A | Published ...": segments; only authoring ones count.
     for index, segment in enumerate(re.split(r"\s*[;|•\n]\s*", text)):
@@ -76,10 +139,17 @@ def _split_author(raw: str) -> list[str]:
         while previous != segment:
             previous = segment
             segment = _BY_PREFIX.sub("", segment).strip(" ,.-–—:")
+            segment = _CJK_LABEL.sub("", segment).strip(" ,.-–—:")
+        glued = _GLUED_LABEL.match(segment)
+        if glued and _name_after_label(glued.group("name")):
+            segment = glued.group("name")  # "Capital Von Jemima Kelly": a column's name before the byline
         # "Name - Place" / "Name — Place": a spaced dash never separates two halves of a name.
         segment = re.split(r"\s+[-–—]\s+", segment)[0]
         segment = re.sub(r"\s+(?:in|aus|en|à|a|em)\s+[A-ZÄÖÜ][\w-]+(?:\s+[A-Z][\w-]+)?$", "", segment)
+        conjunctions = _conjunctions(lang)
         parts = [p.strip(" ,.-–—:") for p in _SPLIT_NAMES.split(segment)]
+        parts = [c.strip(" ,.-–—:") for p in parts for n in _split_on_conjunctions(p, conjunctions)
+                 for c in _split_cjk(n, lang)]
         parts = [p for p in parts if p]
         for pos, part in enumerate(parts):
             part = _TRAILING_TITLE.sub("", part).strip()
@@ -98,18 +168,29 @@ def _split_author(raw: str) -> list[str]:
     return names
 
 
-def _clean_authors(raws: Iterable[str], site_keys: set[str]) -> list[str]:
+def _name_after_label(name: str) -> bool:
+    """Whether the words after a glued byline label are a person's name: two to five
+    capitalised words, not a name particle first ("von der Leyen")."""
+    words = name.split()
+    return (2 <= len(words) <= 5 and all(w[:1].isupper() for w in words)
+            and words[0].casefold() not in _NAME_PARTICLES and not any(ch.isdigit() for ch in name))
+
+
+def _clean_authors(raws: Iterable[str], site_keys: set[str], lang: str | None = None) -> list[str]:
     """Clean byline strings into a list of author names.
 
     Drops "By"/"Von"/"Par"/"Written by"/"Reporting by" prefixes, job titles after a comma,
     "Published/Updated ..." tails, e-mail addresses, URLs, dates, places after a dash, other
-    roles ("Editing by ..."), and the site's own name when a person is also named; splits
-    "A and B", "A & B" and "A, B"; keeps each name's case; drops duplicates ignoring case,
-    hyphens and dots.
+    roles ("Editing by ..."), a column's name glued before a labelled name ("Capital Von
+    Jemima Kelly"), CJK labels and titles ("記者", "文／", "기자"), and the site's own name
+    when a person is also named; splits "A and B" with the conjunctions of the page's
+    ``lang`` (:data:`CONJUNCTIONS`: og, und, et, y, e, i, и ...), "A & B", "A, B", "A、B"
+    and CJK names joined by 和, と or ·; keeps each name's case; drops duplicates ignoring
+    case, hyphens and dots.
     """
     names: list[str] = []
     for raw in raws:
-        names += _split_author(raw)
+        names += _split_author(raw, lang)
     names = _dedupe(names, key=lambda n: _key(n))
     if len(names) > 1:
         # The publication's own name ("paper.example", "PAPER THÜRINGEN" beside site name "PAPER").
@@ -148,18 +229,109 @@ def _choose_authors(page: Any, meta: Any, site_keys: set[str], parsely: dict[str
         yield page.bylines
         yield _as_strings(parsely.get("author"))
         yield [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]
-        # The weakest evidence last: a standalone "By:" label before linked names, and a
-        # right-aligned name closing the story.
+        # The weakest evidence last: a standalone "By:" label before linked names, a
+        # right-aligned name closing the story, a name alone in bold opening it.
         yield page.labelled_byline
         yield page.signature
+        yield page.lead_byline
 
+    organisations = {_key(n) for n, is_org in page.ld.authors() if is_org}
+    lang = page.lang or None
     weak: list[str] = []
+    weak_is_site = False
     for source in sources():
-        names = _clean_authors(source, site_keys) if source else []
+        names = _clean_authors(source, site_keys, lang) if source else []
         if not names:
             continue
-        if all(_is_site_name(n, site_keys, fuzzy=False) for n in names):
-            weak = weak or names
-        elif not weak or any(_person_like(n, site_keys) for n in names):
+        if weak and any(_person_like(n, site_keys) and not _site_own(n, site_keys) and not _newsroom(n)
+                        and (weak_is_site or not _media(n)) for n in names):
+            # A person named after the site named itself (or an agency, after the site's
+            # own name), or a person after a newsroom or publication named itself.
+            return names
+        if all(_organisation_like(n, site_keys, organisations) for n in names):
+            if not weak:
+                weak, weak_is_site = names, all(_site_own(n, site_keys) or _key(n) in organisations for n in names)
+        elif not weak:
             return names
     return weak
+
+
+#: Words that name a newsroom's desk rather than a person or an agency.
+_NEWSROOM_WORDS = frozenset((
+    "redaktion", "redaction", "rédaction", "redacción", "redazione", "redactie", "redaksjon", "newsroom", "desk",
+    "staff", "team", "editors", "editorial", "online",
+))
+#: Words that name a newsroom, a publication or an agency rather than a person.
+_MEDIA_WORDS = _NEWSROOM_WORDS | frozenset((
+    "news", "times", "post", "herald", "tribune", "gazette", "journal", "zeitung", "welle", "radio", "tv",
+    "television", "press", "presse", "agency", "agence", "agencia", "media", "redaktion", "redaction",
+    "rédaction", "redacción", "redazione", "redactie", "redaksjon", "newsroom", "desk", "staff", "online",
+    "magazine", "magazin", "daily", "weekly", "observer", "express", "telegraph", "chronicle", "courier",
+    "kurier", "nachrichten", "noticias", "notizie", "nouvelles", "haber", "haberleri", "ajansı", "ajansi",
+    "wire", "service", "team", "editors", "editorial", "broadcasting", "network", "channel", "bureau",
+))
+
+
+def _organisation_like(name: str, site_keys: set[str], organisations: set[str]) -> bool:
+    """Whether an author name names an organisation, mostly the site itself, rather than a
+    person: a schema.org ``Organization`` author, the site's name (or a name whose initials
+    are the site's: "Deutsche Welle" on dw.com), the site's name with an initial (a CMS
+    account named after the site: "Ilanga D"), or a name with a newsroom word ("Lesotho
+    Times", "Redaktion", "Staff")."""
+    return _key(name) in organisations or _site_own(name, site_keys) or _media(name)
+
+
+def _media(name: str) -> bool:
+    """Whether a name holds a word of :data:`_MEDIA_WORDS`."""
+    return any(w.casefold().strip(".,") in _MEDIA_WORDS for w in name.split())
+
+
+def _newsroom(name: str) -> bool:
+    """Whether a name holds a newsroom word ("Redaktion", "Staff", "Desk")."""
+    return any(w.casefold().strip(".,") in _NEWSROOM_WORDS for w in name.split())
+
+
+def _site_own(name: str, site_keys: set[str]) -> bool:
+    """The site's own name: equal to a site key, its initials one ("Deutsche Welle" on
+    dw.com), or a site key's start with an initial (a CMS account named after the site)."""
+    if _is_site_name(name, site_keys, fuzzy=False):
+        return True
+    words = name.split()
+    if len(words) >= 2 and _key("".join(w[0] for w in words if w[:1].isalpha())) in site_keys:
+        return True
+    if len(words) == 2 and len(_key(words[1])) <= 2 and len(_key(words[0])) >= 4 and any(
+            k.startswith(_key(words[0])) for k in site_keys):
+        return True
+    return False
+
+
+#: The first paragraphs after the page's first <h1>: where a story opens with its byline.
+_LEAD_PARAGRAPHS = lxml.etree.XPath("(//h1)[1]/following::p[normalize-space()][position() <= 3]")
+#: Words of a bold opening line that is a label, not a name ("BREAKING NEWS", "Live Updates").
+_LEAD_LABELS = frozenset((
+    "breaking", "live", "update", "updates", "updated", "watch", "read", "video", "photo", "photos", "exclusive",
+    "analysis", "opinion", "editorial", "advertisement", "anzeige", "sponsored", "comment", "review", "interview",
+    "news", "more", "also", "listen", "podcast", "gallery", "summary", "highlights",
+))
+
+
+def lead_byline(tree: Any) -> list[str]:
+    """A byline opening the story: among the first three paragraphs after the first
+    ``<h1>``, one whose whole text is bold (``<strong>``/``<b>``) or in capitals and is a
+    name only (two to four capitalised words, no digits, no label such as "Breaking
+    news"), as many small papers put the reporter's name above the story. Outside
+    captions, asides, navigation and footers."""
+    for p in _LEAD_PARAGRAPHS(tree):
+        if any(a.tag in ("figcaption", "aside", "nav", "footer", "blockquote") for a in p.iterancestors()):
+            continue
+        text = _norm(p.text_content())
+        bold = _norm(" ".join(b.text_content() for b in p.iter("strong", "b")))
+        if not (bold == text or (text.isupper() and len(text) > 3)):
+            continue
+        name = _BY_PREFIX.sub("", text).strip(" ,.:")
+        words = name.split()
+        if (2 <= len(words) <= 4 and len(name) <= 40 and all(w[:1].isupper() for w in words)
+                and not any(ch.isdigit() for ch in name) and not re.search(r"[:;!?|/@()\"“”]", name)
+                and not any(w.casefold() in _LEAD_LABELS for w in words)):
+            return [name]
+    return []

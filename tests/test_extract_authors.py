@@ -1,0 +1,130 @@
+"""Author rules of issue 17, each kind with its own small page, and the cases where each
+rule must not fire."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from archive.extract import extract
+
+TEXT = "".join(f"<p>Paragraph {n}: the council met on Tuesday evening and discussed the harbour "
+               "works, the school budget and the new cycle lanes for the town centre.</p>" for n in (1, 2, 3))
+
+
+def page(head: str = "", body: str = "", lang: str = "en") -> bytes:
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{head}</head>'
+            f"<body><article><h1>Council approves harbour budget</h1>{body}{TEXT}</article></body></html>").encode()
+
+
+def ld(author: object) -> str:
+    return ('<script type="application/ld+json">'
+            + json.dumps({"@type": "NewsArticle", "headline": "Council approves harbour budget", "author": author})
+            + "</script>")
+
+
+def authors(body: bytes, url: str = "https://paper.example.org/a") -> list[str]:
+    return extract(body, url).authors
+
+
+# -- a magazine or column name glued to a name
+
+@pytest.mark.parametrize("raw", ["Capital Von Jemima Kelly", "Weekend Magazine By Jemima Kelly"])
+def test_magazine_name_glued_before_a_labelled_name(raw: str) -> None:
+    assert authors(page(f'<meta name="author" content="{raw}">', lang="de")) == ["Jemima Kelly"]
+
+
+@pytest.mark.parametrize("raw", ["Ursula von der Leyen", "Ludwig Von Mises"])
+def test_name_particle_von_is_no_label(raw: str) -> None:
+    assert authors(page(f'<meta name="author" content="{raw}">', lang="de")) == [raw]
+
+
+# -- the site's own name instead of the person in the byline
+
+def test_organisation_named_by_initials_of_the_site_yields_to_the_byline_person() -> None:
+    head = ld({"@type": "Organization", "name": "Deutsche Welle"})
+    body = '<p class="byline">Jana Muster</p>'
+    assert authors(page(head, body), "https://www.dw.example/a") == ["Jana Muster"]
+
+
+def test_publication_name_as_author_yields_to_the_byline_person() -> None:
+    head = ld({"@type": "Person", "name": "Lesotho Times"})
+    body = '<a rel="author" href="/author/t">Teboho Mokoena</a>'
+    assert authors(page(head, body), "https://lestimes.example/a") == ["Teboho Mokoena"]
+
+
+def test_account_named_after_the_site_yields_to_a_bold_byline_opening_the_story() -> None:
+    head = '<meta property="og:site_name" content="Ilanga News">' + ld({"@type": "Person", "name": "Ilanga D"})
+    body = "<p><strong>MTHOBISI SITHOLE</strong></p>"
+    assert authors(page(head, body), "https://ilanganews.example/a") == ["MTHOBISI SITHOLE"]
+
+
+def test_site_own_name_yields_to_an_agency() -> None:
+    head = ('<meta property="og:site_name" content="Example Gazette">' + ld({"@type": "Person", "name": "Example Gazette"})
+            + '<meta name="author" content="Northern Press Agency">')
+    assert authors(page(head)) == ["Northern Press Agency"]
+
+
+def test_staff_credit_does_not_yield_to_an_agency() -> None:
+    head = ld({"@type": "Person", "name": "Gazette staff reporter"})
+    body = '<a rel="author" href="/x">Associated Press</a>'
+    assert authors(page(head, body)) == ["Gazette staff reporter"]
+
+
+def test_organisation_author_stays_when_no_person_is_named() -> None:
+    assert authors(page(ld({"@type": "Organization", "name": "Deutsche Welle"})), "https://www.dw.example/a") == [
+        "Deutsche Welle"]
+
+
+@pytest.mark.parametrize("body", [
+    "<p><strong>BREAKING NEWS</strong></p>",
+    "<p><strong>The council met on Tuesday.</strong></p>",
+    "<figure><figcaption><p><b>Jane Doe</b></p></figcaption></figure>",
+])
+def test_bold_opening_line_that_is_no_name_is_no_byline(body: str) -> None:
+    head = '<meta property="og:site_name" content="Ilanga News">' + ld({"@type": "Person", "name": "Ilanga D"})
+    assert authors(page(head, body), "https://ilanganews.example/a") == ["Ilanga D"]
+
+
+# -- "A and B" in the page's language
+
+@pytest.mark.parametrize("lang, raw, expected", [
+    ("nb", "Anna Hansen og Per Olsen", ["Anna Hansen", "Per Olsen"]),
+    ("de", "Jana Muster und Max Beispiel", ["Jana Muster", "Max Beispiel"]),
+    ("fr", "Jeanne Exemple et Paul Martin", ["Jeanne Exemple", "Paul Martin"]),
+    ("es", "Ana López y Luis Pérez", ["Ana López", "Luis Pérez"]),
+    ("pt", "Ana Souza e João Lima", ["Ana Souza", "João Lima"]),
+    ("ca", "Joan Puig i Maria Vila", ["Joan Puig", "Maria Vila"]),
+    ("ru", "Иван Петров и Пётр Иванов", ["Иван Петров", "Пётр Иванов"]),
+    ("zh", "张三和李四", ["张三", "李四"]),
+    ("ja", "山田太郎と鈴木花子", ["山田太郎", "鈴木花子"]),
+])
+def test_names_joined_by_the_language_s_and(lang: str, raw: str, expected: list[str]) -> None:
+    assert authors(page(f'<meta name="author" content="{raw}">', lang=lang)) == expected
+
+
+@pytest.mark.parametrize("lang, raw", [
+    ("es", "José Ortega y Gasset"),
+    ("fr", "Le Figaro et AFP"),
+    ("en", "Anna Hansen og Per Olsen"),
+    ("ja", "和田太郎"),
+    ("zh", "王和平"),
+    ("ja", "山田 太郎"),
+])
+def test_conjunction_that_is_part_of_a_name_or_another_language_does_not_split(lang: str, raw: str) -> None:
+    assert authors(page(f'<meta name="author" content="{raw}">', lang=lang)) == [raw]
+
+
+# -- CJK bylines
+
+@pytest.mark.parametrize("lang, byline, expected", [
+    ("zh", '<div class="byline">記者 王小明</div>', ["王小明"]),
+    ("zh", '<div class="author">本报记者 李四 王五</div>', ["李四", "王五"]),
+    ("zh", '<span class="byline">文／陳大文</span>', ["陳大文"]),
+    ("zh", '<span class="byline">記者：陳大文、李小華</span>', ["陳大文", "李小華"]),
+    ("ko", '<span class="author">홍길동·김철수 기자</span>', ["홍길동", "김철수"]),
+    ("ko", '<span class="byline">(서울=연합뉴스) 홍길동 기자</span>', ["홍길동"]),
+    ("ja", '<span class="author">（共同）山田 太郎</span>', ["山田 太郎"]),
+])
+def test_cjk_bylines(lang: str, byline: str, expected: list[str]) -> None:
+    assert authors(page(body=byline, lang=lang)) == expected
