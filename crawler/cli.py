@@ -201,6 +201,8 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
                                    "nothing was archived")
     if reason != "finished":
         raise click.ClickException(f"the crawl ended early ({reason}); run the same command again to go on")
+    if store is not None and store.summary and store.summary.get("unaccounted"):
+        raise click.ClickException(f"the crawl is not complete: {store.summary['reason']}")
     click.echo(f"Search it:  newsarchive --data {obj.data} search WORDS", err=True)
 
 

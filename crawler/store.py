@@ -220,6 +220,13 @@ class ArchiveStore:
             if status == "finished" and not summary["pages"]:
                 status = "failed"  # not one response: the site was unreachable
                 summary["reason"] = "no response from the site"
+            unaccounted = getattr(spider, "unaccounted_articles", lambda: 0)()
+            if status == "finished" and unaccounted:
+                # ran out of requests with articles still unanswered: not done, and resumable
+                status = "interrupted"
+                summary["unaccounted"] = unaccounted
+                summary["reason"] = (f"{unaccounted} article{'s were' if unaccounted != 1 else ' was'} asked for but got no answer; "
+                                     "run the same command again to fetch them")
             if self.failure:
                 status = "failed"
                 summary["reason"] = f"the index could not be written: {self.failure}"

@@ -39,7 +39,9 @@ from archive.urls import match_key, same_site, without_tracking
 from crawler.items import ArticleItem
 from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE, SiteProfile, resolve
 from crawler.discovery import article_day, date_span, is_dated_article
+from crawler.jobstate import JobState
 from crawler.requisites import RequisitePlan
+from crawler.store import notice
 from crawler.spiders.listings import ListingWalker
 
 MONTHS = {m: i for i, m in enumerate(
@@ -193,11 +195,13 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         self.covered: set[dt.date] = set()
         #: days listed as back issues
         self.edition_days: set[dt.date] = set()
-        #: match keys of every article request made, and of articles archived before
-        self.requested: set[str] = set()
+        #: what a stopped crawl keeps for its resume (JOBDIR): articles asked for, and pending
+        self.jobstate = JobState()
+        #: match keys of every article request made (in this job), and of articles archived before
+        self.requested: set[str] = self.jobstate.requested
         self.known: set[str] = set()
         #: sitemap URLs with only a lastmod, decided when everything else is done
-        self.undated: dict[str, tuple[str, dt.date | None]] = {}
+        self.undated: dict[str, tuple[str, dt.date | None]] = self.jobstate.undated
         self._undated_done = False
         self._archives_scheduled = False
         #: the site's own "today", read from its page header ("<date> | Back issues")
@@ -224,6 +228,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.on_downloaded, signal=signals.response_downloaded)
         settings = crawler.settings
         caps = [n for n in (settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("CRAWL_REQUISITE_MAX_BYTES")) if n > 0]
         spider.requisite_plan = RequisitePlan(settings.get("CRAWL_PAGE_REQUISITES") or "same-site",
@@ -299,6 +304,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                                                response.request.priority if response.request else PRIORITY["requisite"])
 
     async def start(self) -> AsyncIterator[Any]:
+        self.resume_job()
         for request in self.seed_requests():
             yield request
 
@@ -324,7 +330,9 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             if row.get("issue_date"):
                 meta["issue_date"] = parse_day(row["issue_date"])
             if role == "article":
-                self.requested.add(match_key(row["url"]))
+                key = match_key(row["url"])
+                self.jobstate.add(key, row["url"], meta.get("issue_date"), meta["source"])
+                meta["pending_key"] = key
             yield self.request(row["url"], callbacks[role], role, **meta)
 
     def saw_day(self, day: dt.date | None) -> None:
@@ -407,17 +415,17 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                 self.skip("archived by an earlier crawl")
                 return None
             return self.revalidate(url, "revisit window")
-        self.requested.add(key)
-        return self.request(url, self.parse_article, "article", issue_date=day, source=source)
+        self.jobstate.add(key, url, day, source)
+        return self.request(url, self.parse_article, "article", issue_date=day, source=source, pending_key=key)
 
     def revalidate(self, url: str, why: str) -> scrapy.Request | None:
         """Fetch an archived article again, conditionally: a 304 if it did not change."""
         key = match_key(url)
         if key in self.requested:
             return None
-        self.requested.add(key)
+        self.jobstate.add(key, url, None, why)
         self.count(f"revalidated/{why}")
-        return self.request(url, self.parse_article, "article", revalidate=True, source=why)
+        return self.request(url, self.parse_article, "article", revalidate=True, source=why, pending_key=key)
 
     # ---- robots.txt and sitemaps (sitemaps.org protocol) -------------------------------
     def on_robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
@@ -757,27 +765,55 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             if archives:
                 self.logger.info("walking %d date archives for the days no back issue covers", len(archives))
                 raise DontCloseSpider
-        if self._undated_done:
-            return
-        self._undated_done = True
-        scheduled = 0
-        for key, (url, lastmod) in sorted(self.undated.items()):
-            if key in self.requested or key in self.known:
-                continue
-            if lastmod is not None and (lastmod in self.covered or (self.until and lastmod > self.until)):
-                self.skip("sitemap URL on a day already covered")
-                continue
-            request = self.article_request(url, None, "sitemap")
-            if request:
-                self.crawler.engine.crawl(request)
-                scheduled += 1
-        if scheduled:
-            self.logger.info("fetching %d sitemap URLs no listing covered", scheduled)
+        if not self._undated_done:
+            self._undated_done = True
+            scheduled = 0
+            for key, (url, lastmod) in sorted(self.undated.items()):
+                if key in self.requested or key in self.known:
+                    continue
+                if lastmod is not None and (lastmod in self.covered or (self.until and lastmod > self.until)):
+                    self.skip("sitemap URL on a day already covered")
+                    continue
+                request = self.article_request(url, None, "sitemap")
+                if request:
+                    self.crawler.engine.crawl(request)
+                    scheduled += 1
+            if scheduled:
+                self.logger.info("fetching %d sitemap URLs no listing covered", scheduled)
+                raise DontCloseSpider
+        lost = self.jobstate.lost(self.known)
+        if lost:
+            # asked for before a stop, in requests.seen, but in no queue: past the duplicate filter
+            notice("Fetching %d articles the stopped crawl had asked for but not received", len(lost))
+            for key, entry in lost:
+                request = self.request(entry["url"], self.parse_article, "article", issue_date=entry["issue_date"],
+                                       source=entry["source"], pending_key=key)
+                self.crawler.engine.crawl(request.replace(dont_filter=True))
             raise DontCloseSpider
+
+    # ---- job state (resume) -------------------------------------------------------------------
+    def resume_job(self) -> None:
+        """Take over what a stopped crawl of this job saved (``spider.state``, JOBDIR): the
+        articles it asked for (not asked again), those still waiting, its undated sitemap URLs.
+        Its discovery pages are read again all the same (see crawler.fingerprint)."""
+        self.jobstate.bind(getattr(self, "state", None))
+        if self.jobstate.resumed:
+            notice("Resuming a stopped crawl: %d articles asked for, %d of them not answered yet, "
+                   "%d sitemap URLs waiting; robots.txt, feeds, sitemaps and listings are read again",
+                   len(self.jobstate.requested), len(self.jobstate.pending), len(self.undated))
+
+    def on_downloaded(self, response: Response, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        """An article request got an answer (any status, a redirect too): it is settled."""
+        self.jobstate.settle(request.meta.get("pending_key"))
+
+    def unaccounted_articles(self) -> int:
+        """Article requests of this job (across its stops) that never got an answer."""
+        return self.jobstate.unaccounted()
 
     def on_error(self, failure: Failure) -> None:
         """Count a request that got no response, by reason (robots.txt, too large, network)."""
         request = failure.request  # type: ignore[attr-defined]
+        self.jobstate.settle(request.meta.get("pending_key"))
         exc = failure.value
         text = str(exc)
         if isinstance(exc, IgnoreRequest) and "robots.txt" in text:

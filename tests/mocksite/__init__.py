@@ -77,7 +77,9 @@ class MockSite:
     today     publication horizon (date or "YYYY-MM-DD"; default 2024-03-15, the fortnight's last day)
     faults    first-hit 429/503, a chunked and a slow article (default on)
     log_path  request log (JSON lines); None writes one to a temporary folder removed on exit
-    layout    "wordpress" (default, server.py) or "cms" (cms.py: same articles, another CMS's URLs)
+    layout    "wordpress" (default, server.py), "cms" (cms.py: same articles, another CMS's URLs) or
+              "bulk" (bulk.py: 1,000 generated stories, feed and sitemaps, meta-refresh stubs)
+    args      more command-line options for the layout (bulk: ``--articles N``, ``--feed-items N``)
 
     Attributes: url (no trailing slash), log_path, today, articles (ground truth), process.
     """
@@ -85,10 +87,11 @@ class MockSite:
     START_TIMEOUT = 20.0
 
     def __init__(self, today=None, faults: bool = True, log_path=None, host: str = "127.0.0.1",
-                 layout: str = "wordpress"):
-        if layout not in ("wordpress", "cms"):
-            raise ValueError(f"layout must be 'wordpress' or 'cms', not {layout!r}")
+                 layout: str = "wordpress", args: tuple[str, ...] = ()):
+        if layout not in ("wordpress", "cms", "bulk"):
+            raise ValueError(f"layout must be 'wordpress', 'cms' or 'bulk', not {layout!r}")
         self.layout = layout
+        self.args = tuple(args)
         self.today = _as_date(today) if today is not None else DEFAULT_TODAY
         self.faults = faults
         self.host = host
@@ -109,6 +112,7 @@ class MockSite:
             cmd.append("--no-faults")
         if self.layout != "wordpress":
             cmd += ["--layout", self.layout]
+        cmd += self.args
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"

@@ -1,4 +1,4 @@
-"""python -m tests.mocksite [--layout wordpress|cms]: run the mock news site (see server.py, cms.py for the options)."""
+"""python -m tests.mocksite [--layout wordpress|cms|bulk]: run the mock news site (see server.py, cms.py, bulk.py for the options)."""
 import sys
 
 argv = sys.argv[1:]
@@ -14,9 +14,11 @@ for i, arg in enumerate(argv):
         break
 if layout == "cms":
     from .cms import main
+elif layout == "bulk":
+    from .bulk import main
 elif layout == "wordpress":
     from .server import main
 else:
-    sys.exit(f"unknown --layout {layout!r} (wordpress or cms)")
+    sys.exit(f"unknown --layout {layout!r} (wordpress, cms or bulk)")
 
 sys.exit(main(argv))
