@@ -299,12 +299,16 @@ def _url_key(url: str) -> str:
         return url
 
 
-#: Every capture the SQLite index ties to an article: ``(canonical_url, file, offset)``.
+#: Every capture the SQLite index ties to an article: ``(canonical_url, file, offset)``. A
+#: capture under another spelling counts only when it holds the article's payload: a redirect
+#: source that answered 200 (a meta-refresh stub) is an alias, but its page is not the article.
 _ARTICLE_CAPTURES = """
     WITH spellings(article_id, url) AS (SELECT id, url FROM articles
                                         UNION SELECT article_id, url FROM aliases)
     SELECT a.canonical_url, c.warc_filename, c.warc_offset FROM spellings AS s
       JOIN captures AS c ON c.url = s.url JOIN articles AS a ON a.id = s.article_id
+      WHERE a.capture_id IS NULL OR c.payload_digest IS NULL
+         OR coalesce(c.payload_digest = (SELECT own.payload_digest FROM captures AS own WHERE own.id = a.capture_id), 1)
     UNION SELECT a.canonical_url, c.warc_filename, c.warc_offset FROM articles AS a
       JOIN captures AS c ON c.id = a.capture_id
 """

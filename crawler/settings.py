@@ -81,7 +81,10 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = False
 COOKIES_ENABLED = False
 REDIRECT_MAX_TIMES = 10
+#: Scrapy's own meta-refresh redirects stay off (they follow any host); ours follow a 200 page's
+#: <meta http-equiv="refresh"> to the same site after at most this many seconds (-1: never).
 METAREFRESH_ENABLED = False
+CRAWL_META_REFRESH_MAX_DELAY_SECS = 5.0
 # 404s, 410s and other errors are archived and counted, not hidden from the spider.
 HTTPERROR_ALLOW_ALL = True
 DEFAULT_REQUEST_HEADERS = {
@@ -97,6 +100,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 550,
     # before RedirectMiddleware (600) sees the answer: a redirect back to itself is asked again
     "crawler.politeness.SelfRedirectMiddleware": 610,
+    # where Scrapy's MetaRefreshMiddleware would be: a stub shortlink to the same site is a redirect
+    "crawler.metarefresh.SameSiteMetaRefreshMiddleware": 580,
     # Closest to the downloader: sees every response with its raw bytes, before retries,
     # redirects and decompression (STYLE.md habit 5).
     "crawler.middlewares.WarcCaptureMiddleware": 950,

@@ -1,5 +1,5 @@
-"""Resume keeps discovery (issue 19, scrapy#4479): a crawl of 1,000 articles stopped with Ctrl-C
-after about 200 resumes to all of them, none fetched twice, whether its first articles came from
+"""Resume keeps discovery (issue 19, scrapy#4479): a crawl of 1,000 articles (three of them behind
+meta-refresh stubs only) stopped with Ctrl-C after about 200 resumes to all of them, none fetched twice, whether its first articles came from
 a feed or from sitemaps; and it is ``finished`` only when nothing it asked for is unanswered.
 
 The site is the mock site's bulk layout (tests/mocksite/bulk.py), a subprocess on port 0; the
@@ -24,14 +24,12 @@ import pytest
 from crawler.jobstate import STATE_KEY, JobState
 from tests.helpers import ROOT, stop_process
 from tests.mocksite import MockSite
-from tests.mocksite.bulk import REFRESH_ONLY, story_path
+from tests.mocksite.bulk import story_path
 
 pytestmark = pytest.mark.acceptance
 
 ARTICLES = 1000
 STOP_AFTER = 200
-#: the stories in sitemaps and feed (the last REFRESH_ONLY are behind meta-refresh stubs only)
-LISTED = ARTICLES - REFRESH_ONLY
 
 
 def crawl_command(site: MockSite, data: Path) -> list[str]:
@@ -97,7 +95,7 @@ def test_a_crawl_stopped_after_200_articles_resumes_to_all_1000_with_no_duplicat
         served = served_articles(site)
         log = [e for e in site.requests() if e["t"] >= stopped_at]
 
-    assert sorted(served) == list(range(LISTED)), f"missing: {sorted(set(range(LISTED)) - set(served))[:20]}"
+    assert sorted(served) == list(range(ARTICLES)), f"missing: {sorted(set(range(ARTICLES)) - set(served))[:20]}"
     assert [n for n, times in served.items() if times > 1] == []  # no article fetched twice
     assert "Resuming a stopped crawl" in resumed.stderr
     # the resumed crawl read its discovery again, conditionally (the archive knew their validators)
@@ -108,12 +106,12 @@ def test_a_crawl_stopped_after_200_articles_resumes_to_all_1000_with_no_duplicat
     assert expected <= set(again)
     assert all(again[p]["status"] == 304 and again[p]["conditional"] for p in expected - {"/robots.txt"})
     with sqlite3.connect(data / "archive.db") as db:
-        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == LISTED
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == ARTICLES
         doubled = db.execute("SELECT url FROM captures WHERE url LIKE '%/news/%' AND status = 200 "
                              "GROUP BY url HAVING count(*) > 1").fetchall()
         assert doubled == []  # one capture per article
         urls = {r[0] for r in db.execute("SELECT url FROM articles")}
-    assert {urlsplit(u).path for u in urls} == {story_path(i) for i in range(LISTED)}
+    assert {urlsplit(u).path for u in urls} == {story_path(i) for i in range(ARTICLES)}
     assert [s for s, _ in crawls(data)] == ["interrupted", "finished"]
     assert not (data / "jobs").exists()  # a finished crawl leaves no resume state
 

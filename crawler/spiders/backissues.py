@@ -229,6 +229,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.on_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         settings = crawler.settings
         caps = [n for n in (settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("CRAWL_REQUISITE_MAX_BYTES")) if n > 0]
         spider.requisite_plan = RequisitePlan(settings.get("CRAWL_PAGE_REQUISITES") or "same-site",
@@ -804,6 +805,11 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
 
     def on_downloaded(self, response: Response, request: scrapy.Request, spider: scrapy.Spider) -> None:
         """An article request got an answer (any status, a redirect too): it is settled."""
+        self.jobstate.settle(request.meta.get("pending_key"))
+
+    def on_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        """The duplicate filter dropped a request: one of the same URL was made in this job
+        (a redirect's target, found again in a listing), so this one is accounted for."""
         self.jobstate.settle(request.meta.get("pending_key"))
 
     def unaccounted_articles(self) -> int:

@@ -8,19 +8,22 @@ day from 2024-01-01, for crawls long enough to be stopped and resumed. Standard 
                               ``<lastmod>`` per URL, oldest first)
   /feed.xml                   RSS 2.0 of the latest ``--feed-items`` stories (default 400; 0: no feed,
                               not linked, 404), each with its pubDate
-  /                           front page: the latest 10 teasers, <link rel=alternate> to the feed,
-                              links to the meta-refresh stubs below
+  /                           front page: the latest 10 teasers, then teasers linking the
+                              meta-refresh stubs below; <link rel=alternate> to the feed
   /news/<n>-<words>/          story n: JSON-LD NewsArticle, og:type=article, article:published_time
   /go/<n>/                    a shortlink stub: 200, only <meta http-equiv="refresh" content="0; URL=/news/…/">
                               to a story that nothing else links (REFRESH_ONLY, not in sitemaps or feed)
-  /go-later/<n>/              the same with a 600 s delay (not a redirect)
-  /go-away/                   the same to another site (http://elsewhere.invalid/news/…/)
+  /go-soon/<n>/               the same with a 2 s delay (still a redirect: the front page links the last story's)
+  /go-later/<n>/              the same with a 600 s delay (no redirect), to story UNFOLLOWED (= --articles),
+                              which is served but linked from nothing else (a crawl never fetches it)
+  /go-away/                   the same with no delay to another site (http://elsewhere.invalid/news/…/)
 
 Every 200 has ETag and Last-Modified and If-None-Match / If-Modified-Since give 304.
 ``--log FILE`` appends one JSON line per request: {"t", "method", "path", "status", "conditional",
 "article" (the story's number on a 200 story page, else null), "ua"}.
 
-``articles(n)`` / ``story_path(i)`` / ``REFRESH_ONLY`` are the ground truth for tests.
+``story_path(i)``, ``story_title(i)`` and ``REFRESH_ONLY`` are the ground truth for tests: a correct crawl of a
+site of ``--articles N`` archives stories 0 .. N-1, and never fetches story N.
 """
 from __future__ import annotations
 
@@ -68,11 +71,6 @@ def story_path(i: int) -> str:
 
 def story_title(i: int) -> str:
     return f"Story {i}: the {' and the '.join(story_words(i))} in the news"
-
-
-def articles(n: int) -> list[int]:
-    """The story numbers a site of ``n`` stories serves (the last REFRESH_ONLY only behind stubs)."""
-    return list(range(n))
 
 
 def http_date(when: dt.datetime) -> str:
@@ -163,14 +161,15 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, self.urlset(chunk), "application/xml", story_time(chunk[-1]), None
         if path.startswith("/news/"):
             number = path[len("/news/"):].split("-", 1)[0]
-            if number.isdigit() and int(number) < self.site.n and path == story_path(int(number)):
+            if number.isdigit() and int(number) <= self.site.n and path == story_path(int(number)):
                 i = int(number)
                 return 200, self.story(i), html_type, story_time(i), i
-        for prefix, delay, target in (("/go/", 0, None), ("/go-later/", 600, None), ("/go-away/", 0, "away")):
+        for prefix, delay, target in (("/go/", 0, None), ("/go-soon/", 2, None), ("/go-later/", 600, None),
+                                      ("/go-away/", 0, "away")):
             if path.startswith(prefix):
                 rest = path[len(prefix):].strip("/")
                 i = int(rest) if rest.isdigit() else self.site.n - 1
-                if 0 <= i < self.site.n:
+                if 0 <= i <= self.site.n:
                     url = f"http://elsewhere.invalid{story_path(i)}" if target else story_path(i)
                     return 200, self.stub(url, delay), html_type, epoch, None
         return 404, b"<html><body><h1>Not found</h1></body></html>", html_type, epoch, None
@@ -188,11 +187,14 @@ class Handler(BaseHTTPRequestHandler):
         teasers = "".join(f'<article class="teaser"><h2><a href="{story_path(i)}">{html.escape(story_title(i))}</a>'
                           f'</h2><time datetime="{story_day(i).isoformat()}">{story_day(i):%B %d, %Y}</time></article>\n'
                           for i in latest)
-        stubs = [self.site.n - k for k in range(1, REFRESH_ONLY + 1) if self.site.n - k >= 0]
-        short = "".join(f'<li><a href="/go/{i}/">Short link {i}</a></li>' for i in stubs)
-        short += f'<li><a href="/go-later/{stubs[0]}/">Later</a></li><li><a href="/go-away/">Partner site</a></li>' \
-            if stubs else ""
-        return self.page("Home", f"<h1>Latest</h1>\n{teasers}<aside><h2>Short links</h2><ul>{short}</ul></aside>")
+        n = self.site.n
+        links = [(f"/go/{i}/", f"Short link {i}") for i in range(max(0, n - REFRESH_ONLY), n - 1)]
+        if n:
+            links.append((f"/go-soon/{n - 1}/", f"Short link {n - 1}"))
+        links += [(f"/go-later/{n}/", "Read it later"), ("/go-away/", "On our partner site")]
+        teasers += "".join(f'<article class="teaser"><h2><a href="{href}">{text}</a></h2></article>\n'
+                           for href, text in links)
+        return self.page("Home", f"<h1>Latest</h1>\n{teasers}")
 
     def story(self, i: int) -> bytes:
         url = f"{self.base()}{story_path(i)}"
