@@ -92,7 +92,7 @@ def test_replay_of_the_stub_leads_to_the_article_and_search_finds_it(crawled: di
     shown = run_cli(data, "show", stub, "--json", "--no-text", check=True)
     assert json.loads(shown.stdout)["canonical_url"] == article  # the stub's URL names the article
     found = run_cli(data, "search", f'"Story {i}"', "--json", check=True)
-    assert [hit["url"] for hit in json.loads(found.stdout)][:1] == [article]
+    assert [hit["url"] for hit in json.loads(found.stdout)["hits"]][:1] == [article]
     with ReplayServer(data) as server:
         status, _, body = server.get(f"/archive/2024mp_/{stub}", follow=3)
         assert status == 200, body[:300]
