@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from archive.index import Index
 from archive.reindex import ARTICLE_RECORD_FORMAT, index_warc_files, warc_files
@@ -71,6 +72,24 @@ def pending_requisites(index: Index, warc_dir: Path, *, since: str) -> list[tupl
             continue  # the tail was repaired before; anything else unreadable is reported by check
     captured = index.captured_urls(list(named))
     return [(url, kind, page) for url, (kind, page) in named.items() if url not in captured]
+
+
+def unextracted_pages(index: Index, *, since: str) -> list[dict[str, Any]]:
+    """The 200 HTML responses archived since ``since`` (ISO 8601 UTC) whose URL is no article,
+    alias or canonical URL: pages a killed crawl fetched and wrote to WARC but had not extracted
+    yet (or found to be no article). A resumed crawl reads them from the archive instead of
+    fetching them a second time. Times are compared to the second (``…12Z`` and ``…12.58Z``
+    are the same second, though not in string order).
+
+    Returns:
+        Their ``captures`` rows, oldest first.
+    """
+    return list(index.db.query(
+        "SELECT * FROM captures WHERE substr(fetched_at, 1, 19) >= substr(:since, 1, 19) AND status = 200 AND record_type = 'response'"
+        " AND lower(coalesce(mime, '')) LIKE '%html%'"
+        " AND url NOT IN (SELECT url FROM articles WHERE url IS NOT NULL)"
+        " AND url NOT IN (SELECT canonical_url FROM articles) AND url NOT IN (SELECT url FROM aliases)"
+        " ORDER BY fetched_at", {"since": since}))
 
 
 def recover_index(index: Index, warc_dir: Path, *, since: str) -> dict[str, int]:

@@ -52,8 +52,7 @@ class SameSiteMetaRefreshMiddleware(MetaRefreshMiddleware):
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         if (response.status != 200 or request.meta.get("dont_redirect") or request.method == "HEAD"
-                or not isinstance(response, HtmlResponse) or request.meta.get("role") not in FOLLOWED_ROLES
-                or "archived" in response.flags):
+                or not isinstance(response, HtmlResponse) or request.meta.get("role") not in FOLLOWED_ROLES):
             return response
         if not _REFRESH_RE.search(response.body):
             return response  # most pages: no refresh pragma at all, no need to decode them

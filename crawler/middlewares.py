@@ -41,6 +41,8 @@ class WarcCaptureMiddleware:
         return cls(ArchiveStore.for_crawler(crawler))
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if "recovered" in response.flags:
+            return response  # read from WARC (process_request): archived already
         fetched_at = request.meta.get("download_started")
         exchange = HttpExchange(
             url=response.url,
@@ -71,11 +73,18 @@ class WarcCaptureMiddleware:
                 return archived
         return response
 
-    def process_request(self, request: Request) -> None:
+    def process_request(self, request: Request) -> Response | None:
         """Note the start time, and make the request conditional (RFC 9110 section 13.1)
         when the URL was archived before: listings, feeds and sitemaps always, articles
-        when ``meta["revalidate"]`` asks for it."""
+        when ``meta["revalidate"]`` asks for it. An article page that a killed crawl archived
+        and did not extract (:attr:`ArchiveStore.unextracted`) is answered from WARC, not
+        fetched again."""
         request.meta["download_started"] = time.time()
+        row = self.store.unextracted.pop(match_key(request.url), None) if self.store.unextracted else None
+        if row and request.meta.get("role") == "article":
+            recovered = self.recovered_response(request, row)
+            if recovered is not None:
+                return recovered
         for name in (b"If-None-Match", b"If-Modified-Since"):
             if request.meta.get("conditional"):
                 request.headers.pop(name, None)
@@ -91,6 +100,23 @@ class WarcCaptureMiddleware:
         if state.get("last_modified"):
             request.headers[b"If-Modified-Since"] = state["last_modified"].encode("latin-1")
         request.meta["conditional"] = bool(state.get("etag") or state.get("last_modified"))
+
+    def recovered_response(self, request: Request, row: dict[str, Any]) -> Response | None:
+        """The archived 200 of ``row`` (a ``captures`` row) as the response to ``request``, or
+        None when it cannot be read (the page is then fetched)."""
+        try:
+            record = read_record(self.store.data_dir / "warc" / row["warc_filename"], row["warc_offset"])
+        except (WarcError, OSError, KeyError) as exc:
+            logger.warning("%s: the archived copy cannot be read, fetching it again: %s", request.url, exc)
+            return None
+        headers = Headers()
+        for name, value in record.http_headers:
+            if not name.lower().startswith("x-archive-orig-"):
+                headers.appendlist(name, value)
+        request.meta["capture"] = self.store.recovered_capture(row)
+        cls = responsetypes.from_args(headers=headers, url=row["url"], body=record.raw_payload)
+        return cls(url=row["url"], status=200, headers=headers, body=record.raw_payload, request=request,
+                   flags=["archived", "recovered"])
 
     def archived_response(self, request: Request, response: Response) -> Response | None:
         """The last archived 200 for a listing that answered 304, so its links are read again.

@@ -77,6 +77,8 @@ class ArchiveStore:
         #: page requisites an interrupted crawl found but did not fetch: ``(url, kind, page)``
         self.recovered_requisites: list[tuple[str, str, str]] = []
         self.fetched_before_crash: list[str] = []
+        #: match key -> ``captures`` row of a page a killed crawl archived but did not extract
+        self.unextracted: dict[str, dict[str, Any]] = {}
         self.site = ""
         self._lock: IO[str] | None = None
         self._captures: list[CaptureRecord] = []
@@ -179,7 +181,7 @@ class ArchiveStore:
         crashed = self.index.interrupted_crawls(site)
         if not crashed:
             return
-        from archive.recovery import pending_requisites, recover_index, repair_tails
+        from archive.recovery import pending_requisites, recover_index, repair_tails, unextracted_pages
 
         repaired = repair_tails(self.data_dir / "warc")
         for line in repaired:
@@ -190,6 +192,8 @@ class ArchiveStore:
                added["captures"], added["articles"])
         #: (url, kind, page) the killed crawl's articles named and it did not fetch
         self.recovered_requisites = pending_requisites(self.index, self.data_dir / "warc", since=started)
+        #: pages the killed crawl archived but did not extract: read from WARC, not fetched again
+        self.unextracted = {match_key(row["url"]): row for row in unextracted_pages(self.index, since=started)}
         #: what the killed crawl fetched already: its requisites are not asked for again
         self.fetched_before_crash = self.index.urls_captured_since(started)
         for c in crashed:
@@ -359,6 +363,13 @@ class ArchiveStore:
         if len(self._captures) >= self.batch_size * 4:
             self.flush()
         return records.response
+
+    def recovered_capture(self, row: dict[str, Any]) -> CaptureRecord:
+        """The record of a ``captures`` row, for a page read again from WARC instead of fetched;
+        its pipeline finds the row's ``captures.id`` through :meth:`payload_capture`."""
+        capture = CaptureRecord(**{k: row.get(k) for k in CaptureRecord.__dataclass_fields__ if k in row})
+        self._payload_of[capture.record_id] = (capture, row.get("id"))
+        return capture
 
     def payload_capture(self, capture: CaptureRecord) -> tuple[CaptureRecord, int | None]:
         """The record that holds ``capture``'s payload: itself, or for an identical-payload

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import pickle
 import shutil
 import signal
@@ -43,15 +44,19 @@ def served_articles(site: MockSite) -> collections.Counter:
     return collections.Counter(e["article"] for e in site.requests() if e.get("article") is not None)
 
 
-def stop_after(site: MockSite, data: Path, articles: int) -> subprocess.CompletedProcess[str]:
-    """Run the crawl, press Ctrl-C (SIGINT) once ``articles`` stories were served, wait for it."""
+def stop_after(site: MockSite, data: Path, articles: int, kill: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the crawl, press Ctrl-C (SIGINT) once ``articles`` stories were served, or with
+    ``kill`` send SIGKILL to its process group (the crawl and its extraction workers); wait for it."""
     proc = subprocess.Popen(crawl_command(site, data), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, start_new_session=kill)
     try:
         deadline = time.monotonic() + 300
         while proc.poll() is None and time.monotonic() < deadline:
             if sum(served_articles(site).values()) >= articles:
-                proc.send_signal(signal.SIGINT)
+                if kill:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                else:
+                    proc.send_signal(signal.SIGINT)
                 break
             time.sleep(0.1)
         out, err = proc.communicate(timeout=300)
@@ -114,6 +119,28 @@ def test_a_crawl_stopped_after_200_articles_resumes_to_all_1000_with_no_duplicat
     assert {urlsplit(u).path for u in urls} == {story_path(i) for i in range(ARTICLES)}
     assert [s for s, _ in crawls(data)] == ["interrupted", "finished"]
     assert not (data / "jobs").exists()  # a finished crawl leaves no resume state
+
+
+def test_a_killed_crawl_resumes_to_all_1000_reading_what_it_archived_from_warc(tmp_path: Path) -> None:
+    """SIGKILL leaves no queue: the archive is the state. Pages it wrote to WARC but had not
+    extracted are read from there, not fetched again; only what it never received is."""
+    data = tmp_path / "data"
+    with MockSite(layout="bulk", args=("--articles", str(ARTICLES), "--feed-items", "0"),
+                  log_path=tmp_path / "requests.jsonl") as site:
+        stop_after(site, data, STOP_AFTER, kill=True)
+        before = served_articles(site)
+        resumed = subprocess.run(crawl_command(site, data), cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        served = served_articles(site)
+    assert sorted(served) == list(range(ARTICLES))
+    with sqlite3.connect(data / "archive.db") as db:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == ARTICLES
+        captures = collections.Counter(urlsplit(u).path for (u,) in db.execute(
+            "SELECT url FROM captures WHERE url LIKE '%/news/%' AND status = 200"))
+    assert set(captures.values()) == {1}  # one capture per article, none fetched again once archived
+    twice = [n for n, times in served.items() if times > 1]
+    assert all(before[n] == 1 for n in twice) and len(twice) <= 16  # only what was in flight at the kill
+    assert [s for s, _ in crawls(data)] == ["interrupted", "finished"]
 
 
 def test_job_state_survives_a_pickle_and_gives_each_lost_request_once() -> None:

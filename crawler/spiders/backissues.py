@@ -715,6 +715,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
     # ---- articles and documents ---------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
         meta = response.meta
+        self.jobstate.settle(meta.get("pending_key"))  # answered (from WARC, too)
         if response.status == 304:
             self.skip("unchanged since the last crawl (304)")
             return
