@@ -20,6 +20,7 @@ is its own folder's font.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -62,11 +63,23 @@ def _absolute(base: str, ref: str | None) -> str | None:
     ref = ref.strip()
     if not ref or ref.startswith("#"):
         return None
-    # A lone surrogate (tinycss2 keeps a ``\D800`` escape as one) is U+FFFD, as CSS Syntax
-    # 3 section 4.3.7 says: a URL that cannot be encoded is no request.
-    ref = ref.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if not ref.isascii():
+        # A lone surrogate (tinycss2 keeps a ``\D800`` escape as one) is U+FFFD, as CSS
+        # Syntax 3 section 4.3.7 says: a URL that cannot be encoded is no request.
+        ref = ref.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if ref[:8].lower().startswith(("http://", "https://")):
+        return _checked_url(ref)  # absolute already (most are): the same answer on every page
     try:
         url = urljoin(base, ref)
+    except ValueError:  # an unclosed IPv6 bracket: not a URL
+        return None
+    return _checked_url(url)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_url(url: str) -> str | None:
+    """``url`` without its fragment when it is an http(s) URL with a host and a valid port."""
+    try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises for a port out of range or not a number
     except ValueError:  # an unclosed IPv6 bracket, a bad port: not a URL
@@ -197,13 +210,29 @@ def _unique_refs(nodes: list[Any]) -> tuple[tuple[str, bool], ...]:
     return tuple(dict.fromkeys(_css_tokens(nodes)))
 
 
-@functools.lru_cache(maxsize=64)
 def _text_refs(text: str, declaration_list: bool) -> tuple[tuple[str, bool], ...]:
-    """The references of a ``<style>`` block or ``style`` attribute. Cached: a theme's
-    inline CSS is the same on every page of a site, and tokenizing it (tinycss2, pure
-    Python) costs about a microsecond a character."""
-    if not _MAY_REFER.search(text.encode("utf-8", "surrogatepass")):
+    """The references of a ``<style>`` block or ``style`` attribute. Cached by a digest of
+    the text (:data:`_REFS_CACHE_SIZE` entries, however long each text): a theme's inline
+    CSS is the same on every page of a site, and tokenizing it (tinycss2, pure Python)
+    costs about a microsecond a character."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if not _MAY_REFER.search(raw):
         return ()
+    key = (hashlib.blake2b(raw, digest_size=16).digest(), declaration_list)
+    refs = _REFS_CACHE.pop(key, None)
+    if refs is None:
+        refs = _tokenized_refs(text, declaration_list)
+        if len(_REFS_CACHE) >= _REFS_CACHE_SIZE:
+            del _REFS_CACHE[next(iter(_REFS_CACHE))]  # the least recently used
+    _REFS_CACHE[key] = refs  # (re)inserted last: most recently used
+    return refs
+
+
+_REFS_CACHE: dict[tuple[bytes, bool], tuple[tuple[str, bool], ...]] = {}
+_REFS_CACHE_SIZE = 2048
+
+
+def _tokenized_refs(text: str, declaration_list: bool) -> tuple[tuple[str, bool], ...]:
     if len(text) > WHOLE_CSS_MAX_CHARS:
         return _windowed_refs(text)
     if declaration_list:
@@ -214,6 +243,7 @@ def _text_refs(text: str, declaration_list: bool) -> tuple[tuple[str, bool], ...
 #: Inline CSS longer than this is not tokenized whole: each ``url(`` and ``@import`` is.
 WHOLE_CSS_MAX_CHARS = 8192
 _COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
+_DATA_URL = re.compile(r"[ \t\n\r\f]*[\"']?[ \t\n\r\f]*data:", re.IGNORECASE)
 _CANDIDATE = re.compile(r"(?<![\w\\'\"-])(?:url\(|@import\b)", re.IGNORECASE)
 
 
@@ -238,6 +268,11 @@ def _windowed_refs(text: str) -> tuple[tuple[str, bool], ...]:
         end = text.find(")", match.end())
         while end >= 0 and text.count('"', start, end) % 2 + text.count("'", start, end) % 2:
             end = text.find(")", end + 1)  # a ")" inside a quoted URL
+        if _DATA_URL.match(text, match.end()):
+            # Inline data (fonts, SVG) loads nothing, and tinycss2 spends a Python step on
+            # every character of it; what it holds (an SVG's url(#id)) is skipped too.
+            rule_end = end if end >= 0 else len(text)
+            continue
         nodes = tinycss2.parse_component_value_list(text[start:end + 1 if end >= 0 else start + 2048])
         refs.extend(_css_tokens(nodes[:1]))
     return tuple(dict.fromkeys(refs))

@@ -93,6 +93,8 @@ class RequisitePlan:
         self.max_media_bytes = _count(max_media_bytes)
         self.dead_folder_404s = _count(dead_folder_404s)
         self._asked: set[str] = set()
+        #: Spellings seen by :meth:`new`, before canonicalising (a shortcut: same answer).
+        self._decided: set[str] = set()
         #: requisites not asked for because their folder was dead already (:meth:`dead_folder`)
         self.given_up = 0
         #: (host, folder path) -> [requisites that answered 404/410, that answered 200/304]
@@ -123,6 +125,9 @@ class RequisitePlan:
                 url, kind = (str(part) for part in pair)
             except (TypeError, ValueError):  # not a (url, kind) pair
                 continue
+            if url in self._decided:  # this very spelling was judged already (most are)
+                continue
+            self._decided.add(url)
             if not self.in_scope(url):
                 continue
             url = without_tracking(url)
