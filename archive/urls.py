@@ -13,6 +13,7 @@ Two levels:
 """
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
@@ -33,8 +34,10 @@ _PATH_SESSION_RE = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#]*"
 _AMP_PATH_RE = re.compile(r"(/amp)/?$|(\.amp)(?=\.html?$|$)", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical_url(url: str) -> str:
-    """The article key for ``url`` (see the module docstring).
+    """The article key for ``url`` (see the module docstring). Pure, so its answers are
+    cached (a crawl asks about the same URL from the scheduler, the store and the index).
 
     Args:
         url: an absolute http(s) URL, in any spelling (IRI, upper-case host, ``:443``).

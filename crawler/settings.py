@@ -122,6 +122,8 @@ EXTENSIONS = {
     "crawler.politeness.CrawlDelay": 600,
 }
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
+#: Scrapy's LIFO pickle queue for JOBDIR, with callback names looked up once (crawler/queues.py).
+SCHEDULER_DISK_QUEUE = "crawler.queues.ArchiveDiskQueue"
 LOG_FORMATTER = "crawler.extensions.QuietLogFormatter"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
