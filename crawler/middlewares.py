@@ -109,14 +109,8 @@ class WarcCaptureMiddleware:
         except (WarcError, OSError, KeyError) as exc:
             logger.warning("%s: the archived copy cannot be read, fetching it again: %s", request.url, exc)
             return None
-        headers = Headers()
-        for name, value in record.http_headers:
-            if not name.lower().startswith("x-archive-orig-"):
-                headers.appendlist(name, value)
         request.meta["capture"] = self.store.recovered_capture(row)
-        cls = responsetypes.from_args(headers=headers, url=row["url"], body=record.raw_payload)
-        return cls(url=row["url"], status=200, headers=headers, body=record.raw_payload, request=request,
-                   flags=["archived", "recovered"])
+        return response_from_record(record, row["url"], request, flags=["archived", "recovered"])
 
     def archived_response(self, request: Request, response: Response) -> Response | None:
         """The last archived 200 for a listing that answered 304, so its links are read again.
@@ -131,13 +125,19 @@ class WarcCaptureMiddleware:
         except WarcError as exc:
             logger.warning("%s: 304, but the archived copy cannot be read: %s", request.url, exc)
             return None
-        headers = Headers()
-        for name, value in record.http_headers:
-            if not name.lower().startswith("x-archive-orig-"):
-                headers.appendlist(name, value)
-        cls = responsetypes.from_args(headers=headers, url=response.url, body=record.raw_payload)
-        return cls(url=response.url, status=200, headers=headers, body=record.raw_payload, request=request,
-                   flags=[*response.flags, "archived"], protocol=response.protocol)
+        return response_from_record(record, response.url, request, flags=[*response.flags, "archived"],
+                                    protocol=response.protocol)
+
+
+def response_from_record(record: Any, url: str, request: Request, **kwargs: Any) -> Response:
+    """An archived response record's 200 as a Scrapy response to ``request``: its HTTP
+    headers without the ``X-Archive-Orig-*`` ones our capture added, and its payload."""
+    headers = Headers()
+    for name, value in record.http_headers:
+        if not name.lower().startswith("x-archive-orig-"):
+            headers.appendlist(name, value)
+    cls = responsetypes.from_args(headers=headers, url=url, body=record.raw_payload)
+    return cls(url=url, status=200, headers=headers, body=record.raw_payload, request=request, **kwargs)
 
 
 def retry_after_seconds(value: bytes | str | None, date: bytes | str | None = None) -> float | None:
