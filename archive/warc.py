@@ -7,10 +7,14 @@ here as it came off the wire:
   6.5 and 6.6), the request pointing at its response with ``WARC-Concurrent-To``;
 * every record is its own gzip member, so a record can be read by seeking to its offset;
 * each file starts with a ``warcinfo`` record (section 6.2) and files rotate by size;
-* the stored HTTP header block agrees with the stored payload: the entity body is kept
-  exactly as received (still gzip when the server sent ``Content-Encoding: gzip``), the
-  transfer coding is removed (the HTTP client de-chunks, so ``Transfer-Encoding: chunked``
-  is never written over a de-chunked body) and ``Content-Length`` states the stored length;
+* the stored HTTP header block is the one the server sent (status line, field names in
+  its case, order, repeated fields), and it agrees with the stored payload: the entity
+  body is kept exactly as received (still gzip when the server sent
+  ``Content-Encoding: gzip``), the transfer coding is removed and said so (the HTTP client
+  de-chunks, and ``Transfer-Encoding`` is written as ``X-Archive-Orig-Transfer-Encoding``,
+  pywb's prefix for a field it does not apply), ``Content-Length`` states the stored
+  length and a differing original is kept as ``X-Archive-Orig-Content-Length``; a body
+  cut short is marked ``WARC-Truncated`` (section 5.13);
 * ``WARC-Payload-Digest`` is over the entity body after transfer decoding (section 5.9,
   case B02), ``WARC-Block-Digest`` over the whole block (section 5.8);
 * ``WARC-Target-URI`` is an ASCII URI: IRIs are percent-encoded as UTF-8 and IDN hosts
@@ -74,9 +78,9 @@ class HttpExchange:
         method: the HTTP method, e.g. ``"GET"``.
         request_headers: the request header fields as sent, in order, as bytes pairs.
         status: the response status code.
-        response_headers: the response header fields as received, in order, repeated
-            fields (``Set-Cookie``) as separate pairs. Hop-by-hop transfer fields may be
-            missing (the HTTP client consumes them).
+        response_headers: the response header fields as received, in order, names in the
+            case the server sent, repeated fields (``Set-Cookie``) as separate pairs, the
+            framing fields (``Transfer-Encoding``, ``Content-Length``) included when known.
         body: the response entity body after transfer decoding, before content decoding:
             still gzip when the response says ``Content-Encoding: gzip``.
         protocol: the HTTP version of the status line.

@@ -18,6 +18,7 @@ from scrapy.utils.response import response_status_message
 
 from archive.urls import match_key
 from archive.warc import HttpExchange, WarcError, read_record
+from crawler.download import RESPONSE_HEAD_META
 from crawler.store import ArchiveStore
 
 logger = logging.getLogger(__name__)
@@ -29,8 +30,11 @@ class WarcCaptureMiddleware:
     It sits closest to the downloader (priority 950), so it sees each response before
     RetryMiddleware, RedirectMiddleware and HttpCompressionMiddleware touch it: 3xx hops,
     429s, 404s and robots.txt are archived too, and a gzip body is stored still gzip with
-    its ``Content-Encoding`` (cases B01, B03, B04). The response record's pointer is put in
-    ``request.meta["capture"]`` for the pipelines.
+    its ``Content-Encoding`` (cases B01, B03, B04). The status line and header fields are
+    the ones the server sent, in its case and order, framing fields included
+    (``request.meta["response_head"]``, from :mod:`crawler.download`); Scrapy's
+    normalised headers are used only for a response from another handler. The response
+    record's pointer is put in ``request.meta["capture"]`` for the pipelines.
     """
 
     def __init__(self, store: ArchiveStore) -> None:
@@ -44,15 +48,22 @@ class WarcCaptureMiddleware:
         if "recovered" in response.flags:
             return response  # read from WARC (process_request): archived already
         fetched_at = request.meta.get("download_started")
+        head = request.meta.pop(RESPONSE_HEAD_META, None)
+        if head is not None and head.status == response.status:
+            protocol, reason, headers = head.protocol, head.reason, list(head.headers)
+        else:  # not from our handler (another scheme or handler): Scrapy's headers are all we have
+            protocol, reason = response.protocol or "HTTP/1.1", None
+            headers = [(k, v) for k, values in response.headers.items() for v in values]
         exchange = HttpExchange(
             url=response.url,
             method=request.method,
             request_headers=[(k, v) for k, values in request.headers.items() for v in values],
             request_body=request.body or b"",
             status=response.status,
-            response_headers=[(k, v) for k, values in response.headers.items() for v in values],
+            response_headers=headers,
             body=response.body,
-            protocol=response.protocol or "HTTP/1.1",
+            protocol=protocol,
+            reason=reason,
             ip_address=str(response.ip_address) if response.ip_address else None,
             fetched_at=dt.datetime.fromtimestamp(fetched_at, dt.timezone.utc) if fetched_at else None,
             truncated="disconnect" if "dataloss" in response.flags else None,
@@ -80,6 +91,7 @@ class WarcCaptureMiddleware:
         and did not extract (:attr:`ArchiveStore.unextracted`) is answered from WARC, not
         fetched again."""
         request.meta["download_started"] = time.time()
+        request.meta.pop(RESPONSE_HEAD_META, None)  # a head left by an attempt that failed after it
         row = self.store.unextracted.pop(match_key(request.url), None) if self.store.unextracted else None
         if row and request.meta.get("role") == "article":
             recovered = self.recovered_response(request, row)

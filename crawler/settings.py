@@ -98,6 +98,12 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 # ---- components ----------------------------------------------------------------------------
+#: Scrapy's HTTP/1.1 handler, plus the response's status line and header lines as the server
+#: sent them (case, order, Transfer-Encoding and Content-Length), for the WARC record.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.download.HeadRecordingDownloadHandler",
+    "https": "crawler.download.HeadRecordingDownloadHandler",
+}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.ArchivedArticleFilterMiddleware": 90,

@@ -144,7 +144,8 @@ def test_redirect_hops_are_archived(crawled):
 
 
 def test_gzip_and_chunked_bodies_are_stored_as_received(crawled):
-    """Cases B01-B03: gzip kept with its Content-Encoding, no chunked framing claimed."""
+    """Cases B01-B03: gzip kept with its Content-Encoding, no chunked framing claimed, the
+    chunked article's Transfer-Encoding recorded."""
     records = [r for _, _, _, r in warc_records(crawled["data"]) if r.rec_type == "response"]
     gzipped = [r for r in records if (r.header("Content-Encoding") or "") == "gzip"]
     assert gzipped
@@ -155,7 +156,11 @@ def test_gzip_and_chunked_bodies_are_stored_as_received(crawled):
         assert r.raw_payload[:2] == b"\x1f\x8b"
         assert gzip.decompress(r.raw_payload) == r.payload
     chunked = [r for r in records if r.header("X-Archive-Orig-Transfer-Encoding")]
+    assert chunked, "the mock site's chunked article is stored with its framing recorded"
+    assert all(r.header("X-Archive-Orig-Transfer-Encoding") == "chunked" for r in chunked)
     assert all(int(r.header("Content-Length")) == len(r.raw_payload) for r in chunked)
+    # header names as the server sent them (Twisted would give Scrapy "Etag")
+    assert all("ETag" in dict(r.http_headers) for r in records if r.status == 200 and r.header("ETag"))
 
 
 def test_replayed_bytes_equal_served_bytes(crawled):

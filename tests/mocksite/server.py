@@ -54,7 +54,8 @@ giving 304; gzip Content-Encoding (with Vary: Accept-Encoding) when accepted and
 over 512 bytes (the ETag then becomes weak, as nginx does).
 
 Faults (unless --no-faults): an article whose first request gets 429 + Retry-After: 1, one whose
-first request gets 503, one sent with Transfer-Encoding: chunked, one slow (0.5 s).
+first request gets 503, one sent with Transfer-Encoding: chunked (and an X-Custom-Header), one
+slow (0.5 s).
 
 Control (never logged, disallowed by robots.txt):
   GET /__mock/today[?date=YYYY-MM-DD]   read / move "today"; later articles are invisible (404)
@@ -724,6 +725,8 @@ class Handler(BaseHTTPRequestHandler):
         resp = Response(200, r.article(a), ctype, modified=modified, article=a.slug,
                         headers={"Link": f'<{r.url(f"/?p={a.number}")}>; rel=shortlink'})
         resp.chunked = fault == "chunked"
+        if resp.chunked:  # a mixed-case name Scrapy's header handling would re-capitalise
+            resp.headers["X-Custom-Header"] = "kept as sent"
         resp.slow = fault == "slow"
         return resp
 
