@@ -5,8 +5,9 @@ header names (``ETag`` as ``Etag``); crawler.download keeps the head as sent. Tw
 
 * the mock site (a subprocess) on one day, whose chunked article (gzip, ``ETag``,
   ``X-Custom-Header``) and fixed-length pages are compared with the head the site sends;
-* a server of B03's wire bytes, verbatim (chunked + gzip + two ``Set-Cookie`` lines +
-  ``Connection: close``), whose record must be B03's normalised form.
+* a server of exact wire bytes: B03's (chunked + gzip + two ``Set-Cookie`` lines +
+  ``Connection: close``), whose record must be B03's normalised form, and two bodies cut
+  short (a Content-Length not met, a chunked body without its last chunk).
 
 Then ``warc check``, ``warcio check``, warcio's reader, replay in ``mp_`` and ``id_`` mode,
 and extraction are checked against them.
@@ -67,8 +68,16 @@ def responses(data: Path) -> dict[str, tuple[Path, int, object]]:
     return out
 
 
-class _B03Handler(socketserver.BaseRequestHandler):
-    """``/`` answers B03.response.bin verbatim, anything else a bodiless 404; then it closes."""
+#: robots.txt of the wire server: it names a sitemap, and is cut short on the wire
+ROBOTS = "User-agent: *\nAllow: /\nSitemap: {origin}/sitemap.xml\n"
+ROBOTS_MISSING = 40  # bytes its Content-Length promises and the server never sends
+SITEMAP_PART = b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+
+
+class _WireHandler(socketserver.BaseRequestHandler):
+    """Exact bytes, then the connection closes: ``/`` is B03.response.bin verbatim,
+    ``/robots.txt`` stops 40 bytes short of its Content-Length, ``/sitemap.xml`` is one
+    chunk with no last chunk, anything else a bodiless 404."""
 
     def handle(self) -> None:
         data = b""
@@ -77,6 +86,14 @@ class _B03Handler(socketserver.BaseRequestHandler):
         path = data.split(b" ", 2)[1] if data.count(b" ") >= 2 else b""
         if path == b"/":
             self.request.sendall((CASES / "B03.response.bin").read_bytes())
+        elif path == b"/robots.txt":
+            host = self.server.server_address
+            body = ROBOTS.format(origin=f"http://{host[0]}:{host[1]}").encode()
+            self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s"
+                                 % (len(body) + ROBOTS_MISSING, body))
+        elif path == b"/sitemap.xml":
+            self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nTransfer-Encoding: chunked"
+                                 b"\r\n\r\n%x\r\n%s\r\n" % (len(SITEMAP_PART), SITEMAP_PART))
         else:
             self.request.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
@@ -91,7 +108,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
         origin = site.url
         log = site.requests()
     b03_data = work / "b03"
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _B03Handler)
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _WireHandler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -158,6 +175,28 @@ def test_b03_wire_bytes_become_its_normalised_record(crawled) -> None:
     assert gzip.decompress(record.raw_payload) == record.payload and b"<html>" in record.payload
 
 
+def test_a_body_cut_short_is_marked_truncated(crawled) -> None:
+    """The connection dropped before the body's end: the record holds the bytes received,
+    says so (WARC-Truncated: disconnect, WARC 1.1 section 5.13) and keeps the framing that
+    was promised."""
+    records = responses(crawled["b03"])
+    _, _, robots = records[match_key(crawled["b03_url"] + "/robots.txt")]
+    body = ROBOTS.format(origin=crawled["b03_url"]).encode()
+    assert robots.warc_headers["WARC-Truncated"] == "disconnect"
+    assert robots.raw_payload == body
+    assert robots.http_headers == [("Content-Type", "text/plain"),
+                                   ("X-Archive-Orig-Content-Length", str(len(body) + ROBOTS_MISSING)),
+                                   ("Content-Length", str(len(body)))]
+    _, _, sitemap = records[match_key(crawled["b03_url"] + "/sitemap.xml")]
+    assert sitemap.warc_headers["WARC-Truncated"] == "disconnect"
+    assert sitemap.raw_payload == SITEMAP_PART
+    assert sitemap.http_headers == [("Content-Type", "application/xml"),
+                                    ("X-Archive-Orig-Transfer-Encoding", "chunked"),
+                                    ("Content-Length", str(len(SITEMAP_PART)))]
+    _, _, page = records[match_key(crawled["b03_url"] + "/")]
+    assert "WARC-Truncated" not in page.warc_headers
+
+
 @pytest.mark.parametrize("which", ["data", "b03"])
 def test_warc_check_is_clean(crawled, which: str) -> None:
     result = run_cli(crawled[which], "warc", "check")
@@ -173,12 +212,14 @@ def test_warcio_check_and_reader_agree(crawled, which: str) -> None:
     result = subprocess.run([str(warcio), "check", "-v", *files], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "digest pass" in result.stdout and "fail" not in result.stdout
+    ours = responses(crawled[which])
     seen = 0
     for name in files:
         with open(name, "rb") as fh:
             for record in ArchiveIterator(fh):
                 if record.rec_type == "response" and record.http_headers.get_header("X-Archive-Orig-Transfer-Encoding"):
-                    assert record.content_stream().read().rstrip().endswith(b"</html>")
+                    key = match_key(record.rec_headers.get_header("WARC-Target-URI"))
+                    assert record.content_stream().read() == ours[key][2].payload
                     seen += 1
     assert seen >= 1
 
