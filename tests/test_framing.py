@@ -69,15 +69,18 @@ def responses(data: Path) -> dict[str, tuple[Path, int, object]]:
 
 
 #: robots.txt of the wire server: it names a sitemap, and is cut short on the wire
-ROBOTS = "User-agent: *\nAllow: /\nSitemap: {origin}/sitemap.xml\n"
+ROBOTS = "User-agent: *\nAllow: /\nSitemap: {origin}/sitemap.xml\nSitemap: {origin}/hinted.xml\n"
 ROBOTS_MISSING = 40  # bytes its Content-Length promises and the server never sends
 SITEMAP_PART = b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+HINTED = b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+#: a 103 Early Hints before the final response (RFC 8297), as CDNs send them
+HINTS = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
 
 
 class _WireHandler(socketserver.BaseRequestHandler):
     """Exact bytes, then the connection closes: ``/`` is B03.response.bin verbatim,
     ``/robots.txt`` stops 40 bytes short of its Content-Length, ``/sitemap.xml`` is one
-    chunk with no last chunk, anything else a bodiless 404."""
+    chunk with no last chunk, ``/hinted.xml`` a 200 after a 103, anything else a bodiless 404."""
 
     def handle(self) -> None:
         data = b""
@@ -91,6 +94,9 @@ class _WireHandler(socketserver.BaseRequestHandler):
             body = ROBOTS.format(origin=f"http://{host[0]}:{host[1]}").encode()
             self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s"
                                  % (len(body) + ROBOTS_MISSING, body))
+        elif path == b"/hinted.xml":
+            self.request.sendall(HINTS + b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: %d"
+                                 b"\r\n\r\n%s" % (len(HINTED), HINTED))
         elif path == b"/sitemap.xml":
             self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nTransfer-Encoding: chunked"
                                  b"\r\n\r\n%x\r\n%s\r\n" % (len(SITEMAP_PART), SITEMAP_PART))
@@ -195,6 +201,13 @@ def test_a_body_cut_short_is_marked_truncated(crawled) -> None:
                                     ("Content-Length", str(len(SITEMAP_PART)))]
     _, _, page = records[match_key(crawled["b03_url"] + "/")]
     assert "WARC-Truncated" not in page.warc_headers
+
+
+def test_an_informational_head_is_not_taken_for_the_response(crawled) -> None:
+    """Twisted skips a 1xx response (RFC 9110 section 15.2); the record has the final head."""
+    _, _, record = responses(crawled["b03"])[match_key(crawled["b03_url"] + "/hinted.xml")]
+    assert record.status == 200 and record.raw_payload == HINTED
+    assert record.http_headers == [("Content-Type", "application/xml"), ("Content-Length", str(len(HINTED)))]
 
 
 @pytest.mark.parametrize("which", ["data", "b03"])
