@@ -12,7 +12,9 @@ server never sent.
 the status line and every header line exactly as received (name case, order, repeated
 fields such as two ``Set-Cookie`` lines, the framing fields), and the handler puts it in
 ``request.meta["response_head"]`` as a :class:`ResponseHead` before the body is read. The
-capture middleware builds the WARC record from it (:mod:`archive.warc` then renames
+request's header fields as Twisted wrote them to the connection (its capitalisation and
+order, with the ``Host`` it adds) go in ``request.meta["request_head"]``. The
+capture middleware builds the WARC records from them (:mod:`archive.warc` then renames
 ``Transfer-Encoding`` to ``X-Archive-Orig-Transfer-Encoding`` over the de-chunked body).
 The response Scrapy sees, its headers and body, is exactly what the stock handler gives.
 
@@ -44,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 #: The ``request.meta`` key the handler puts the :class:`ResponseHead` under.
 RESPONSE_HEAD_META = "response_head"
+#: The ``request.meta`` key of the request's header fields as Twisted wrote them.
+REQUEST_HEAD_META = "request_head"
 #: Header lines kept at most (Twisted itself refuses longer heads than this many bytes
 #: per line, 16 KiB; a head of more lines than this is recorded up to here).
 MAX_HEAD_LINES = 1000
@@ -97,6 +101,20 @@ def parse_head(lines: list[bytes]) -> ResponseHead | None:
     )
 
 
+def parse_request_head(data: bytes) -> tuple[tuple[bytes, bytes], ...] | None:
+    """The header fields of a request head as written (RFC 9112 section 3), in order and
+    case, ``Host`` included; None when ``data`` holds no whole head."""
+    head, end, _ = data.partition(b"\r\n\r\n")
+    if not end:
+        return None
+    fields = []
+    for line in head.split(b"\r\n")[1:]:
+        name, colon, value = line.partition(b":")
+        if colon and name:
+            fields.append((name, value.strip()))
+    return tuple(fields)
+
+
 class _HeadRecordingParser(_LenientHTTPClientParser):
     """Scrapy's lenient response parser, keeping each head line as received in ``raw_head``."""
 
@@ -110,11 +128,35 @@ class _HeadRecordingParser(_LenientHTTPClientParser):
         super().lineReceived(line)
 
 
+class _HeadTee:
+    """The transport Twisted's ``Request._writeHeaders`` writes the request head to: the
+    bytes go on to the real transport, and a copy into ``sink``."""
+
+    def __init__(self, transport: Any, sink: list[bytes]) -> None:
+        self._transport, self._sink = transport, sink
+
+    def writeSequence(self, data: Any) -> None:
+        data = list(data)
+        self._sink.extend(data)
+        self._transport.writeSequence(data)
+
+    def write(self, data: bytes) -> None:
+        self._sink.append(data)
+        self._transport.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class _HeadRecordingProtocol(_LenientHTTP11ClientProtocol):
-    """Each request's parser records the head; the Twisted response carries it as
+    """Each request's head is copied as written and its response's head as parsed; the
+    Twisted response carries them as ``_newsarchive_request_head`` (bytes) and
     ``_newsarchive_head`` (a list of lines)."""
 
     def request(self, request: Any) -> Any:
+        sent: list[bytes] = []
+        write_headers = type(request)._writeHeaders  # the class's, so a retry wraps it once
+        request._writeHeaders = lambda transport, te: write_headers(request, _HeadTee(transport, sent), te)
         d = super().request(request)
         parser = self._parser
         if parser is None:  # pragma: no cover - super() always creates one
@@ -124,6 +166,7 @@ class _HeadRecordingProtocol(_LenientHTTP11ClientProtocol):
 
         def attach(response: Any) -> Any:
             response._newsarchive_head = list(parser.raw_head)
+            response._newsarchive_request_head = b"".join(sent)
             return response
 
         d.addCallback(attach)
@@ -144,6 +187,11 @@ class _HeadRecordingAgent(_ScrapyAgent):
             request.meta[RESPONSE_HEAD_META] = head
         else:
             request.meta.pop(RESPONSE_HEAD_META, None)
+        sent = parse_request_head(getattr(txresponse, "_newsarchive_request_head", b""))
+        if sent is not None:
+            request.meta[REQUEST_HEAD_META] = sent
+        else:
+            request.meta.pop(REQUEST_HEAD_META, None)
         return super()._cb_bodyready(txresponse, request)
 
 

@@ -18,7 +18,7 @@ from scrapy.utils.response import response_status_message
 
 from archive.urls import match_key
 from archive.warc import HttpExchange, WarcError, read_record
-from crawler.download import RESPONSE_HEAD_META
+from crawler.download import REQUEST_HEAD_META, RESPONSE_HEAD_META
 from crawler.store import ArchiveStore
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,9 @@ class WarcCaptureMiddleware:
     429s, 404s and robots.txt are archived too, and a gzip body is stored still gzip with
     its ``Content-Encoding`` (cases B01, B03, B04). The status line and header fields are
     the ones the server sent, in its case and order, framing fields included
-    (``request.meta["response_head"]``, from :mod:`crawler.download`); Scrapy's
-    normalised headers are used only for a response from another handler. The response
+    (``request.meta["response_head"]``, from :mod:`crawler.download`), and so are the
+    request's as written (``request.meta["request_head"]``); Scrapy's normalised headers
+    are used only for an exchange of another handler. The response
     record's pointer is put in ``request.meta["capture"]`` for the pipelines.
     """
 
@@ -54,10 +55,12 @@ class WarcCaptureMiddleware:
         else:  # not from our handler (another scheme or handler): Scrapy's headers are all we have
             protocol, reason = response.protocol or "HTTP/1.1", None
             headers = [(k, v) for k, values in response.headers.items() for v in values]
+        sent = request.meta.pop(REQUEST_HEAD_META, None)
         exchange = HttpExchange(
             url=response.url,
             method=request.method,
-            request_headers=[(k, v) for k, values in request.headers.items() for v in values],
+            request_headers=list(sent) if sent is not None else
+            [(k, v) for k, values in request.headers.items() for v in values],
             request_body=request.body or b"",
             status=response.status,
             response_headers=headers,
@@ -91,7 +94,8 @@ class WarcCaptureMiddleware:
         and did not extract (:attr:`ArchiveStore.unextracted`) is answered from WARC, not
         fetched again."""
         request.meta["download_started"] = time.time()
-        request.meta.pop(RESPONSE_HEAD_META, None)  # a head left by an attempt that failed after it
+        for key in (RESPONSE_HEAD_META, REQUEST_HEAD_META):
+            request.meta.pop(key, None)  # heads left by an attempt that failed after them
         row = self.store.unextracted.pop(match_key(request.url), None) if self.store.unextracted else None
         if row and request.meta.get("role") == "article":
             recovered = self.recovered_response(request, row)

@@ -31,7 +31,7 @@ from archive.index import Index
 from archive.replay import capture_timestamp
 from archive.urls import match_key
 from archive.warc import iter_records, sha1_digest
-from crawler.download import parse_head
+from crawler.download import parse_head, parse_request_head
 from tests.helpers import crawl_mock_site, run_cli
 from tests.mocksite import BY_SLUG, MockSite
 from tests.test_replay import ReplayServer
@@ -87,6 +87,7 @@ class _WireHandler(socketserver.BaseRequestHandler):
         while b"\r\n\r\n" not in data and (chunk := self.request.recv(65536)):
             data += chunk
         path = data.split(b" ", 2)[1] if data.count(b" ") >= 2 else b""
+        self.server.received.setdefault(path, data)  # type: ignore[attr-defined]
         if path == b"/":
             self.request.sendall((CASES / "B03.response.bin").read_bytes())
         elif path == b"/robots.txt":
@@ -116,6 +117,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
     b03_data = work / "b03"
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _WireHandler)
     server.daemon_threads = True
+    server.received = {}  # type: ignore[attr-defined]  # path -> the first request's bytes
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -125,7 +127,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
     finally:
         server.shutdown()
         server.server_close()
-    yield {"data": data, "origin": origin, "heads": heads, "log": log, "b03": b03_data, "b03_url": b03_url}
+    yield {"data": data, "origin": origin, "heads": heads, "log": log, "b03": b03_data, "b03_url": b03_url,
+           "received": server.received}
 
 
 def test_the_mock_site_sent_its_article_chunked(crawled) -> None:
@@ -201,6 +204,21 @@ def test_a_body_cut_short_is_marked_truncated(crawled) -> None:
                                     ("Content-Length", str(len(SITEMAP_PART)))]
     _, _, page = records[match_key(crawled["b03_url"] + "/")]
     assert "WARC-Truncated" not in page.warc_headers
+
+
+def test_request_record_has_the_headers_as_written(crawled) -> None:
+    """The request record's fields are the bytes the server received: Twisted's
+    capitalisation and order, its Host, nothing added."""
+    received = crawled["received"][b"/"]
+    sent = [tuple(line.split(": ", 1)) for line in received.decode("latin-1").split("\r\n\r\n")[0].split("\r\n")[1:]]
+    assert ("Host", crawled["b03_url"].split("//")[1]) in sent
+    for path in sorted((crawled["b03"] / "warc").glob("*.warc.gz")):
+        for _, _, record in iter_records(path):
+            if record.rec_type == "request" and record.warc_headers["WARC-Target-URI"] == crawled["b03_url"] + "/":
+                assert record.http_headers == sent
+                assert record.raw_payload == b""
+                return
+    pytest.fail("no request record for /")
 
 
 def test_an_informational_head_is_not_taken_for_the_response(crawled) -> None:
@@ -289,3 +307,9 @@ def test_parse_head_folds_continuations_and_skips_lines_without_colon() -> None:
 @pytest.mark.parametrize("lines", [[], [b"garbage"], [b"HTTP/1.1 abc OK"], [b"ICY 200 OK"]])
 def test_parse_head_refuses_a_bad_status_line(lines: list[bytes]) -> None:
     assert parse_head(lines) is None
+
+
+def test_parse_request_head() -> None:
+    data = b"GET /a?b HTTP/1.1\r\nAccept: */*\r\nHost: x.org\r\nUser-Agent: n/1\r\n\r\n"
+    assert parse_request_head(data) == ((b"Accept", b"*/*"), (b"Host", b"x.org"), (b"User-Agent", b"n/1"))
+    assert parse_request_head(b"GET / HTTP/1.1\r\nHost: x.org\r\n") is None  # no whole head
