@@ -6,9 +6,9 @@ fast without it.
 from __future__ import annotations
 
 import logging
-import signal
-
 import os
+import re
+import signal
 import shutil
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,8 @@ def setting_type_problem(name: str, value: str) -> str | None:
 
 @main.command()
 @click.argument("site")
-@click.option("--base-url", help="The site's root URL (overrides the profile's; needed for 'wordpress').")
+@click.option("--base-url", help="The site's root URL (overrides the profile's; needed for 'wordpress'). "
+              "Without http:// or https://, https is tried, then http.")
 @click.option("--since", callback=check_date, help="First publication date to archive (YYYY-MM-DD).")
 @click.option("--until", callback=check_date, help="Last publication date to archive (YYYY-MM-DD).")
 @click.option("--contact", envvar="NEWSARCHIVE_CONTACT",
@@ -83,7 +84,8 @@ def setting_type_problem(name: str, value: str) -> str | None:
 @click.option("--fresh", is_flag=True, help="Discard the unfinished state of an interrupted crawl and start over.")
 @click.option("-s", "--set", "overrides", multiple=True, callback=parse_setting, metavar="NAME=VALUE",
               help="Override a Scrapy or newsarchive setting (repeatable), e.g. -s ARCHIVE_WARC_MAX_BYTES=100000000.")
-@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO) instead of warnings only.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO) on the terminal too; it is always "
+              "in DATA/logs/crawl-<time>.log.")
 @click.pass_obj
 def crawl(obj: Context, site: str, base_url: str | None, since: str | None, until: str | None,
           contact: str | None, delay: float | None, revisit_days: int | None, requisites: str | None,
@@ -102,14 +104,22 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     lastmod is newer or it is inside the revisit window. A crawl that was killed is
     resumed by running the same command again (--fresh starts over).
 
+    A site whose robots.txt and home page both fail to connect stops the crawl at once,
+    in one line. A --base-url (or SITE) with no scheme is tried with https, then http.
+    Scrapy's own log goes to DATA/logs/crawl-<time>.log, not to the terminal (-v: both).
+
     \b
     Examples:
       newsarchive crawl courthousenews --since 2024-04-01 --until 2024-04-24
       newsarchive crawl wordpress --base-url https://news.example.org --since 2024-01-01
       newsarchive --data ~/archives/local crawl https://news.example.org/ --since 2024-03-01
     """
-    from crawler.profiles import ProfileError, resolve
+    from crawler.profiles import PROFILES, ProfileError, resolve
 
+    if base_url is not None and base_url.strip() and "://" not in base_url:
+        base_url = with_scheme(base_url, "--base-url")
+    elif site not in PROFILES and "://" not in site and _HOSTLIKE.match(site):
+        site = with_scheme(site, "SITE")
     try:
         profile = resolve(site, base_url)
     except ProfileError as exc:
@@ -134,14 +144,19 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
         settings.set("USER_AGENT", f"newsarchive/{__version__} (+{contact})", priority="cmdline")
     if delay is not None:
         settings.set("DOWNLOAD_DELAY", delay, priority="cmdline")
-    settings.set("LOG_LEVEL", "INFO" if verbose else "WARNING", priority="cmdline")
+    from crawler.logs import crawl_log_path
+
+    try:
+        log_path = crawl_log_path(obj.data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot use the data folder {obj.data}: {exc}") from None
+    # Scrapy's log (its warnings too) goes to the file; the terminal gets ours (see crawler.logs)
+    settings.set("LOG_FILE", str(log_path), priority="cmdline")
+    settings.set("LOG_LEVEL", "DEBUG" if verbose else "INFO", priority="cmdline")
     if hasattr(signal, "SIGPIPE"):
         # `newsarchive` lets SIGPIPE end a command whose output is piped into `head`; a
         # crawl writes to its worker pipes, and a dead worker must not end the crawl.
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    if not verbose:
-        # A site that can't be reached is one line, not Scrapy's traceback (-v keeps it).
-        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
     if revisit_days is not None:
@@ -181,15 +196,24 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     if "JOBDIR" not in overrides:
         settings.set("JOBDIR", str(jobs), priority="cmdline")
     click.echo(f"Crawling {profile.base_url} ({profile.name}) from {since or 'the last crawl (or the beginning)'} to "
-               f"{until or 'today'} into {Path(obj.data).resolve()}", err=True)
+               f"{until or 'today'} into {Path(obj.data).resolve()} (log: {log_path})", err=True)
+    from crawler.logs import terminal_handler
+
+    terminal = terminal_handler(verbose)
     try:
         process = CrawlerProcess(settings)
+        logging.getLogger().addHandler(terminal)
         crawler: Any = process.create_crawler(BackIssuesSpider)
         process.crawl(crawler, site=site, base_url=base_url, since=since, until=until)
         process.start()
     finally:
+        logging.getLogger().removeHandler(terminal)
         lock.close()
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    unreachable = getattr(crawler, "unreachable", None)
+    if unreachable:
+        raise click.ClickException(f"no page of {profile.base_url} could be fetched: {unreachable}. "
+                                   "Nothing was archived; check the address, then run the same command again")
     store = getattr(crawler, "_newsarchive_store", None)
     if store is not None and store.failure:
         raise click.ClickException(
@@ -217,8 +241,26 @@ def killed_crawl(data: Path, site: str) -> bool:
         return bool(index.interrupted_crawls(site))
 
 
-def _without_traceback(record: logging.LogRecord) -> bool:
-    """A logging filter that keeps the record but drops its traceback."""
-    record.exc_info = None
-    record.exc_text = None
-    return True
+#: A SITE that names a host (``news.example.org``, ``127.0.0.1:8765``) rather than a profile.
+_HOSTLIKE = re.compile(r"^[\w.-]+\.[\w-]+(:\d+)?(/.*)?$|^[\w.-]+:\d+(/.*)?$|^\[[0-9a-fA-F:.]+\](:\d+)?(/.*)?$")
+
+
+def with_scheme(address: str, what: str) -> str:
+    """``address`` with the scheme it answers on (https first, then http, crawler.scheme),
+    said on stderr; neither answering is a one-line error with an example."""
+    from crawler.profiles import ProfileError, base_url_of
+    from crawler.scheme import SchemeError, choose_scheme
+
+    try:
+        base_url_of("https://" + address.strip())  # its shape first: a usage error, no probe
+    except ProfileError:
+        raise click.UsageError(f"{what} {address!r} is not a site address; use one such as "
+                               "https://news.example.org or 127.0.0.1:8765") from None
+    try:
+        url = choose_scheme(address)
+    except SchemeError as exc:
+        raise click.ClickException(str(exc)) from None
+    scheme = url.split("://", 1)[0]
+    why = "" if scheme == "https" else " (https did not answer there)"
+    click.echo(f"{what} {address.strip()} has no scheme: using {url}{why}", err=True)
+    return url

@@ -67,6 +67,8 @@ class CrawlProgress:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        if getattr(self.crawler, "unreachable", None):
+            return  # nothing was fetched: the command line says why, in one line
         summary = getattr(self.store, "summary", None)
         print(self.line(), file=self.out, flush=True)
         if summary:

@@ -107,6 +107,8 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.ArchivedArticleFilterMiddleware": 90,
+    # after RobotsTxtMiddleware (100): while robots.txt failed to connect, only the home page goes
+    "crawler.reachability.SiteReachabilityMiddleware": 105,
     "crawler.requisites.RequisiteMiddleware": 95,
     "crawler.middlewares.RetryAfterMiddleware": 550,
     # before RedirectMiddleware (600) sees the answer: a redirect back to itself is asked again

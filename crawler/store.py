@@ -224,6 +224,8 @@ class ArchiveStore:
             if status == "finished" and not summary["pages"]:
                 status = "failed"  # not one response: the site was unreachable
                 summary["reason"] = "no response from the site"
+            if getattr(self.crawler, "unreachable", None):
+                summary["reason"] = self.crawler.unreachable  # robots.txt and home page (crawler.reachability)
             unaccounted = getattr(spider, "unaccounted_articles", lambda: 0)()
             if status == "finished" and unaccounted:
                 # ran out of requests with articles still unanswered: not done, and resumable
@@ -252,7 +254,7 @@ class ArchiveStore:
             self.index = None
             if status == "finished":
                 self.after_crawl(spider)
-            elif reason == "finished":
+            elif reason == "finished" or getattr(self.crawler, "unreachable", None):
                 # Ran to its end without a page (site unreachable) or with an index failure:
                 # its queue holds nothing worth resuming, and a resume would replay its range.
                 self.discard_job_state()

@@ -115,6 +115,15 @@ def generic(base_url: str) -> SiteProfile:
 PROFILES: dict[str, Callable[..., SiteProfile]] = {"courthousenews": courthousenews, "wordpress": wordpress}
 
 
+def base_url_of(url: str) -> str:
+    """The site root of an http(s) URL: ``scheme://host[:port]``, canonical, no slash at the end.
+
+    Raises:
+        ProfileError: not an http(s) URL with a valid host and port.
+    """
+    return _base(url)
+
+
 def _base(url: str) -> str:
     url = url.strip()
     try:

@@ -240,9 +240,9 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
     # ---- scope ------------------------------------------------------------------------
     @property
     def horizon(self) -> dt.date:
-        """The last day that can hold articles: ``until``, today (UTC), or the site's own date
-        (its page header), whichever is first."""
-        today = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
+        """The last day that can hold articles: ``until``, today (local time), or the site's
+        own date (its page header), whichever is first."""
+        today = dt.date.today()  # the local calendar's: nothing dated after it is asked for
         return min(d for d in (self.until, today, self.site_today) if d is not None)
 
     def in_range(self, day: dt.date | None) -> bool:
@@ -821,6 +821,8 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         """Count a request that got no response, by reason (robots.txt, too large, network)."""
         request = failure.request  # type: ignore[attr-defined]
         self.jobstate.settle(request.meta.get("pending_key"))
+        if getattr(self.crawler, "unreachable", None):
+            return  # the crawl is stopping: the site answers nothing (crawler.reachability)
         exc = failure.value
         text = str(exc)
         if isinstance(exc, IgnoreRequest) and "robots.txt" in text:
