@@ -9,14 +9,25 @@ Layout under ``DATA/indexes/``::
 
     index.cdxj            every WARC file's lines, merged and sorted (what replay reads)
     files/NAME.cdxj       one sorted CDXJ per WARC file (a cache)
-    files/manifest.json   per WARC file: size, mtime_ns, lines, or the error that broke it
+    files/manifest.json   per WARC file: size, mtime_ns, lines, gaps, bodiless lines, or the
+                          error that broke it
     .lock                 serialises concurrent updates (a crawl ending while replay runs)
 
 :func:`update_index` is incremental: only WARC files that are new, or whose size or mtime
 changed since the last update (a file a crawl appended to), are read again; the merged
 ``index.cdxj`` is then rewritten atomically (temporary file, ``os.replace``), so a replay
-server reading it never sees half a file. A WARC file that cannot be read to the end
-(truncated, not gzip, a broken record) is reported and left out; the others are indexed.
+server reading it never sees half a file.
+
+**Damage costs only itself.** Each file is read by the resynchronising reader
+(:mod:`archive.cdxj_file`, :func:`archive.resync.scan`): a damaged gzip member, a wrong
+``Content-Length``, junk between members or a cut-off tail is a gap, reported with its
+offset and length (:attr:`IndexUpdate.damaged`, and a warning), and the readable records
+before and after it are indexed. A file with no readable record at all (not WARC, not
+gzip) is reported and left out (:attr:`IndexUpdate.broken`).
+
+**Only replayable captures.** The responses of HEAD requests get no line, and a 2xx
+response with no payload is left out when a capture of the same URL holds one
+(:mod:`archive.replayable`), so replay near a HEAD's time serves the GET's body.
 
 **Every spelling replays under the canonical URL.** An article may have been captured under
 another URL than its canonical one (``?utm_source=...``, no trailing slash, an AMP twin, a
@@ -44,17 +55,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.cdxj_file import INDEXED_RECORDS, index_file
+from archive.replayable import is_empty_digest
+from archive.resync import escape
+
 __all__ = ["IndexUpdate", "alias_lines", "index_path", "update_index", "update_index_report", "WARC_SUFFIXES"]
 
 logger = logging.getLogger(__name__)
 
 #: File names the index covers, in ``DATA/warc`` (what cdxj-indexer accepts).
 WARC_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
-#: Record types indexed for replay. Request records are only needed for POST replay, and
-#: our ``metadata`` records (the extracted article as JSON) share the article's URL and
-#: time, so indexing them could make replay serve the JSON instead of the page.
-INDEXED_RECORDS = "response,revisit,resource"
-_MANIFEST_VERSION = 1
+#: Version 2: lines read past damage, no HEAD responses, bodiless 2xx lines named.
+_MANIFEST_VERSION = 2
 
 
 @dataclass
@@ -69,6 +81,11 @@ class IndexUpdate:
         broken: WARC files left out, with the reason (also logged as warnings).
         lines: Lines in the merged index.
         alias_lines: Of those, lines that file a capture under its article's canonical URL.
+        damaged: Per WARC file indexed past damage, ``(offset, length, why)`` of each
+            stretch of bytes left out (no readable record; ``why`` is printable text).
+        heads: Response records of HEAD requests left out (in the files read this time).
+        shadowed: 2xx responses with no payload left out because a capture of the same URL
+            holds one (:mod:`archive.replayable`).
     """
 
     path: Path
@@ -78,6 +95,9 @@ class IndexUpdate:
     broken: dict[str, str] = field(default_factory=dict)
     lines: int = 0
     alias_lines: int = 0
+    damaged: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
+    heads: int = 0
+    shadowed: int = 0
 
 
 def index_path(data_dir: str | os.PathLike[str]) -> Path:
@@ -126,75 +146,13 @@ def _atomic_write(path: Path, lines: Iterator[str]) -> int:
 
 
 def index_warc(path: Path) -> list[str]:
-    """The sorted CDXJ lines of one WARC file, ``filename`` relative to its folder.
+    """The sorted CDXJ lines of one WARC file, ``filename`` relative to its folder, read past
+    damage, without the responses of HEAD requests (:func:`archive.cdxj_file.index_file`).
 
     Raises:
-        Exception: whatever warcio/cdxj-indexer raise on bytes they cannot parse
-            (``ArchiveLoadFailed``, ``zlib.error``, ``EOFError``, ``ValueError``...).
+        ValueError: the file holds no readable WARC record.
     """
-    from cdxj_indexer.main import CDXJIndexer
-
-    out = io.StringIO()
-    with open(path, "rb") as fh:
-        indexer = CDXJIndexer(output=out, inputs=[fh], filename=path.name, sort=False,
-                              records=INDEXED_RECORDS)
-        # process_all() would open ``output`` as a path; process_one writes to a stream.
-        indexer.process_one(fh, out, path.name)
-    _check_whole(path)
-    lines = out.getvalue().splitlines(keepends=True)
-    lines.sort()
-    return lines
-
-
-def _check_whole(path: Path, chunk_size: int = 1 << 20) -> None:
-    """Raise ``ValueError`` unless ``path`` is a WARC file read to a clean end.
-
-    warcio reads a gzip member cut short without complaint (its record simply ends early),
-    and takes bytes that are not WARC at all for an ARC record; a CDXJ line for either would
-    send replay to bytes that are not a capture. So a ``.gz`` file must be whole gzip
-    members, each ending with its trailer (RFC 1952), and the first record must begin with
-    ``WARC/`` (or be an ARC file's ``filedesc://`` header when the name says ``.arc``).
-    Streamed, ``chunk_size`` bytes at a time.
-    """
-    import zlib
-
-    want = (b"filedesc://",) if path.name.endswith((".arc", ".arc.gz")) else (b"WARC/",)
-    with open(path, "rb") as fh:
-        if not path.name.endswith(".gz"):
-            head = fh.read(16)
-            if head and not head.startswith(want):
-                raise ValueError(f"does not begin with {want[0].decode()}")
-            return
-        decomp = zlib.decompressobj(wbits=31)
-        first = b""
-        members = 0
-        offset = 0  # file offset of the member being read
-        consumed = 0
-        while True:
-            data = fh.read(chunk_size)
-            if not data:
-                break
-            while data:
-                try:
-                    out = decomp.decompress(data)
-                except zlib.error as exc:
-                    raise ValueError(f"not gzip at offset {offset}: {exc}") from None
-                if len(first) < 16:
-                    first += out[: 16 - len(first)]
-                if decomp.eof:
-                    used = len(data) - len(decomp.unused_data)
-                    consumed += used
-                    offset = consumed
-                    members += 1
-                    data = decomp.unused_data
-                    decomp = zlib.decompressobj(wbits=31)
-                else:
-                    consumed += len(data)
-                    data = b""
-        if consumed != offset:
-            raise ValueError(f"truncated: the gzip member at offset {offset} ends before its trailer")
-        if members and not first.startswith(want):
-            raise ValueError(f"does not begin with {want[0].decode()}")
+    return index_file(path).lines
 
 
 def _load_manifest(path: Path) -> dict[str, Any]:
@@ -243,36 +201,9 @@ def update_index_report(data_dir: str | os.PathLike[str]) -> IndexUpdate:
         old = _load_manifest(manifest_path)
         new: dict[str, Any] = {}
         for warc in _warc_files(warc_dir):
-            name = warc.name
-            cached = cache_dir / (name + ".cdxj")
-            try:
-                stamp = _stamp(warc)
-            except OSError as exc:  # removed while we looked
-                result.broken[name] = str(exc)
-                continue
-            prev = old.get(name)
-            if prev and prev.get("size") == stamp["size"] and prev.get("mtime_ns") == stamp["mtime_ns"]:
-                if prev.get("error"):
-                    result.broken[name] = prev["error"]
-                    new[name] = prev
-                    continue
-                if cached.is_file():
-                    result.reused.append(name)
-                    new[name] = prev
-                    continue
-            try:
-                lines = index_warc(warc)
-            except Exception as exc:  # noqa: BLE001 - warcio/zlib raise assorted errors on bad bytes
-                reason = f"{type(exc).__name__}: {exc}".strip()
-                logger.warning("CDXJ index: %s left out, it cannot be read: %s", name, reason)
-                result.broken[name] = reason
-                new[name] = {**stamp, "error": reason}
-                with contextlib.suppress(FileNotFoundError):
-                    cached.unlink()
-                continue
-            _atomic_write(cached, iter(lines))
-            new[name] = {**stamp, "lines": len(lines)}
-            result.indexed.append(name)
+            entry = _file_entry(warc, cache_dir / (warc.name + ".cdxj"), old.get(warc.name), result)
+            if entry is not None:
+                new[warc.name] = entry
         for name in old:
             if name not in new:
                 result.removed.append(name)
@@ -285,8 +216,98 @@ def update_index_report(data_dir: str | os.PathLike[str]) -> IndexUpdate:
         extra = alias_lines(data / "archive.db", {name: cache_dir / (name + ".cdxj") for name, info
                                                   in new.items() if not info.get("error")})
         result.alias_lines = len(extra)
-        result.lines = _atomic_write(result.path, _dedup(heapq.merge(*streams, iter(extra))))
+        bodiless = {name: {(key, int(offset)) for key, offset in info.get("bodiless") or []}
+                    for name, info in new.items() if info.get("bodiless")}
+        merged = _dedup(heapq.merge(*streams, iter(extra)))
+        result.lines = _atomic_write(result.path, _replayable(merged, bodiless, result))
     return result
+
+
+def _file_entry(warc: Path, cached: Path, prev: dict[str, Any] | None, result: IndexUpdate) -> dict[str, Any] | None:
+    """The manifest entry of one WARC file: its cached lines reused while it is unchanged,
+    else read again (its gaps and HEAD responses noted in ``result``); None when it is gone."""
+    name = warc.name
+    try:
+        stamp = _stamp(warc)
+    except OSError as exc:  # removed while we looked
+        result.broken[name] = str(exc)
+        return None
+    if prev and prev.get("size") == stamp["size"] and prev.get("mtime_ns") == stamp["mtime_ns"]:
+        if prev.get("error"):
+            result.broken[name] = prev["error"]
+            return prev
+        if cached.is_file():
+            result.reused.append(name)
+            if prev.get("gaps"):
+                result.damaged[name] = [tuple(gap) for gap in prev["gaps"]]
+            return prev
+    try:
+        found = index_file(warc)
+    except Exception as exc:  # noqa: BLE001 - warcio/zlib raise assorted errors on bad bytes
+        reason = escape(f"{type(exc).__name__}: {exc}".strip(), 400)
+        logger.warning("CDXJ index: %s left out, it cannot be read: %s", name, reason)
+        result.broken[name] = reason
+        with contextlib.suppress(FileNotFoundError):
+            cached.unlink()
+        return {**stamp, "error": reason}
+    for offset, length, why in found.gaps:
+        logger.warning("CDXJ index: %s: %d bytes at offset %d left out, no readable record: %s",
+                       name, length, offset, why)
+    _atomic_write(cached, iter(found.lines))
+    result.indexed.append(name)
+    result.heads += found.heads
+    if found.gaps:
+        result.damaged[name] = list(found.gaps)
+    entry: dict[str, Any] = {**stamp, "lines": len(found.lines)}
+    if found.gaps:
+        entry["gaps"] = [list(gap) for gap in found.gaps]
+    if found.bodiless:
+        entry["bodiless"] = [list(item) for item in found.bodiless]
+    return entry
+
+
+def _holds_payload(info: dict[str, Any]) -> bool:
+    """Whether a CDXJ line's capture replays a payload: a 2xx response, a revisit or a
+    resource, whose payload digest is not that of zero bytes."""
+    if is_empty_digest(info.get("digest")):
+        return False
+    status = str(info.get("status") or "")
+    return info.get("mime") == "warc/revisit" or not status or status.startswith("2")
+
+
+def _replayable(lines: Iterator[str], bodiless: dict[str, set[tuple[str, int]]],
+                result: IndexUpdate) -> Iterator[str]:
+    """``lines`` (sorted) without the bodiless 2xx lines of a URL that has a capture holding
+    a payload (:mod:`archive.replayable`); ``result.shadowed`` counts them."""
+    if not bodiless:
+        yield from lines
+        return
+    keys = {key for marks in bodiless.values() for key, _ in marks}
+    group: list[str] = []
+    for line in lines:
+        key = line.split(" ", 1)[0]
+        if group and group[0].split(" ", 1)[0] != key:
+            yield from _unshadowed(group, bodiless, result)
+            group = []
+        if key in keys:
+            group.append(line)
+        else:
+            yield line
+    yield from _unshadowed(group, bodiless, result)
+
+
+def _unshadowed(group: list[str], bodiless: dict[str, set[tuple[str, int]]], result: IndexUpdate) -> list[str]:
+    """One URL's lines (a key with bodiless lines) without those, when another holds a payload."""
+    marked, others = [], []
+    for line in group:
+        key, _ts, blob = line.split(" ", 2)
+        info = json.loads(blob)
+        is_bodiless = (key, int(info.get("offset", -1))) in bodiless.get(str(info.get("filename")), ())
+        (marked if is_bodiless else others).append((line, info))
+    if marked and any(_holds_payload(info) for _, info in others):
+        result.shadowed += len(marked)
+        return [line for line, _ in others]
+    return group
 
 
 def _url_key(url: str) -> str:

@@ -92,6 +92,10 @@ def reindex(obj: Context, re_extract: bool, force: bool) -> None:
                    + (f" ({changed})" if changed else ""), err=True)
     if stats.orphans:
         click.echo(f"Skipped {stats.orphans} metadata records whose response is not in the WARC files", err=True)
+    if stats.heads or stats.shadowed:
+        click.echo(f"Not indexed, they do not replay: {plural(stats.heads, 'response')} to HEAD requests, "
+                   f"{plural(stats.shadowed, 'empty 2xx response')} of URLs another capture holds the page of",
+                   err=True)
     _echo_damaged(stats)
 
 

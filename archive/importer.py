@@ -9,7 +9,9 @@ read ``DATA/warc/``, and nothing breaks when the original is moved or deleted. T
 * every readable ``response`` and ``revisit`` record gets a ``captures`` row pointing at
   the exact record in the copy (file, offset, length), read by the same resynchronising
   reader as ``reindex`` (:mod:`archive.resync`): damaged bytes cost only themselves, and
-  each stretch left out is named;
+  each stretch left out is named. The responses of HEAD requests get none, nor do 2xx
+  responses with no payload of a URL another capture holds a payload of: they do not
+  replay (:mod:`archive.replayable`; the CDXJ index leaves them out too);
 * article ``metadata`` records of ours (a file another newsarchive wrote) become articles
   as ``reindex`` makes them;
 * every other 200 HTML response is extracted (:func:`archive.extract.extract`) and judged
@@ -78,6 +80,8 @@ class ImportedFile:
         captures: ``captures`` rows (responses and revisits).
         articles: Articles found in it (our metadata records, and pages extracted).
         damaged: ``(offset, why)`` of each stretch of bytes that is no readable record.
+        not_replayable: Responses given no ``captures`` row: HEAD responses, and empty 2xx
+            responses of a URL another capture holds a payload of.
     """
 
     source: Path
@@ -88,6 +92,7 @@ class ImportedFile:
     captures: int = 0
     articles: int = 0
     damaged: list[tuple[int, str]] = field(default_factory=list)
+    not_replayable: int = 0
 
 
 @dataclass
@@ -429,6 +434,7 @@ def _import_one(source: Path, warc_dir: Path, index: Index, writer: WarcWriter, 
     read = index_warc_files(index, warc_dir, [copy], progress=indexing)
     result.records, result.captures, result.articles = read.records, read.captures, read.metadata
     result.damaged = [(offset, why) for _name, offset, why in read.damaged]
+    result.not_replayable = read.heads + read.shadowed
 
     def extracting(done: int, total: int) -> None:
         state.stage, state.done, state.total = "extract", done, total
@@ -450,8 +456,10 @@ def describe(result: ImportedFile) -> str:
     if any("holds more than one record" in why for _, why in result.damaged):
         damaged += (" (the file is one gzip stream, not one gzip member per record: "
                     f"`warcio recompress {escape(result.source.name, 200)} FIXED.warc.gz` makes it readable)")
+    unplayable = (f" ({result.not_replayable} HEAD or empty responses not indexed, they do not replay)"
+                  if result.not_replayable else "")
     return (f"{source}: imported as warc/{escape(result.name, 200)}: {result.records} records, "
-            f"{result.captures} captures, {result.articles} articles{damaged}")
+            f"{result.captures} captures{unplayable}, {result.articles} articles{damaged}")
 
 
 def _plural(n: int, noun: str) -> str:

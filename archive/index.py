@@ -25,7 +25,7 @@ import signal
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -1139,6 +1139,29 @@ class Index:
                     ).fetchone()
                     ids.append(int(row[0]))
         return ids
+
+    def delete_captures(self, record_ids: Iterable[str]) -> list[str]:
+        """Delete the ``captures`` rows of these WARC-Record-IDs that no article or article
+        version points at (a capture that must not replay, :mod:`archive.replayable`).
+
+        Returns:
+            The record ids whose row was deleted.
+        """
+        wanted = sorted(set(record_ids))
+        deleted: list[str] = []
+        with self._write():
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                rows = self._execute(
+                    f"SELECT id, record_id FROM captures AS c WHERE record_id IN ({marks})"
+                    " AND NOT EXISTS (SELECT 1 FROM articles AS a WHERE a.capture_id = c.id)"
+                    " AND NOT EXISTS (SELECT 1 FROM article_versions AS v WHERE v.capture_id = c.id)",
+                    chunk).fetchall()
+                for row in rows:
+                    self._execute("DELETE FROM captures WHERE id = ?", (row["id"],))
+                    deleted.append(str(row["record_id"]))
+        return deleted
 
     def upsert_articles(self, rows: list[ArticleRow]) -> list[int]:
         """Insert articles, or update them by ``canonical_url``; one transaction per batch.

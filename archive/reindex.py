@@ -4,7 +4,9 @@ The WARC files are the archive; the SQLite index is a view of them. :func:`reind
 every ``DATA/warc/*.warc.gz`` in name order and builds a new index from it:
 
 * a ``captures`` row for every ``response`` and ``revisit`` record (WARC 1.1 sections 6.6
-  and 6.7), pointing at the record's gzip member exactly as the crawler's rows do;
+  and 6.7), pointing at the record's gzip member exactly as the crawler's rows do, but for
+  the responses of HEAD requests, and the 2xx responses with no payload of a URL that
+  another capture holds a payload of (they must not replay, :mod:`archive.replayable`);
 * an ``articles`` row for every ``metadata`` record in our article format
   (:data:`ARTICLE_RECORD_FORMAT`, a JSON block whose ``WARC-Refers-To`` names the response
   it was extracted from), upserted in capture order so the newest capture's fields win;
@@ -31,15 +33,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from archive.dbswap import carry_over, checkpoint, counts, remove_db, swap_in
 from archive.index import ArticleRow, Index
 from archive.records import CaptureRecord, ExtractedArticle
+from archive.replayable import HeadPairs, drop_shadowed_bodiless, is_bodiless
 from archive.resync import Gap, Record, escape, scan
 from archive.urls import canonical_url
 from archive.warc import read_record
@@ -113,6 +116,10 @@ class ReindexStats:
             url_state: what the WARC files do not hold).
         damaged_bytes: The bytes of all of ``damaged``.
         previous: ``{"articles": n, "captures": n}`` of the index replaced (or refused).
+        heads: Response records of HEAD requests given no ``captures`` row.
+        shadowed: 2xx responses with no payload given none (a capture of the URL holds one).
+        not_replayable: The WARC-Record-IDs of both (a previous index's rows for them are
+            not counted as lost).
     """
 
     files: int = 0
@@ -131,6 +138,9 @@ class ReindexStats:
     carried_over: dict[str, int] = field(default_factory=dict)
     damaged_bytes: int = 0
     previous: dict[str, int] = field(default_factory=dict)
+    heads: int = 0
+    shadowed: int = 0
+    not_replayable: list[str] = field(default_factory=list)
 
 
 class ReindexRefused(ReindexError):
@@ -193,6 +203,10 @@ class _Builder:
         #: an imported file can sort after the metadata file its articles are in)
         self.unresolved: list[_Pending] = []
         self.last_pass = False
+        #: HEAD responses whose row may be written already (their request came after them)
+        self.late_heads: set[str] = set()
+        #: 2xx responses with no payload, checked against their URL's other captures at the end
+        self.bodiless: list[str] = []
 
     def add_capture(self, capture: CaptureRecord, location: str | None) -> None:
         self.captures.append(capture)
@@ -200,6 +214,20 @@ class _Builder:
             self.redirects.append((canonical_url(capture.url), canonical_url(urljoin(capture.url, location))))
         if len(self.captures) >= BATCH_SIZE:
             self.flush()
+
+    def drop_heads(self, record_ids: list[str]) -> None:
+        """No ``captures`` row for these HEAD responses: taken out of the batch, or deleted
+        at the next flush when written already."""
+        wanted = set(record_ids)
+        kept = [c for c in self.captures if c.record_id not in wanted]
+        for capture in self.captures:
+            if capture.record_id in wanted:
+                self.stats.heads += 1
+                self.stats.captures -= 1
+                self.stats.not_replayable.append(capture.record_id)
+                wanted.discard(capture.record_id)
+        self.captures = kept
+        self.late_heads.update(wanted)
 
     def add_metadata(self, fields: dict[str, Any], refers_to: str) -> None:
         self.pending.append(_Pending(fields, refers_to))
@@ -222,6 +250,14 @@ class _Builder:
         return CaptureRecord(**{k: values[k] for k in CaptureRecord.__dataclass_fields__ if k in values}), capture_id
 
     def flush(self) -> None:
+        if self.late_heads:
+            late, self.late_heads = self.late_heads, set()
+            deleted = self.index.delete_captures(late)
+            self.stats.heads += len(deleted)
+            self.stats.captures -= len(deleted)
+            self.stats.not_replayable.extend(deleted)
+            for record_id in deleted:
+                self.recent.pop(record_id, None)
         if self.captures:
             batch, self.captures = self.captures, []
             ids = self.index.add_captures(batch, None)
@@ -287,6 +323,10 @@ class _Builder:
 
     def finish(self) -> None:
         self.flush()
+        shadowed = drop_shadowed_bodiless(self.index, self.bodiless)
+        self.stats.shadowed += len(shadowed)
+        self.stats.captures -= len(set(shadowed) & set(self.bodiless))
+        self.stats.not_replayable.extend(shadowed)
         self.last_pass = True
         self.pending, self.unresolved = self.unresolved, []
         self.flush()
@@ -348,6 +388,7 @@ def _read_file(path: Path, base: int, builder: _Builder, stats: ReindexStats, pr
     in ``stats.damaged``; the records after them are read (:func:`archive.resync.scan`).
     """
     filename = path.name
+    pairs = HeadPairs()
     for item in scan(path, keep_block=_keep_metadata):
         if isinstance(item, Gap):
             if item.inside_record:
@@ -364,9 +405,18 @@ def _read_file(path: Path, base: int, builder: _Builder, stats: ReindexStats, pr
         stats.records += 1
         progress.records += 1
         progress.bytes_done = base + record.offset + record.length
-        if record.rec_type in ("response", "revisit"):
+        record_id = (record.header("WARC-Record-ID") or "").strip()
+        heads = pairs.see(record)
+        if heads:
+            builder.drop_heads([h for h in heads if h != record_id])
+        if record.rec_type == "response" and record_id in heads:
+            stats.heads += 1  # the response of a HEAD request: no row
+            stats.not_replayable.append(record_id)
+        elif record.rec_type in ("response", "revisit"):
             capture, location = _capture_from_scan(record, filename)
             builder.add_capture(capture, location)
+            if is_bodiless(record):
+                builder.bodiless.append(capture.record_id)
             stats.captures += 1
             progress.captures += 1
             if record.rec_type == "revisit":
@@ -393,96 +443,6 @@ def _article_fields(record: Record, block: bytes | None) -> dict[str, Any] | Non
     if not isinstance(fields, dict) or fields.get("record") != ARTICLE_RECORD_FORMAT:
         return None
     return fields
-
-
-def _remove_db(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        candidate = path.with_name(path.name + suffix)
-        if candidate.exists():
-            candidate.unlink()
-
-
-def _checkpoint(path: Path) -> None:
-    """Fold an index's WAL into its file so that the file alone is the database."""
-    try:
-        conn = sqlite3.connect(str(path), timeout=10)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        logger.warning("could not checkpoint %s: %s", path, exc)
-
-
-def _swap_in(rebuilt: Path, target: Path) -> Path | None:
-    """Replace ``target`` by ``rebuilt``, keeping the old one (and its WAL) as ``.bak``."""
-    backup = target.with_name(target.name + ".bak")
-    if not target.exists():
-        os.replace(rebuilt, target)
-        return None
-    _checkpoint(target)
-    _remove_db(backup)
-    wal = target.with_name(target.name + "-wal")
-    if wal.exists() and wal.stat().st_size > 0:
-        # the old index could not be checkpointed (corrupt?): keep its WAL beside its backup
-        os.replace(target, backup)
-        os.replace(wal, backup.with_name(backup.name + "-wal"))
-    else:
-        os.link(target, backup)
-    shm = target.with_name(target.name + "-shm")
-    for leftover in (wal, shm):
-        if leftover.exists():
-            leftover.unlink()
-    os.replace(rebuilt, target)  # atomic: readers see the old index or the new one
-    return backup
-
-
-#: Tables the WARC files do not describe: copied from the old index into the rebuilt one.
-CARRIED_OVER_TABLES = ("crawls", "schedules", "url_state", "deferred_urls")
-
-
-def _carry_over(old: Path, new: Path) -> dict[str, int]:
-    """Copy the crawl history, the schedules and the per-URL crawl state from the old index
-    (the WARC files hold none of these) into the rebuilt one; rows per table copied.
-
-    An old index that cannot be read gives nothing (the rebuild still stands).
-    """
-    copied: dict[str, int] = {}
-    try:
-        conn = sqlite3.connect(new)
-        try:
-            conn.execute("ATTACH DATABASE ? AS old", (str(old),))
-            for table in CARRIED_OVER_TABLES:
-                old_cols = {r[1] for r in conn.execute(f"PRAGMA old.table_info({table})")}
-                new_cols = [r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")]
-                cols = [c for c in new_cols if c in old_cols]
-                if not cols:
-                    continue
-                # table and column names come from the schema, never from input
-                names = ", ".join(f'"{c}"' for c in cols)
-                cursor = conn.execute(f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM old.{table}")
-                copied[table] = cursor.rowcount
-            conn.commit()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        logger.warning("could not copy crawls, schedules and URL state from %s: %s", old, exc)
-    return copied
-
-
-def _counts(path: Path) -> dict[str, int] | None:
-    """Articles and captures in an existing index; None when it cannot be read (a
-    damaged index is what a rebuild is for, so it does not hold the rebuild back)."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-        try:
-            return {"articles": int(conn.execute("SELECT count(*) FROM articles").fetchone()[0]),
-                    "captures": int(conn.execute("SELECT count(*) FROM captures").fetchone()[0])}
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        logger.warning("cannot count the rows of %s: %s", path, exc)
-        return None
 
 
 def index_warc_files(
@@ -565,7 +525,7 @@ def reindex(
     report = progress or (lambda _p: None)
     target = data / "archive.db"
     rebuilt = data / "archive.db.rebuild"
-    _remove_db(rebuilt)
+    remove_db(rebuilt)
     index = Index(rebuilt)
     try:
         stats = index_warc_files(index, warc_dir, files, re_extract=re_extract, progress=report)
@@ -573,27 +533,27 @@ def reindex(
         stats.aliases = int(index.db.execute("SELECT count(*) FROM aliases").fetchone()[0])
     except BaseException:
         index.close()
-        _remove_db(rebuilt)
+        remove_db(rebuilt)
         raise
     index.close()
-    _checkpoint(rebuilt)
-    previous = _counts(target) if target.exists() else None
+    checkpoint(rebuilt)
+    previous = counts(target, stats.not_replayable) if target.exists() else None
     if previous is not None:
         stats.previous = previous
-        now = _counts(rebuilt) or {"articles": stats.articles, "captures": stats.captures}
+        now = counts(rebuilt) or {"articles": stats.articles, "captures": stats.captures}
         lost = {"articles": max(0, previous["articles"] - now["articles"]),
                 "captures": max(0, previous["captures"] - now["captures"])}
         if any(lost.values()) and not force:
-            _remove_db(rebuilt)
+            remove_db(rebuilt)
             raise ReindexRefused(
                 f"the rebuilt index would hold {now['articles']} articles and {now['captures']} captures, "
                 f"the current {target} holds {previous['articles']} and {previous['captures']}: it would lose "
                 f"{lost['articles']} articles and {lost['captures']} captures. {target} is unchanged; "
                 "use --force to replace it anyway", stats, lost)
     if target.exists():
-        stats.carried_over = _carry_over(target, rebuilt)
+        stats.carried_over = carry_over(target, rebuilt)
     try:
-        stats.backup_path = _swap_in(rebuilt, target)
+        stats.backup_path = swap_in(rebuilt, target)
     except OSError as exc:
         raise ReindexError(f"rebuilt {rebuilt} but could not move it to {target}: {exc}") from exc
     stats.db_path = target

@@ -204,6 +204,7 @@ class ArchiveStore:
             return
         try:
             self.flush()
+            self._drop_shadowed()
         finally:
             if self.writer is not None:
                 self.writer.close()
@@ -261,6 +262,20 @@ class ArchiveStore:
             if self._lock is not None:
                 self._lock.close()
                 self._lock = None
+
+    def _drop_shadowed(self) -> None:
+        """The crawl's 2xx captures with no payload lose their row once a capture of the same
+        URL holds one (:func:`archive.replayable.drop_shadowed_bodiless`); CDXJ does the same."""
+        from archive.replayable import drop_shadowed_bodiless
+
+        assert self.index is not None
+        try:
+            dropped = drop_shadowed_bodiless(self.index)
+        except (sqlite3.Error, ArchiveIndexError) as exc:
+            logger.warning("Could not drop the empty captures of %s: %s", self.index.path, exc)
+            return
+        if dropped:
+            logger.info("%d empty 2xx captures dropped: their URLs have a capture with a payload", len(dropped))
 
     def discard_job_state(self) -> None:
         """Remove this crawl's resume state (``DATA/jobs/<site>/``), and ``jobs/`` when empty."""

@@ -98,19 +98,17 @@ def test_a_removed_file_leaves_the_index(tmp_path: Path) -> None:
     assert not (tmp_path / "indexes" / "files" / (a.name + ".cdxj")).exists()
 
 
-@pytest.mark.parametrize("damage", ["truncated", "not-gzip", "empty-member-garbage"])
-def test_a_broken_warc_is_reported_and_skipped(tmp_path: Path, damage: str) -> None:
+@pytest.mark.parametrize("damage", ["not-gzip", "garbage-only"])
+def test_a_file_with_no_readable_record_is_reported_and_skipped(tmp_path: Path, damage: str) -> None:
     good = write_warc(tmp_path, ["http://example.org/good/"], prefix="good")
     bad = write_warc(tmp_path, ["http://example.org/bad/", "http://example.org/bad2/"], prefix="bad")
     raw = bad.read_bytes()
-    if damage == "truncated":  # a crawl that died mid-record
-        bad.write_bytes(raw[: len(raw) - 40])
-    elif damage == "not-gzip":
+    if damage == "not-gzip":
         bad.write_bytes(b"this is not a WARC file at all\n" * 10)
-    else:  # valid gzip members followed by junk
-        bad.write_bytes(raw + b"\x1f\x8b\x08\x00garbage")
+    else:  # a gzip magic and junk, no member that inflates
+        bad.write_bytes(b"\x1f\x8b\x08\x00garbage" * 10)
     report = update_index_report(tmp_path)
-    assert set(report.broken) == {bad.name}
+    assert set(report.broken) == {bad.name} and report.broken[bad.name].isprintable()
     assert report.indexed == [good.name]
     assert urls_in(tmp_path) == ["http://example.org/good/"]
     # reported again next time, without being read again; repaired, it is indexed
@@ -121,6 +119,34 @@ def test_a_broken_warc_is_reported_and_skipped(tmp_path: Path, damage: str) -> N
     fixed = update_index_report(tmp_path)
     assert fixed.broken == {} and fixed.indexed == [bad.name]
     assert len(lines(tmp_path)) == 3
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty-member-garbage"])
+def test_damage_at_the_end_costs_only_its_own_bytes(tmp_path: Path, damage: str) -> None:
+    """A crawl that died mid-record, or junk after the last member: the records before it
+    are indexed (reindex reads them too), the gap is reported with its offset and length."""
+    write_warc(tmp_path, ["http://example.org/good/"], prefix="good")
+    bad = write_warc(tmp_path, ["http://example.org/bad/", "http://example.org/bad2/"], prefix="bad")
+    raw = bad.read_bytes()
+    readable = ["http://example.org/bad/", "http://example.org/bad2/", "http://example.org/good/"]
+    if damage == "truncated":  # the last member (bad2's response record) cut short
+        bad.write_bytes(raw[: len(raw) - 40])
+        cut = raw.rfind(b"\x1f\x8b\x08")
+        expected_gap = (cut, len(raw) - 40 - cut)
+        readable.remove("http://example.org/bad2/")
+    else:
+        bad.write_bytes(raw + b"\x1f\x8b\x08\x00garbage")
+        expected_gap = (len(raw), 11)
+    report = update_index_report(tmp_path)
+    assert report.broken == {}
+    [(offset, length, why)] = report.damaged[bad.name]
+    assert (offset, length) == expected_gap and why.isprintable()
+    assert sorted(urls_in(tmp_path)) == readable
+    for line in lines(tmp_path):  # every line points at a whole gzip member
+        info = json.loads(line.split(" ", 2)[2])
+        with open(tmp_path / "warc" / info["filename"], "rb") as fh:
+            fh.seek(int(info["offset"]))
+            assert fh.read(3) == b"\x1f\x8b\x08"
 
 
 def test_no_warc_folder_gives_an_empty_index(tmp_path: Path) -> None:
