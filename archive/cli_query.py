@@ -372,7 +372,6 @@ def _print_article(data: dict[str, Any], *, with_text: bool) -> None:
 
 # -- stats ------------------------------------------------------------------------------
 
-_BARS = " ▁▂▃▄▅▆▇█"
 
 
 @main.command()
@@ -385,7 +384,8 @@ _BARS = " ▁▂▃▄▅▆▇█"
 def stats(obj: Context, since: str | None, until: str | None, top: int, as_json: bool) -> None:
     """What the archive holds: coverage calendar, top names, extraction gaps, crawls.
 
-    Articles per day and per month (with the days that have none), top authors,
+    Articles per month (with a mark per day, how many days have none, and the longest
+    gaps), top authors,
     categories and sites, articles with no date, no author or little text, and every
     crawl so far.
 
@@ -405,67 +405,9 @@ def stats(obj: Context, since: str | None, until: str | None, top: int, as_json:
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
-    _print_stats(result)
+    from archive.stats_view import print_stats
 
-
-def _print_stats(s: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from archive.stats import day_ranges
-
-    console = Console()
-    scope = f"{s.first_day} to {s.last_day}" if s.first_day else "no dated articles"
-    console.print(f"[bold]{s.articles}[/bold] articles ({s.dated} dated), {scope}")
-    if s.per_day:
-        peak = max(n for _, n in s.per_day) or 1
-        calendar = Table(title="Articles per month; one mark per day (· none)", title_justify="left")
-        calendar.add_column("month", no_wrap=True)
-        calendar.add_column("articles", justify="right")
-        calendar.add_column("days 1..31", no_wrap=True)
-        days_by_month: dict[str, list[tuple[str, int]]] = {}
-        for day, n in s.per_day:
-            days_by_month.setdefault(day[:7], []).append((day, n))
-        for month, n in s.per_month:
-            days = days_by_month.get(month, [])
-            offset = int(days[0][0][8:10]) - 1 if days else 0
-            marks = " " * offset + "".join(
-                "·" if c == 0 else _BARS[max(1, round(c / peak * (len(_BARS) - 1)))] for _, c in days
-            )
-            calendar.add_row(month, str(n), marks)
-        console.print(calendar)
-        ranges = day_ranges(s.empty_days)
-        if ranges:
-            text = ", ".join(a if a == b else f"{a}..{b}" for a, b in ranges)
-            console.print(f"Days with no article ({len(s.empty_days)}): {escape(text)}")
-        else:
-            console.print("Every day has articles.")
-    for title, rows in (("top authors", s.top_authors), ("top categories", s.top_categories),
-                        ("top sites", s.top_sites)):
-        table = Table(title=title, title_justify="left")
-        table.add_column("name")
-        table.add_column("articles", justify="right")
-        for name, n in rows:
-            table.add_row(escape(name), str(n))
-        console.print(table)
-    kinds = ", ".join(f"{n} {kind}" for kind, n in s.requisites.items())
-    console.print(f"Page requisites archived: {sum(s.requisites.values())}" + (f" ({kinds})" if kinds else ""))
-    gaps = Table(title="extraction gaps", title_justify="left")
-    gaps.add_column("gap")
-    gaps.add_column("articles", justify="right")
-    gaps.add_column("e.g.", overflow="fold")
-    for key, label in (("no_date", "no date"), ("no_author", "no author"),
-                       ("little_text", f"text < {s.short_text_chars} chars")):
-        examples = ", ".join(str(a.id) for a in s.gap_examples.get(key, [])[:5])
-        gaps.add_row(label, str(getattr(s, key)), examples)
-    console.print(gaps)
-    crawls = Table(title=f"crawls ({len(s.crawls)})", title_justify="left")
-    for column in ("id", "site", "since", "until", "started", "finished", "status"):
-        crawls.add_column(column, overflow="fold")
-    for c in s.crawls:
-        crawls.add_row(str(c["id"]), escape(c["site"] or ""), c["since"] or "", c["until"] or "",
-                       c["started_at"] or "", c["finished_at"] or "", c["status"] or "")
-    console.print(crawls)
+    print_stats(result)
 
 
 # -- datasette --------------------------------------------------------------------------

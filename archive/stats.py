@@ -97,6 +97,8 @@ class ArchiveStats:
         for key in ("top_authors", "top_categories", "top_sites"):
             data[key] = [{"name": name, "articles": n} for name, n in getattr(self, key)]
         data["empty_day_ranges"] = [list(r) for r in day_ranges(self.empty_days)]
+        data["empty_days_by_month"] = [{"month": m, "days": n} for m, n in empty_by_month(self.empty_days)]
+        data["longest_gaps"] = [{"first": a, "last": b, "days": n} for a, b, n in longest_gaps(self.empty_days)]
         return data
 
 
@@ -110,6 +112,21 @@ def day_ranges(days: list[str]) -> list[tuple[str, str]]:
         else:
             ranges.append((day, day))
     return ranges
+
+
+def empty_by_month(days: list[str]) -> list[tuple[str, int]]:
+    """Days with no article counted per month: ``[("2024-04", 3), ...]``, in order."""
+    months: dict[str, int] = {}
+    for day in days:
+        months[day[:7]] = months.get(day[:7], 0) + 1
+    return list(months.items())
+
+
+def longest_gaps(days: list[str], n: int = 5) -> list[tuple[str, str, int]]:
+    """The ``n`` longest runs of consecutive days with no article, longest first (the
+    earlier first among equals): ``[(first, last, days), ...]``."""
+    runs = [(a, b, (date.fromisoformat(b) - date.fromisoformat(a)).days + 1) for a, b in day_ranges(days)]
+    return sorted(runs, key=lambda r: (-r[2], r[0]))[:n]
 
 
 def _valid_day(value: str | None) -> date | None:

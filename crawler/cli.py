@@ -81,6 +81,8 @@ def setting_type_problem(name: str, value: str) -> str | None:
 @click.option("--requisites", type=click.Choice(SCOPES), default=None,
               help="Page requisites to archive so captures replay as the page looked: same-site "
               "(default: the site's domain and its subdomains such as cdn.), all (any host) or none.")
+@click.option("--per-day", is_flag=True, help="List articles per issue date in the summary even for a range "
+              "over a month (else per month).")
 @click.option("--fresh", is_flag=True, help="Discard the unfinished state of an interrupted crawl and start over.")
 @click.option("-s", "--set", "overrides", multiple=True, callback=parse_setting, metavar="NAME=VALUE",
               help="Override a Scrapy or newsarchive setting (repeatable), e.g. -s ARCHIVE_WARC_MAX_BYTES=100000000.")
@@ -89,7 +91,7 @@ def setting_type_problem(name: str, value: str) -> str | None:
 @click.pass_obj
 def crawl(obj: Context, site: str, base_url: str | None, since: str | None, until: str | None,
           contact: str | None, delay: float | None, revisit_days: int | None, requisites: str | None,
-          fresh: bool, overrides: dict[str, str], verbose: bool) -> None:
+          per_day: bool, fresh: bool, overrides: dict[str, str], verbose: bool) -> None:
     """Archive SITE's articles published between --since and --until.
 
     SITE is a profile (courthousenews, wordpress) or a start URL such as
@@ -163,6 +165,8 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
         settings.set("CRAWL_REVISIT_DAYS", revisit_days, priority="cmdline")
     if requisites is not None:
         settings.set("CRAWL_PAGE_REQUISITES", requisites, priority="cmdline")
+    if per_day:
+        settings.set("CRAWL_SUMMARY_PER_DAY", True, priority="cmdline")
     from crawler.store import ArchiveLocked, job_dir, lock_data_dir
 
     try:

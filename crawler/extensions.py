@@ -13,6 +13,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from crawler.store import ArchiveStore
+from crawler.summary import format_summary
 
 
 class CrawlProgress:
@@ -31,6 +32,8 @@ class CrawlProgress:
         self.store = ArchiveStore.for_crawler(crawler)
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
+        #: list articles per issue date whatever the range's length (--per-day)
+        self.per_day = crawler.settings.getbool("CRAWL_SUMMARY_PER_DAY")
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlProgress:
@@ -72,30 +75,7 @@ class CrawlProgress:
         summary = getattr(self.store, "summary", None)
         print(self.line(), file=self.out, flush=True)
         if summary:
-            print(format_summary(summary), file=self.out, flush=True)
-
-
-def format_summary(summary: dict[str, Any]) -> str:
-    """The end-of-crawl summary as plain text lines."""
-    lines = [f"Crawl {summary.get('reason')}: {summary.get('pages', 0)} pages fetched, "
-             f"{summary.get('articles', 0)} articles archived, "
-             f"{summary.get('requisites', 0)} page requisites (styles, fonts, images, scripts)."]
-    by_day = summary.get("articles_by_day") or {}
-    if by_day:
-        lines.append("Articles per issue date:")
-        lines.extend(f"  {day}  {count}" for day, count in by_day.items())
-    found_by = summary.get("found_by") or {}
-    if found_by:
-        lines.append("Articles by the source that found them first: " + ", ".join(
-            f"{source} {count}" for source, count in sorted(found_by.items(), key=lambda kv: -kv[1])))
-    skipped = summary.get("skipped") or {}
-    if skipped:
-        lines.append("Skipped, and why:")
-        lines.extend(f"  {count:6d}  {reason}" for reason, count in sorted(skipped.items(), key=lambda kv: -kv[1]))
-    files = summary.get("warc_files") or []
-    if files:
-        lines.append(f"WARC files written: {', '.join(files)}")
-    return "\n".join(lines)
+            print(format_summary(summary, self.per_day), file=self.out, flush=True)
 
 
 class QuietLogFormatter(LogFormatter):

@@ -57,6 +57,9 @@ CRAWL_REVISIT_DAYS = 3
 CRAWL_INCREMENTAL = True
 #: Seconds between progress lines on the terminal (0 turns them off).
 CRAWL_PROGRESS_INTERVAL_SECS = 5.0
+#: The end-of-crawl summary lists articles per issue date even for a range over 31 days
+#: (else per month; ``--per-day``).
+CRAWL_SUMMARY_PER_DAY = False
 
 # ---- politeness --------------------------------------------------------------------------
 #: Where a site owner can reach the operator; set it with --contact or NEWSARCHIVE_CONTACT.

@@ -211,6 +211,8 @@ class ArchiveStore:
             stats = self.crawler.stats.get_stats()
             summary = {
                 "reason": reason,
+                "since": _iso(getattr(spider, "since", None)),
+                "until": _iso(getattr(spider, "until", None)),
                 "pages": stats.get("downloader/response_count", 0),
                 "articles": self.articles_written,
                 "articles_by_day": dict(sorted(self.articles_by_day.items())),
@@ -464,3 +466,8 @@ def _text(value: bytes | None) -> str | None:
 
 
 __all__ = ["ArchiveLocked", "ArchiveStore", "NotConfigured", "job_dir", "lock_data_dir"]
+
+
+def _iso(day: Any) -> str | None:
+    """A date as ``YYYY-MM-DD``; None stays None."""
+    return day.isoformat() if isinstance(day, dt.date) else (str(day) if day else None)

@@ -75,10 +75,14 @@ def test_stats_cli_json_and_table(data: Path) -> None:
     assert payload["per_month"] == [{"month": "2022-01", "articles": 5}, {"month": "2022-02", "articles": 1}]
     assert payload["top_authors"][0] == {"name": "Cain Burdeau", "articles": 3}
     assert payload["empty_day_ranges"][0] == ["2022-01-06", "2022-01-09"]
+    assert payload["empty_days_by_month"] == [{"month": "2022-01", "days": 22}, {"month": "2022-02", "days": 2}]
+    assert payload["longest_gaps"][0] == {"first": "2022-01-21", "last": "2022-02-02", "days": 13}
     assert payload["crawls"][0]["status"] == "finished"
     result = runner.invoke(main, ["--data", str(data), "stats"], catch_exceptions=False)
     assert result.exit_code == 0
-    for text in ("7 articles (6 dated)", "2022-01", "Days with no article (24)", "2022-01-06..2022-01-09",
+    for text in ("7 articles (6 dated)", "2022-01", "Days with no article: 24; the longest gaps: "
+                 "2022-01-21..2022-02-02 (13 days), 2022-01-06..2022-01-09 (4 days), 2022-01-16..2022-01-19 (4 days), "
+                 "2022-01-13..2022-01-14 (2 days), 2022-01-11 (1 day)", "days with none",
                  "top authors", "Cain Burdeau", "extraction gaps", "no date", "crawls (1)", "finished"):
         assert text in result.output, text
 
@@ -97,3 +101,34 @@ def test_stats_of_an_empty_archive(tmp_path: Path) -> None:
     Index(tmp_path / "archive.db").close()
     result = CliRunner().invoke(main, ["--data", str(tmp_path), "stats"], catch_exceptions=False)
     assert result.exit_code == 0 and "0 articles" in result.output
+
+
+def test_empty_days_fold_into_months_and_the_longest_gaps() -> None:
+    from archive.stats import empty_by_month, longest_gaps
+
+    days = ["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-05", "2024-03-01", "2024-03-02", "2024-03-03"]
+    assert empty_by_month(days) == [("2024-01", 2), ("2024-02", 2), ("2024-03", 3)]
+    assert longest_gaps(days, 2) == [("2024-01-30", "2024-02-01", 3), ("2024-03-01", "2024-03-03", 3)]
+    assert longest_gaps([], 5) == []
+
+
+def test_years_of_sparse_days_print_a_short_calendar(tmp_path: Path) -> None:
+    """Three years with an article every tenth day: one calendar row a month and one line
+    for the 900-odd empty days, not a wall of ranges."""
+    import datetime as dt
+
+    from archive.index import ArticleRow, Index
+
+    first = dt.date(2024, 1, 1)
+    rows = [ArticleRow(canonical_url=f"https://news.example.org/a{i}/", url=f"https://news.example.org/a{i}/",
+                       title=f"Story {i}", text="words " * 50, published=(first + dt.timedelta(days=10 * i)).isoformat())
+            for i in range(110)]
+    with Index(tmp_path / "archive.db") as index:
+        index.upsert_articles(rows)
+    result = CliRunner().invoke(main, ["--data", str(tmp_path), "stats"], catch_exceptions=False, terminal_width=120)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    (empty,) = [line for line in lines if line.startswith("Days with no article")]
+    assert empty.startswith("Days with no article: 981; the longest gaps: 2024-01-02..2024-01-10 (9 days)"), empty
+    assert empty.count("..") == 5
+    assert len(lines) < 36 + 40, len(lines)  # 36 month rows and the other tables
