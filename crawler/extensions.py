@@ -12,6 +12,7 @@ from scrapy.logformatter import LogFormatter, LogFormatterResult
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler.errors import brief_errors, error_counts
 from crawler.store import ArchiveStore
 from crawler.summary import format_summary
 
@@ -54,13 +55,11 @@ class CrawlProgress:
     def line(self) -> str:
         stats = self.crawler.stats.get_stats()
         skipped = sum(v for k, v in stats.items() if k.startswith("newsarchive/skipped/"))
-        # a request a middleware chose not to send (robots.txt, a dead requisite folder) is no error
-        dropped = stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)
-        errors = stats.get("log_count/ERROR", 0) + stats.get("downloader/exception_count", 0) - dropped
+        errors = error_counts(stats)  # the summary's and crawls.stats' figure (crawler.errors)
         elapsed = int(time.monotonic() - self.started)
         return (f"[newsarchive] {elapsed // 60:02d}:{elapsed % 60:02d}  pages {stats.get('downloader/response_count', 0)}"
                 f"  articles {stats.get('newsarchive/articles', 0)}  requisites {stats.get('newsarchive/requisites', 0)}"
-                f"  skipped {skipped}  errors {errors}"
+                f"  skipped {skipped}  errors {brief_errors(errors)}"
                 f"  queued {max(0, stats.get('scheduler/enqueued', 0) - stats.get('scheduler/dequeued', 0))}")
 
     def tick(self) -> None:

@@ -114,6 +114,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.reachability.SiteReachabilityMiddleware": 105,
     "crawler.requisites.RequisiteMiddleware": 95,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    # just below the retries: sees each request's final answer (the errors figure)
+    "crawler.errors.ErrorTallyMiddleware": 540,
     # before RedirectMiddleware (600) sees the answer: a redirect back to itself is asked again
     "crawler.politeness.SelfRedirectMiddleware": 610,
     # where Scrapy's MetaRefreshMiddleware would be: a stub shortlink to the same site is a redirect

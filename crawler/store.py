@@ -209,6 +209,9 @@ class ArchiveStore:
             if self.writer is not None:
                 self.writer.close()
             stats = self.crawler.stats.get_stats()
+            from crawler.errors import error_counts
+
+            error_kinds = error_counts(stats)
             summary = {
                 "reason": reason,
                 "since": _iso(getattr(spider, "since", None)),
@@ -220,7 +223,8 @@ class ArchiveStore:
                 "revisits": stats.get("newsarchive/revisits", 0),
                 "requisites": stats.get("newsarchive/requisites", 0),
                 "found_by": {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("newsarchive/found_by/")},
-                "errors": stats.get("log_count/ERROR", 0),
+                "errors": error_kinds["total"],
+                "error_kinds": error_kinds,
                 "warc_files": self.writer.files_written if self.writer else [],
             }
             status = "finished" if reason == "finished" else ("interrupted" if reason in ("shutdown", "cancelled") else "failed")

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from crawler.errors import format_errors
+
 
 #: Skip reasons listed one a line; the rest are added up on one more line.
 MAX_REASONS = 10
@@ -88,6 +90,9 @@ def format_summary(summary: Mapping[str, Any], per_day: bool = False) -> str:
         rest = skipped[MAX_REASONS:]
         if rest:
             lines.append(f"  {sum(n for _, n in rest):6d}  {len(rest)} other reasons (see crawls.stats)")
+    errors = summary.get("error_kinds")
+    if errors is not None:
+        lines.append(format_errors(errors))
     files = summary.get("warc_files") or []
     if len(files) > MAX_FILES:
         lines.append(f"WARC files written: {len(files)}, {files[0]} to {files[-1]}")

@@ -1,0 +1,82 @@
+"""One errors figure for a crawl, the same in the progress lines, the summary and ``crawls.stats``.
+
+Kinds (they add up to the total):
+
+* ``retried``: attempts that failed and were tried again (429, 5xx, a dropped or refused
+  connection; Scrapy's ``retry/count``), whether or not a later attempt succeeded;
+* ``gave up``: requests whose last attempt failed too (retries used up, or a network
+  failure that is not retried);
+* ``4xx``, ``5xx``: final HTTP answers of those classes that were not retried (a 404,
+  a 410, a 501 ...). robots.txt's own 4xx (no robots.txt: everything allowed) is none.
+
+Requests a middleware chose not to send (robots.txt forbids, a dead requisite folder, an
+archived article, a Retry-After kept for the next crawl) and downloads cancelled for their
+size (counted as skipped, with that reason) are no errors.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+KINDS = ("retried", "gave up", "4xx", "5xx")
+_STAT = "newsarchive/errors/"
+
+
+def error_counts(stats: Mapping[str, Any]) -> dict[str, int]:
+    """``{"total": n, "retried": n, "gave up": n, "4xx": n, "5xx": n}`` from a crawl's stats."""
+    counts = {"retried": int(stats.get("retry/count", 0))}
+    for kind in KINDS[1:]:
+        counts[kind] = int(stats.get(_STAT + kind, 0))
+    return {"total": sum(counts.values()), **counts}
+
+
+def brief_errors(counts: Mapping[str, int]) -> str:
+    """``3 (retried 2, 4xx 1)``: the total and its kinds that are not 0, for progress lines."""
+    kinds = ", ".join(f"{k} {counts.get(k, 0)}" for k in KINDS if counts.get(k, 0))
+    return f"{counts.get('total', 0)}" + (f" ({kinds})" if kinds else "")
+
+
+def format_errors(counts: Mapping[str, int]) -> str:
+    """``Errors: 5 (retried 3, gave up 1, 4xx 1, 5xx 0)``."""
+    return f"Errors: {counts.get('total', 0)} (" + ", ".join(f"{k} {counts.get(k, 0)}" for k in KINDS) + ")"
+
+
+class ErrorTallyMiddleware:
+    """Downloader middleware just below the retries (it sees only final answers) that counts
+    the ``gave up``, ``4xx`` and ``5xx`` kinds in the crawl's stats."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.stats = crawler.stats
+        self.retry_codes = {int(c) for c in crawler.settings.getlist("RETRY_HTTP_CODES")}
+        self.retrying = crawler.settings.getbool("RETRY_ENABLED")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ErrorTallyMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        status = response.status
+        if status < 400 or (status < 500 and request.url.endswith("/robots.txt")):
+            return response
+        if self.retrying and status in self.retry_codes and not request.meta.get("dont_retry"):
+            kind = "gave up"
+        else:
+            kind = "4xx" if status < 500 else "5xx"
+        self.stats.inc_value(_STAT + kind)
+        return response
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        if not isinstance(exception, IgnoreRequest) and not is_size_cancel(exception):
+            self.stats.inc_value(_STAT + "gave up")
+        return None
+
+
+def is_size_cancel(exception: BaseException) -> bool:
+    """A download cancelled for its size (``DOWNLOAD_MAXSIZE``, a media requisite over its
+    cap): a skip with its reason in the summary, not an error."""
+    text = str(exception).lower()
+    return "maxsize" in text or "max size" in text or "larger than download" in text
