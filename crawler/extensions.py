@@ -18,9 +18,11 @@ from crawler.summary import format_summary
 
 
 class CrawlProgress:
-    """Print a progress line every ``CRAWL_PROGRESS_INTERVAL_SECS`` seconds and a summary at
-    the end (articles per issue date, pages skipped and why), and flush the index so that
-    search sees the crawl's articles as they come.
+    """Print a progress line every ``CRAWL_PROGRESS_INTERVAL_SECS`` seconds (the phase, its
+    done/known requests, rate and ETA from :mod:`crawler.progress`, then the totals; on a
+    terminal rich's live display instead, every second at most) and a summary at the end
+    (articles per issue date, pages skipped and why), and flush the index so that search
+    sees the crawl's articles as they come.
 
     Raises:
         NotConfigured: when ``CRAWL_PROGRESS_INTERVAL_SECS`` is 0.
@@ -35,6 +37,13 @@ class CrawlProgress:
         self.loop: task.LoopingCall | None = None
         #: list articles per issue date whatever the range's length (--per-day)
         self.per_day = crawler.settings.getbool("CRAWL_SUMMARY_PER_DAY")
+        #: rich's live display on a terminal (crawler.progress_rich); plain lines when piped
+        self.live: Any = None
+        if _is_tty(out) and not crawler.settings.getbool("CRAWL_PROGRESS_PLAIN"):
+            from crawler.progress_rich import RichCrawlProgress
+
+            self.live = RichCrawlProgress(out)
+            self.interval = min(self.interval, 1.0)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlProgress:
@@ -53,22 +62,39 @@ class CrawlProgress:
         self.loop.start(self.interval, now=False)
 
     def line(self) -> str:
+        """``[newsarchive] MM:SS  phase PHASE done/known, rate, ETA  pages …  errors …  queued …``
+        (the phase's counts are requests, attempts included; ``articles`` after ``pages``
+        counts the articles archived)."""
+        phases = getattr(self.crawler, "phases", None)
+        status = phases.status() if phases is not None else ""
+        return "[newsarchive] " + self.elapsed() + (f"  phase {status}" if status else "") + "  " + self.totals()
+
+    def elapsed(self) -> str:
+        secs = int(time.monotonic() - self.started)
+        return f"{secs // 60:02d}:{secs % 60:02d}"
+
+    def totals(self) -> str:
         stats = self.crawler.stats.get_stats()
         skipped = sum(v for k, v in stats.items() if k.startswith("newsarchive/skipped/"))
         errors = error_counts(stats)  # the summary's and crawls.stats' figure (crawler.errors)
-        elapsed = int(time.monotonic() - self.started)
-        return (f"[newsarchive] {elapsed // 60:02d}:{elapsed % 60:02d}  pages {stats.get('downloader/response_count', 0)}"
+        return (f"pages {stats.get('downloader/response_count', 0)}"
                 f"  articles {stats.get('newsarchive/articles', 0)}  requisites {stats.get('newsarchive/requisites', 0)}"
                 f"  skipped {skipped}  errors {brief_errors(errors)}"
                 f"  queued {max(0, stats.get('scheduler/enqueued', 0) - stats.get('scheduler/dequeued', 0))}")
 
     def tick(self) -> None:
         self.store.flush()
+        phases = getattr(self.crawler, "phases", None)
+        if self.live is not None and phases is not None:
+            self.live.update(phases, f"{self.elapsed()}  {self.totals()}", time.monotonic())
+            return
         print(self.line(), file=self.out, flush=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        if self.live is not None:
+            self.live.stop()
         if getattr(self.crawler, "unreachable", None):
             return  # nothing was fetched: the command line says why, in one line
         summary = getattr(self.store, "summary", None)
@@ -83,3 +109,10 @@ class QuietLogFormatter(LogFormatter):
 
     def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any = None) -> LogFormatterResult:
         return {"level": logging.DEBUG, "msg": "Not an article row: %(exception)s", "args": {"exception": exception}}
+
+
+def _is_tty(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False

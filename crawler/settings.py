@@ -57,6 +57,8 @@ CRAWL_REVISIT_DAYS = 3
 CRAWL_INCREMENTAL = True
 #: Seconds between progress lines on the terminal (0 turns them off).
 CRAWL_PROGRESS_INTERVAL_SECS = 5.0
+#: Plain progress lines even on a terminal (else rich's live display there).
+CRAWL_PROGRESS_PLAIN = False
 #: The end-of-crawl summary lists articles per issue date even for a range over 31 days
 #: (else per month; ``--per-day``).
 CRAWL_SUMMARY_PER_DAY = False
@@ -123,6 +125,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: sees every response with its raw bytes, before retries,
     # redirects and decompression (STYLE.md habit 5).
     "crawler.middlewares.WarcCaptureMiddleware": 950,
+    # every attempt's outcome, whichever middleware gave it, per phase (the progress lines)
+    "crawler.progress.PhaseTally": 990,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
