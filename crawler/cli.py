@@ -179,12 +179,15 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     try:
         from archive.index import Index
 
-        Index(obj.db_path).close()  # creates or migrates it; a broken file stops us here
+        with Index(obj.db_path) as index:  # creates or migrates it; a broken file stops us here
+            first_crawl = index.db["crawls"].count == 0
     except Exception as exc:  # noqa: BLE001 - sqlite and our own errors alike become one message
         lock.close()
         raise click.ClickException(
             f"cannot open {obj.db_path}: {exc}. Move it aside; `newsarchive --data {obj.data} reindex` "
             "rebuilds it from the WARC files") from None
+    if first_crawl and not contact and not {"USER_AGENT", "CRAWL_CONTACT_URL"} & set(overrides):
+        click.echo(CONTACT_HINT, err=True)
     jobs = job_dir(obj.data, profile.name)
     if fresh and jobs.exists():
         shutil.rmtree(jobs)
@@ -245,6 +248,11 @@ def killed_crawl(data: Path, site: str) -> bool:
         return bool(index.interrupted_crawls(site))
 
 
+#: Said on the first crawl into a data folder when no contact was given (the User-Agent then
+#: names the project, not the person running the crawl).
+CONTACT_HINT = ("[newsarchive] No --contact given, so the User-Agent names only the project. Let site "
+                "owners reach you: --contact mailto:you@example.org (or set NEWSARCHIVE_CONTACT); "
+                "said on the first crawl only.")
 #: A SITE that names a host (``news.example.org``, ``127.0.0.1:8765``) rather than a profile.
 _HOSTLIKE = re.compile(r"^[\w.-]+\.[\w-]+(:\d+)?(/.*)?$|^[\w.-]+:\d+(/.*)?$|^\[[0-9a-fA-F:.]+\](:\d+)?(/.*)?$")
 

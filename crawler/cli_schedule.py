@@ -1,6 +1,8 @@
 """``newsarchive schedule add|list|remove|run``: recurring crawls (see :mod:`crawler.schedule`)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 
 import click
@@ -70,18 +72,22 @@ def schedule_add(obj: Context, site: str, every: str | None, cron: str | None, c
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of schedules instead of a table.")
 @click.pass_obj
 def schedule_list(obj: Context, as_json: bool) -> None:
-    """List the schedules: id, crawl, when, last run and its status.
+    """List the schedules: id, crawl, when, next run, last run and its status.
 
     \b
     Examples:
       newsarchive schedule list
       newsarchive schedule list --json | jq '.[].last_status'
     """
-    from crawler.schedule import list_schedules
+    from crawler.schedule import first_run_time, list_schedules
 
     schedules = list_schedules(obj.db_path)
+    now = dt.datetime.now(dt.timezone.utc)
+    # what `schedule run` would do now: a schedule never run, or overdue, runs at once
+    upcoming = {s.id: first_run_time(s, now) if s.enabled else None for s in schedules}
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in schedules], ensure_ascii=False, indent=1))
+        click.echo(json.dumps([{**s.to_dict(), "next_run_at": _utc(upcoming[s.id])} for s in schedules],
+                              ensure_ascii=False, indent=1))
         return
     from rich.console import Console
     from rich.markup import escape
@@ -93,11 +99,13 @@ def schedule_list(obj: Context, as_json: bool) -> None:
                       "Add one with: newsarchive schedule add SITE --every 6h")
         return
     table = Table(title=f"{len(schedules)} schedule(s) in {escape(str(obj.data))}")
-    for name in ("id", "crawl", "when", "last run (UTC)", "last status"):
-        table.add_column(name, overflow="fold")
+    for name in ("id", "crawl", "when", "next run (UTC)", "last run (UTC)", "last status"):
+        table.add_column(name, overflow="fold", no_wrap=name in ("when", "next run (UTC)"))
     for s in schedules:
+        due = upcoming[s.id]
         table.add_row(str(s.id) + ("" if s.enabled else " (off)"), escape(" ".join([s.site, *s.args])),
-                      escape(s.when), s.last_run_at or "never", escape(s.last_status or ""))
+                      escape(s.when), "off" if due is None else ("due now" if due <= now else f"{due.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M}"),
+                      s.last_run_at or "never", escape(s.last_status or ""))
     console.print(table)
 
 
@@ -152,3 +160,8 @@ def schedule_run(obj: Context, max_runs: int | None, grace: float, reload_secs: 
     runner = ScheduleRunner(RunnerOptions(data=obj.data, max_runs=max_runs, grace_secs=grace,
                                           reload_secs=reload_secs))
     runner.run()
+
+
+def _utc(when: dt.datetime | None) -> str | None:
+    """``2024-03-15T06:00:00Z``, or None."""
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if when else None

@@ -267,3 +267,20 @@ def test_crontab_weekdays_count_from_sunday() -> None:
     weekdays = cron_trigger("0 0 * * 1-5", timezone=utc)
     assert weekdays.get_next_fire_time(None, friday_1am).date() == dt.date(2024, 3, 4)  # Monday
     assert cron_trigger("0 0 * * sat", timezone=utc).get_next_fire_time(None, friday_1am).date() == dt.date(2024, 3, 2)
+
+
+def test_list_shows_the_next_run(tmp_path: Path) -> None:
+    from crawler.schedule import record_run
+
+    assert run(tmp_path, "schedule", "add", "courthousenews", "--every", "6h").exit_code == 0
+    assert run(tmp_path, "schedule", "add", "courthousenews", "--every", "1d").exit_code == 0
+    last = (dt.datetime.now(UTC) - dt.timedelta(hours=1)).replace(microsecond=0)
+    record_run(tmp_path / "archive.db", 1, status="ok", last_run_at=last.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    listed = json.loads(run(tmp_path, "schedule", "list", "--json").output)
+    due = (last + dt.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert listed[0]["next_run_at"] == due  # the last run plus its interval
+    never = dt.datetime.strptime(listed[1]["next_run_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((never - dt.datetime.now(UTC)).total_seconds()) < 60  # never ran: at once
+    table = CliRunner().invoke(main, ["--data", str(tmp_path), "schedule", "list"], terminal_width=200).output
+    assert "next run (UTC)" in table and f"{last + dt.timedelta(hours=6):%Y-%m-%d %H:%M}" in table
+    assert "due now" in table
