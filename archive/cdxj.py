@@ -83,7 +83,7 @@ class IndexUpdate:
         alias_lines: Of those, lines that file a capture under its article's canonical URL.
         damaged: Per WARC file indexed past damage, ``(offset, length, why)`` of each
             stretch of bytes left out (no readable record; ``why`` is printable text).
-        heads: Response records of HEAD requests left out (in the files read this time).
+        heads: Response records of HEAD requests left out.
         shadowed: 2xx responses with no payload left out because a capture of the same URL
             holds one (:mod:`archive.replayable`).
     """
@@ -238,6 +238,7 @@ def _file_entry(warc: Path, cached: Path, prev: dict[str, Any] | None, result: I
             return prev
         if cached.is_file():
             result.reused.append(name)
+            result.heads += int(prev.get("heads") or 0)
             if prev.get("gaps"):
                 result.damaged[name] = [tuple(gap) for gap in prev["gaps"]]
             return prev
@@ -263,6 +264,8 @@ def _file_entry(warc: Path, cached: Path, prev: dict[str, Any] | None, result: I
         entry["gaps"] = [list(gap) for gap in found.gaps]
     if found.bodiless:
         entry["bodiless"] = [list(item) for item in found.bodiless]
+    if found.heads:
+        entry["heads"] = found.heads
     return entry
 
 

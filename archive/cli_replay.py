@@ -51,6 +51,13 @@ def replay(obj: Context, host: str, port: int) -> None:
         raise click.ClickException(f"cannot write the CDXJ index under {data / 'indexes'}: {exc}") from None
     for name, reason in sorted(update.broken.items()):
         click.echo(f"warning: {name} is left out of replay, it cannot be read: {reason}", err=True)
+    for name, gaps in sorted(update.damaged.items()):
+        for offset, length, why in gaps:
+            click.echo(f"warning: {name}: {length} bytes at offset {offset} left out of replay, "
+                       f"no readable record: {why}", err=True)
+    if update.heads or update.shadowed:
+        click.echo(f"Not replayed: {update.heads} responses to HEAD requests, {update.shadowed} empty 2xx "
+                   "responses of URLs another capture holds the page of", err=True)
     also = f", {update.alias_lines} more under canonical URLs" if update.alias_lines else ""
     click.echo(f"CDXJ index: {update.lines - update.alias_lines} captures{also} from "
                f"{len(update.indexed) + len(update.reused)} WARC files ({len(update.indexed)} indexed now) "

@@ -157,6 +157,7 @@ def test_replay_near_the_head_time_serves_the_get_body(imported: dict[str, Any])
         for mod in ("id_", "mp_"):
             status, _headers, body = server.get(f"/archive/{HEAD_TS}{mod}/{URL}", follow=2)
             assert status == 200 and b"The harbour commission voted for the dredging plan." in body, (mod, body[:200])
+    assert "Not replayed: 1 responses to HEAD requests" in server.log_path.read_text()
 
 
 def test_reindex_gives_the_head_no_row_either(imported: dict[str, Any]) -> None:
@@ -284,3 +285,8 @@ def test_cdxj_goes_past_a_damaged_member_in_the_middle(tmp_path: Path) -> None:
                    urls[2]: (pointers[2].warc_offset, pointers[2].warc_length)}
     again = update_index_report(tmp_path)  # the cached file: its gap reported again, not read again
     assert again.reused == [path.name] and again.damaged == report.damaged
+    with ReplayServer(tmp_path) as server:  # the record after the damage replays
+        status, _headers, body = server.get(f"/archive/20240313120200id_/{urls[2]}", follow=2)
+    assert status == 200 and body == b"<p>" + urls[2].encode() * 20 + b"</p>"
+    assert (f"warning: {path.name}: {middle.warc_length} bytes at offset {middle.warc_offset} left out of replay"
+            in server.log_path.read_text())
