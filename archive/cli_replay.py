@@ -27,7 +27,8 @@ def replay(obj: Context, host: str, port: int) -> None:
       /archive/*/URL          every capture of URL
 
     Nothing is fetched from the live web: a page or resource that was not archived shows
-    "Not archived". Stop it with Ctrl-C.
+    "Not archived", a redirect stays in the archive, and a page's URLs name this server
+    (a Host header that names another host or port is not believed). Stop it with Ctrl-C.
 
     \b
     Examples:

@@ -16,7 +16,9 @@ configure it, we do not replay ourselves. One WSGI app (:class:`ReplayApp`) serv
 What it never does: fetch from the live web (no ``live`` collection, no proxy mode, no
 recorder, no auto-collections from a folder), send the browser there (every ``Location`` a
 response carries, an archived redirect's in ``id_`` mode too, is a path into the archive,
-never an outside URL nor one on the request's ``Host``: :func:`archive.replay_pywb.archive_location`),
+never an outside URL nor one on the request's ``Host``: :func:`archive.replay_pywb.archive_location`;
+nor build a page's URLs on a ``Host`` header that does not name the address the connection came
+in on: :func:`archive.replay_pywb.trusted_host`),
 or serve files other than the archive's captures and pywb's own static assets (paths with
 ``..``, backslashes or NUL are refused before pywb sees them, and pywb's static handler
 checks again). A missing page is our "Not archived" page (HTTP 404), a missing part of a
@@ -68,6 +70,8 @@ logger = logging.getLogger(__name__)
 COLLECTION = "archive"
 #: Our templates: the search page, and overrides of pywb's (``not_found.html``).
 TEMPLATES_DIR = Path(__file__).resolve().parent / "replay_templates"
+#: The WSGI environ key of our end of the connection, ``(address, port)`` (set by :func:`serve`).
+LOCAL_ADDRESS = "newsarchive.local_address"
 #: Hits per search page.
 PAGE_SIZE = 20
 #: Most hits read when matching part of an author's name (``Index.search`` matches whole names).
@@ -430,6 +434,11 @@ class ReplayApp:
         return [body]
 
     def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
+        local = environ.get(LOCAL_ADDRESS)
+        if local:  # pywb builds absolute URLs on the Host header: only ours is believed
+            from archive.replay_pywb import trusted_host
+
+            environ["HTTP_HOST"] = trusted_host(str(environ.get("HTTP_HOST") or ""), local)
         path = environ.get("PATH_INFO") or "/"
         raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or path
         decoded_raw = urllib.parse.unquote(raw.split("?", 1)[0])
@@ -564,13 +573,24 @@ def serve(data_dir: str | os.PathLike[str], host: str = "127.0.0.1", port: int =
 
     if not monkey.is_module_patched("socket"):
         monkey.patch_all()
-    from gevent.pywsgi import WSGIServer
+    from gevent.pywsgi import WSGIHandler, WSGIServer
+
+    class Handler(WSGIHandler):
+        """gevent's handler, telling the app which address the connection came in on."""
+
+        def get_environ(self) -> dict[str, Any]:
+            environ = super().get_environ()
+            try:
+                environ[LOCAL_ADDRESS] = tuple(self.socket.getsockname()[:2])
+            except (OSError, AttributeError, TypeError):
+                pass
+            return environ
 
     data = Path(data_dir).resolve()
     (data / "replay").mkdir(parents=True, exist_ok=True)
     os.chdir(data / "replay")  # pywb resolves ./templates, ./static and ./config.yaml here
     app = make_app(data)
-    server = WSGIServer((host, port), app, log=logging.getLogger("archive.replay.access"))
+    server = WSGIServer((host, port), app, log=logging.getLogger("archive.replay.access"), handler_class=Handler)
     server.start()
     if on_ready:
         on_ready(host, server.server_port)

@@ -17,6 +17,11 @@
   target>``, and one that is not an http(s) URL (``javascript:``, ``data:``...) is answered
   by "Not archived". pywb's URLs on the request's ``Host`` in ``Link`` (Memento) and
   ``Content-Location`` become paths too (:func:`without_host`).
+- pywb builds a page's absolute URLs (wombat's prefix, its scripts, the banner's frame) on the
+  request's ``Host`` header, which the client chooses. Only a ``Host`` that names the address
+  the connection came in on is believed (:func:`trusted_host`); any other is replaced by
+  that address before pywb sees the request, so no replayed page loads from a host a forged
+  header names (a proxy's or a cache's, a rebound DNS name).
 
 Which requests are embedded is read from two things browsers and pywb send:
 
@@ -34,13 +39,15 @@ Which requests are embedded is read from two things browsers and pywb send:
 """
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["EMBED_MODIFIERS", "SMALL_NOT_FOUND", "archive_location", "customise", "is_embedded",
-           "replay_modifier", "without_host"]
+           "replay_modifier", "trusted_host", "without_host"]
 
 #: pywb modifiers of a page's parts (``pywb/rewrite/html_rewriter.py``, ``wombat.js``).
 EMBED_MODIFIERS = frozenset({"if_", "fr_", "im_", "js_", "cs_", "oe_", "wkr_", "wkrf_", "sw_", "vi_"})
@@ -71,6 +78,60 @@ _URL_EDGES = "".join(map(chr, range(0x21)))
 _URL_REMOVED = str.maketrans("", "", "\t\r\n")
 # what a Location we write may hold unquoted (RFC 3986 reserved and unreserved, and %)
 _URL_SAFE = "/:?#[]@!$&'()*+,;=%~"
+
+
+# a Host header (RFC 9110 section 7.2): a bracketed IPv6 address or a name, and a port
+_HOST_HEADER = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$")
+
+
+def _is_ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _format_host(address: str, port: int) -> str:
+    shown = f"[{address}]" if ":" in address else address
+    return shown if port == 80 else f"{shown}:{port}"
+
+
+def trusted_host(header: str, local: tuple[str, int]) -> str:
+    """The ``Host`` pywb may build absolute URLs on: ``header`` (the request's ``Host``) when
+    it names this server, else the address the connection came in on.
+
+    Believed, with the local port (80 when the header has none, RFC 9110 section 7.2): the
+    local address itself; for a loopback connection, any loopback name (``localhost``,
+    127.0.0.0/8, ``[::1]``), as a browser at ``http://localhost:8080/`` sends; this machine's
+    own host name. Anything else (another name, another port, bytes that are no host) is not.
+
+    Args:
+        header: The ``Host`` header as received (``""`` when there was none).
+        local: ``(address, port)`` of our end of the connection (``getsockname()``).
+
+    >>> trusted_host("localhost:8080", ("127.0.0.1", 8080))
+    'localhost:8080'
+    >>> trusted_host("attacker.invalid", ("127.0.0.1", 8080))
+    '127.0.0.1:8080'
+    """
+    address, port = local[0], int(local[1])
+    mapped = getattr(_is_ip(address), "ipv4_mapped", None)  # a dual-stack socket's IPv4 peer
+    address = str(mapped) if mapped else address
+    fallback = _format_host(address, port)
+    match = _HOST_HEADER.match(header or "")
+    if not match or int(match.group(2) or 80) != port:
+        return fallback
+    name = match.group(1).lower().rstrip(".")
+    ip, own = _is_ip(name), _is_ip(address)
+    if ip is not None and own is not None:
+        if ip == own or (ip.is_loopback and own.is_loopback):
+            return header
+        return fallback
+    if name == "localhost" and own is not None and own.is_loopback:
+        return header
+    if ip is None and name in {socket.gethostname().lower(), socket.getfqdn().lower()}:
+        return header
+    return fallback
 
 
 def _host_prefix(environ: Mapping[str, Any]) -> str:

@@ -5,6 +5,9 @@
   rewritten into the archive (``/archive/<ts><mod>/<absolute target>``) or answered "Not
   archived", in ``id_`` mode too; pywb's own redirects are relative paths and never echo the
   request's ``Host`` header.
+- A ``Host`` header that does not name the server (another host, another port, junk) is not
+  believed: the page pywb writes names the server's own address in every absolute URL; the
+  server's own loopback names are kept (wombat needs the page's own origin).
 - The search page runs its search off the event loop: a slow search does not hold up a second
   visitor; any query string, valid UTF-8 or not, gives a page, never a traceback.
 
@@ -180,6 +183,71 @@ def test_paths_outside_the_archive_still_read_nothing(server: ReplayServer, path
     status, _, body = server.get(path, follow=3)
     assert b"root:x:0:0" not in body and b"SQLite format 3" not in body, path
     assert status in (200, 400, 404, 405) and b"Traceback" not in body
+
+
+# -- the Host header: pywb builds the page's absolute URLs on it -------------------------
+
+
+FORGED_HOSTS = ["attacker.invalid", "attacker.invalid:{port}", "127.0.0.1:1", "127.0.0.1:{port}@evil.example",
+                "evil.example:{port}"]
+
+
+@pytest.mark.parametrize("forged", FORGED_HOSTS)
+def test_a_forged_host_header_makes_no_page_load_from_that_host(server: ReplayServer, forged: str) -> None:
+    """pywb writes wombat's prefix, its scripts and the banner's frame on the request's Host:
+    one that does not name our server is not believed, the server's own address is used."""
+    host = forged.format(port=server.port)
+    own = f"http://127.0.0.1:{server.port}/"
+    for path in (f"/archive/{TS}mp_/{ARTICLE}", f"/archive/{TS}/{ARTICLE}", f"/archive/*/{ARTICLE}"):
+        status, headers, body = raw_get(server.port, path, host=host)
+        assert status == 200, (path, status)
+        text = body.decode("utf-8", "replace")
+        assert "attacker" not in text and "evil.example" not in text and "127.0.0.1:1/" not in text, path
+        urls = set(re.findall(r"https?://[^\s\"'<>/]+/", text)) - {SITE + "/"}
+        assert urls == {own}, (path, urls)
+        assert "attacker" not in headers.get("link", "") and "evil" not in headers.get("link", "")
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LocalHost"])
+def test_the_servers_own_loopback_names_are_kept(server: ReplayServer, name: str) -> None:
+    """wombat needs the page's own origin: a browser at localhost:PORT gets localhost URLs."""
+    host = f"{name}:{server.port}"
+    status, _, body = raw_get(server.port, f"/archive/{TS}mp_/{ARTICLE}", host=host)
+    assert status == 200 and f'decodeURI("http://{host}/archive/")'.encode() in body
+
+
+@pytest.mark.parametrize(("header", "local", "expected"), [
+    ("127.0.0.1:8080", ("127.0.0.1", 8080), "127.0.0.1:8080"),
+    ("localhost:8080", ("127.0.0.1", 8080), "localhost:8080"),
+    ("127.3.4.5:8080", ("127.0.0.1", 8080), "127.3.4.5:8080"),
+    ("[::1]:8080", ("127.0.0.1", 8080), "[::1]:8080"),
+    ("attacker.invalid:8080", ("127.0.0.1", 8080), "127.0.0.1:8080"),
+    ("attacker.invalid", ("127.0.0.1", 8080), "127.0.0.1:8080"),
+    ("127.0.0.1:1", ("127.0.0.1", 8080), "127.0.0.1:8080"),
+    ("127.0.0.1:8080@evil.example", ("127.0.0.1", 8080), "127.0.0.1:8080"),
+    ("127.0.0.1:8080/evil", ("127.0.0.1", 8080), "127.0.0.1:8080"),
+    ("", ("127.0.0.1", 8080), "127.0.0.1:8080"),
+    ("127.0.0.1", ("127.0.0.1", 80), "127.0.0.1"),
+    ("[::1]:8080", ("::1", 8080), "[::1]:8080"),
+    ("evil.example:8080", ("::1", 8080), "[::1]:8080"),
+    # a server bound to 0.0.0.0: the address the connection came in on
+    ("192.0.2.5:8080", ("192.0.2.5", 8080), "192.0.2.5:8080"),
+    ("198.51.100.7:8080", ("192.0.2.5", 8080), "192.0.2.5:8080"),
+    ("evil.example:8080", ("192.0.2.5", 8080), "192.0.2.5:8080"),
+])
+def test_trusted_host(header: str, local: tuple[str, int], expected: str) -> None:
+    from archive.replay_pywb import trusted_host
+
+    assert trusted_host(header, local) == expected
+
+
+def test_trusted_host_keeps_this_machines_own_name() -> None:
+    import socket
+
+    from archive.replay_pywb import trusted_host
+
+    name = socket.gethostname()
+    assert trusted_host(f"{name}:8080", ("192.0.2.5", 8080)) == f"{name}:8080"
 
 
 # -- Location rules, without a server -----------------------------------------------------
