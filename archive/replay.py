@@ -466,9 +466,12 @@ class ReplayApp:
 
     def _pywb(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
         """pywb's answer, its ``Location`` (if any) made a path into the archive, or "Not
-        archived" when the target cannot be in it; the URLs pywb writes on the request's
-        ``Host`` in ``Link`` (Memento) and ``Content-Location`` made paths."""
-        from archive.replay_pywb import SMALL_NOT_FOUND, archive_location, is_embedded, without_host
+        archived" when the target cannot be in it; an archived ``Refresh`` likewise (dropped
+        when its URL cannot be in it); the URLs pywb writes on the request's ``Host`` in
+        ``Link`` (Memento) and ``Content-Location`` made paths; an ``id_`` answer given
+        pywb's Content-Security-Policy (its bytes are not rewritten)."""
+        from archive.replay_pywb import (ID_MODE_CSP, SMALL_NOT_FOUND, archive_location, archive_refresh,
+                                         is_embedded, replay_modifier, without_host)
 
         asked = dict(environ)  # pywb moves the collection from PATH_INFO to SCRIPT_NAME
         answer: dict[str, Any] = {}
@@ -504,9 +507,18 @@ class ReplayApp:
                                       url=value, reason="This archived page redirects out of the "
                                       "archive. Nothing is fetched from the live web.")
                 value = location
+            elif name.lower() == "refresh":
+                refresh = archive_refresh(asked, value, COLLECTION)
+                if refresh is None:
+                    logger.info("dropped a Refresh header out of the archive: %r", value)
+                    continue
+                value = refresh
             elif name.lower() in ("link", "content-location"):
                 value = without_host(asked, value, COLLECTION)
             headers.append((name, value))
+        mod = replay_modifier(str(asked.get("SCRIPT_NAME") or "") + str(asked.get("PATH_INFO") or ""))
+        if mod == "id_" and not any(name.lower() == "content-security-policy" for name, _ in headers):
+            headers.append(("Content-Security-Policy", ID_MODE_CSP))  # its bytes are not rewritten
         start_response(answer.get("status", "500 Internal Server Error"), headers,
                        *([answer["exc_info"]] if answer.get("exc_info") else []))
         return [*written, *body] if written else body

@@ -16,7 +16,13 @@
   loses the scheme and host, an archived target becomes ``/archive/<ts><mod>/<absolute
   target>``, and one that is not an http(s) URL (``javascript:``, ``data:``...) is answered
   by "Not archived". pywb's URLs on the request's ``Host`` in ``Link`` (Memento) and
-  ``Content-Location`` become paths too (:func:`without_host`).
+  ``Content-Location`` become paths too (:func:`without_host`). An archived ``Refresh``
+  header (which browsers follow like a redirect, and pywb passes through in every mode) gets
+  the same treatment (:func:`archive_refresh`).
+- ``id_`` sends a page's archived bytes unchanged, so its absolute URLs (an ``<img>`` on
+  another host) are not rewritten: its answer carries the ``Content-Security-Policy`` pywb
+  gives ``mp_`` pages (:data:`ID_MODE_CSP`: only our own origin, ``data:`` and ``blob:``), so a
+  browser loads nothing from elsewhere.
 - pywb builds a page's absolute URLs (wombat's prefix, its scripts, the banner's frame) on the
   request's ``Host`` header, which the client chooses. Only a ``Host`` that names the address
   the connection came in on is believed (:func:`trusted_host`); any other is replaced by
@@ -46,13 +52,18 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["EMBED_MODIFIERS", "SMALL_NOT_FOUND", "archive_location", "customise", "is_embedded",
+__all__ = ["EMBED_MODIFIERS", "ID_MODE_CSP", "SMALL_NOT_FOUND", "archive_location", "archive_refresh",
+           "customise", "is_embedded",
            "replay_modifier", "trusted_host", "without_host"]
 
 #: pywb modifiers of a page's parts (``pywb/rewrite/html_rewriter.py``, ``wombat.js``).
 EMBED_MODIFIERS = frozenset({"if_", "fr_", "im_", "js_", "cs_", "oe_", "wkr_", "wkrf_", "sw_", "vi_"})
 #: ``Sec-Fetch-Dest`` values of a navigation, top-level or nested.
 NAVIGATION_DESTS = frozenset({"", "document", "iframe", "frame"})
+#: The policy of an ``id_`` answer: pywb's own for ``mp_`` pages (``RewriterApp.DEFAULT_CSP``,
+#: pywb 2.10), W3C Content Security Policy Level 3.
+ID_MODE_CSP = ("default-src 'unsafe-eval' 'unsafe-inline' 'self' data: blob: mediastream: ws: wss: ; "
+               "form-action 'self'")
 #: The body of the small not-found response.
 SMALL_NOT_FOUND = b"Not archived\n"
 
@@ -197,6 +208,34 @@ def archive_location(environ: Mapping[str, Any], location: str, collection: str 
         return None
     stamp = f"{timestamp}{modifier}/" if timestamp or modifier else ""
     return urllib.parse.quote(f"{own}{stamp}{absolute}", safe=_URL_SAFE)
+
+
+# HTML's "shared declarative refresh steps": a delay, then "," or ";", an optional "url=", and
+# the URL, optionally quoted
+_REFRESH = re.compile(r"^\s*(\d+)(?:\.[\d.]*)?\s*(?:[;,]\s*(?:url\s*=\s*)?(.*))?$", re.IGNORECASE | re.DOTALL)
+
+
+def archive_refresh(environ: Mapping[str, Any], value: str, collection: str = "archive") -> str | None:
+    """The ``Refresh`` header to send instead of *value*: its URL made a path into the archive
+    (:func:`archive_location`), or ``None`` to send none (a URL that cannot be in the
+    archive, or a value that is no refresh).
+
+    >>> env = {"PATH_INFO": "/archive/20240301000000id_/http://news.example/a/"}
+    >>> archive_refresh(env, "0; URL='http://evil.example/'")
+    '0; url=/archive/20240301000000id_/http://evil.example/'
+    >>> archive_refresh(env, "30")
+    '30'
+    """
+    match = _REFRESH.match(str(value))
+    if not match:
+        return None
+    delay, target = match.group(1), (match.group(2) or "").strip()
+    if target[:1] in ("'", '"'):
+        target = target[1:].split(target[0], 1)[0]
+    if not target:
+        return delay
+    location = archive_location(environ, target, collection)
+    return None if location is None else f"{delay}; url={location}"
 
 
 def without_host(environ: Mapping[str, Any], value: str, collection: str = "archive") -> str:

@@ -63,6 +63,17 @@ REDIRECTS: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: archived ``Refresh`` headers (browsers follow them as redirects): path on SITE -> (header as
+#: archived, the header replay sends with {mod} for the modifier; None: no Refresh header)
+REFRESHES: dict[str, tuple[str, str | None]] = {
+    "/f/absolute": ("0; url=http://evil.example/steal", "0; url=/archive/" + TS + "{mod}/http://evil.example/steal"),
+    "/f/quoted": ("5;URL='//evil.example/steal'", "5; url=/archive/" + TS + "{mod}/http://evil.example/steal"),
+    "/f/relative": ("1, url=/2024/03/13/council-budget/", "1; url=/archive/" + TS + "{mod}/" + ARTICLE),
+    "/f/javascript": ("0; url=javascript:alert(1)", None),
+    "/f/reload": ("30", "30"),
+}
+
+
 def page(title: str, sentence: str) -> bytes:
     return (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
             f"<p>{sentence}</p></article></body></html>").encode()
@@ -76,6 +87,11 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
             writer.write_exchange(HttpExchange(
                 url=SITE + path, method="GET", request_headers=[], status=302, body=b"",
                 response_headers=[(b"Location", location.encode("latin-1"))], fetched_at=WHEN))
+        for path, (refresh, _) in REFRESHES.items():
+            writer.write_exchange(HttpExchange(
+                url=SITE + path, method="GET", request_headers=[], status=200,
+                response_headers=[(b"Content-Type", b"text/html"), (b"Refresh", refresh.encode("latin-1"))],
+                body=b"<html><body><img src='http://evil.example/pixel.png'>Moved</body></html>", fetched_at=WHEN))
         records = writer.write_exchange(HttpExchange(
             url=ARTICLE, method="GET", request_headers=[(b"User-Agent", b"test")], status=200,
             response_headers=[(b"Content-Type", b"text/html; charset=utf-8")],
@@ -141,6 +157,35 @@ def test_rewritten_modes_redirect_into_the_archive(server: ReplayServer, path: s
         # pywb rewrote these; the backslash and tab spellings it may read otherwise than a
         # browser would, but what it makes of them stays in the archive all the same
         assert urllib.parse.unquote(location).endswith(REDIRECTS[path][1].split("//", 1)[1])
+
+
+@pytest.mark.parametrize("mod", ["id_", "mp_"])
+@pytest.mark.parametrize("path", sorted(REFRESHES))
+def test_an_archived_refresh_header_stays_in_the_archive(server: ReplayServer, path: str, mod: str) -> None:
+    """pywb passes an archived ``Refresh`` header through unchanged, in mp_ mode too; a
+    browser follows it like a redirect."""
+    status, headers, _ = raw_get(server.port, f"/archive/{TS}{mod}/{SITE}{path}")
+    assert status == 200
+    expected = REFRESHES[path][1]
+    if expected is None:
+        assert "refresh" not in headers
+        return
+    assert headers["refresh"] == expected.format(mod=mod)
+    if "url=" in expected:
+        assert_stays_in_archive(headers["refresh"].split("url=", 1)[1], server.port)
+
+
+def test_id_mode_pages_may_load_nothing_from_elsewhere(server: ReplayServer) -> None:
+    """id_ sends the archived bytes as they are: their absolute URLs (an <img> on another
+    host) must not reach the live web, so the answer carries the CSP pywb gives mp_ pages."""
+    _, mp_headers, _ = raw_get(server.port, f"/archive/{TS}mp_/{SITE}/f/reload")
+    for target in (f"{SITE}/f/reload", ARTICLE):
+        status, headers, body = raw_get(server.port, f"/archive/{TS}id_/{target}")
+        assert status == 200 and b"<" in body
+        policy = headers.get("content-security-policy", "")
+        assert policy == mp_headers["content-security-policy"], policy
+        sources = policy.split("default-src", 1)[1].split(";", 1)[0].split()
+        assert "'self'" in sources and not [s for s in sources if "." in s or s in ("*", "http:", "https:")]
 
 
 def test_the_rewritten_target_is_looked_up_in_the_archive_not_fetched(server: ReplayServer) -> None:
