@@ -423,7 +423,9 @@ def datasette(obj: Context, port: int, host: str, print_only: bool, datasette_ar
     """Browse the archive in Datasette: facets, full-text search, SQL, CSV and JSON.
 
     Writes DATA/metadata.json (table descriptions, facets on author, category, site and
-    month, newest first) and runs `datasette DATA/archive.db -m DATA/metadata.json`.
+    month, newest first, the ranked full-text query /archive/search?q=WORDS) and runs
+    `datasette DATA/archive.db -m DATA/metadata.json`. Links open the captures in
+    `newsarchive replay` ($NEWSARCHIVE_REPLAY, default http://127.0.0.1:8080).
     Plain `datasette DATA/archive.db` is as useful, through newsarchive's Datasette
     plugin. Extra arguments go to datasette.
 

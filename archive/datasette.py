@@ -29,11 +29,18 @@ from typing import Any
 
 import pluggy
 
+from archive.datasette_view import CSS, CSS_PATH, SEARCH_QUERY, SEARCH_SQL, collapsed_columns_html, \
+    ranked_search_redirect, render_archive_cell
+
 __all__ = [
     "ARCHIVE_TABLES",
     "datasette_metadata",
+    "asgi_wrapper",
+    "extra_css_urls",
     "get_metadata",
     "prepare_connection",
+    "register_routes",
+    "render_cell",
     "write_datasette_metadata",
 ]
 
@@ -53,6 +60,7 @@ _TABLES: dict[str, dict[str, Any]] = {
         ),
         "facets": [{"array": "authors"}, {"array": "categories"}, "site", "published_month"],
         "sort_desc": "published",
+        "facet_size": 5,
         "label_column": "title",
         "fts_table": "articles_fts",
         "fts_pk": "id",
@@ -124,8 +132,15 @@ def datasette_metadata(database: str = "archive") -> dict[str, Any]:
 
     Returns:
         A metadata dict (``title``, ``description``, ``databases.<database>.tables``:
-        descriptions, column descriptions, facets, default sort, FTS table).
+        descriptions with the column descriptions collapsed in ``description_html``,
+        facets, default sort, FTS table; ``databases.<database>.queries.search``: the
+        ranked full-text query of :mod:`archive.datasette_view`).
     """
+    tables = copy.deepcopy(_TABLES)
+    for table in tables.values():
+        columns = table.pop("columns", None)
+        if columns:  # collapsed under the description: the rows start above the fold
+            table["description_html"] = collapsed_columns_html(table["description"], columns)
     return {
         "title": "newsarchive",
         "description": (
@@ -135,7 +150,18 @@ def datasette_metadata(database: str = "archive") -> dict[str, Any]:
         "databases": {
             database: {
                 "description": "The archive's index (archive.db).",
-                "tables": copy.deepcopy(_TABLES),
+                "tables": tables,
+                "queries": {
+                    SEARCH_QUERY: {
+                        "title": "Search the articles, best match first",
+                        "description": (
+                            "Full-text search ranked by relevance (bm25: title 10, authors 3, categories "
+                            "and tags 2, text 1), as newsarchive search ranks it; replay_url opens the "
+                            "capture in newsarchive replay."
+                        ),
+                        "sql": SEARCH_SQL,
+                    }
+                },
             }
         },
     }
@@ -194,10 +220,46 @@ def _is_archive(path: str | None) -> bool:
 
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    """Datasette hook: the SQL functions ``newsarchive search --sql`` uses."""
-    from archive.index import register_sql_functions
+    """Datasette hook: the SQL functions ``newsarchive search --sql`` uses, and
+    ``replay_url(fetched_at, url)`` (:func:`archive.index.replay_url`)."""
+    from archive.index import register_sql_functions, replay_url
 
     register_sql_functions(conn)
+    conn.create_function("replay_url", 2, lambda fetched_at, url: replay_url(fetched_at, url) if url else None,
+                         deterministic=True)
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
+    """Datasette hook: replay links and plain canonical URLs in the archive's databases
+    (:func:`archive.datasette_view.render_archive_cell`)."""
+    db = getattr(datasette, "databases", {}).get(database)
+    if db is None or not _is_archive(getattr(db, "path", None)):
+        return None
+    from markupsafe import Markup
+
+    rendered = render_archive_cell(row, value, column, table)
+    return Markup(rendered) if rendered is not None else None
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """Datasette hook: ``/DB/articles?_search=WORDS`` (HTML, no sort or filter of its own)
+    redirects to the ranked ``/DB/search?q=WORDS`` of an archive database."""
+
+    def wrap(app: Any) -> Any:
+        async def ranked(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD"):
+                target = ranked_search_redirect(scope.get("path", ""), scope.get("query_string", b"").decode("latin-1"))
+                db = datasette.databases.get(target.split("/")[1]) if target else None
+                if target and db is not None and _is_archive(getattr(db, "path", None)):
+                    await send({"type": "http.response.start", "status": 302,
+                                "headers": [[b"location", target.encode("ascii")], [b"content-length", b"0"]]})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+            await app(scope, receive, send)
+        return ranked
+    return wrap
 
 
 @hookimpl
@@ -216,3 +278,22 @@ def get_metadata(datasette: Any, key: Any, database: Any, table: Any) -> dict[st
     for name in names[1:]:
         metadata["databases"][name] = datasette_metadata(name)["databases"][name]
     return metadata
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    """Datasette hook: the plugin's stylesheet at ``/-/newsarchive.css``."""
+
+    async def stylesheet() -> Any:
+        from datasette.utils.asgi import Response
+
+        return Response(CSS, content_type="text/css; charset=utf-8")
+
+    return [(r"^" + CSS_PATH.replace(".", r"\.") + r"$", stylesheet)]
+
+
+@hookimpl
+def extra_css_urls(database: str | None, datasette: Any) -> list[str]:
+    """Datasette hook: the plugin's stylesheet on an archive database's pages."""
+    db = getattr(datasette, "databases", {}).get(database) if database else None
+    return [CSS_PATH] if db is not None and _is_archive(getattr(db, "path", None)) else []

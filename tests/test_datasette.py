@@ -138,3 +138,49 @@ def test_datasette_reads_while_a_crawl_writes(data: Path, tmp_path: Path) -> Non
         stop.set()
         writer.join()
     assert errors == []
+
+
+def fetch(ds: Datasette, path: str) -> Any:
+    async def go() -> Any:
+        return await ds.client.get(path)
+    return asyncio.run(go())
+
+
+def test_column_descriptions_are_collapsed_under_the_description(data: Path) -> None:
+    html = get(Datasette([str(data / "archive.db")]), "/archive/articles").text
+    details = html.index("<details><summary>About the columns</summary>")
+    assert html.index("When it was captured") > details
+    assert html.count('<dl class="column-descriptions">') == 1  # only inside the closed <details>
+    assert "<details open" not in html
+    assert html.index("</details>") < html.index('<table class="rows-and-columns">')
+
+
+def test_full_text_hits_are_ranked_as_newsarchive_search_ranks_them(data: Path) -> None:
+    from archive.api import Archive
+
+    ds = Datasette([str(data / "archive.db")])
+    page = fetch(ds, "/archive/articles?_search=kazakhstan")
+    assert page.status_code == 302 and page.headers["location"] == "/archive/search?q=kazakhstan"
+    rows = get(ds, "/archive/search.json?q=kazakhstan&_shape=array").json()
+    with Archive(data) as archive:
+        ranked = [hit.id for hit in archive.search("kazakhstan", limit=100)]
+    assert [r["id"] for r in rows] == ranked
+    assert ranked == [2, 4, 1, 7, 6, 3]  # bm25 with the title weighted, not the newest first (4, 7, 3, 1, 2, 6)
+    first = next(r for r in rows if r["id"] == 1)
+    assert first["replay_url"] == f"/archive/20240302100001/{BASE}/kazakhstan-pipeline/?utm_source=x"
+    # a sort or a filter of the page's own: the table as asked, and its JSON is never redirected
+    assert fetch(ds, "/archive/articles?_search=kazakhstan&_sort=published").status_code == 200
+    assert fetch(ds, "/archive/articles.json?_search=kazakhstan").status_code == 200
+    assert fetch(ds, "/archive/search?q=%22unbalanced").status_code == 200  # words, never FTS5 syntax
+
+
+def test_replay_links_and_canonical_urls_as_text(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSARCHIVE_REPLAY", "http://127.0.0.1:9999/")
+    ds = Datasette([str(data / "archive.db")])
+    hits = get(ds, "/archive/search?q=arbitration").text
+    replay = f"http://127.0.0.1:9999/archive/20240302100001/{BASE}/kazakhstan-pipeline/?utm_source=x"
+    assert f'<a href="{replay}"' in hits
+    table = get(ds, "/archive/articles?_sort=id").text
+    assert f'<a href="{replay}"' in table  # the url fetched opens its capture
+    assert f'<td class="col-canonical_url type-str">{BASE}/kazakhstan-pipeline/</td>' in table
+    assert f'href="{BASE}/' not in table and f'href="{BASE}/' not in hits  # nothing links to the live site
