@@ -8,7 +8,8 @@ page list we write from the index: one page per article, with its URL and captur
 ReplayWeb.page and pywb open the archived page) and its title and extracted text (so the page
 list can be searched).
 
-The index lists only the records that replay (:data:`REPLAY_RECORD_TYPES`). py-wacz's own
+The index lists only the records that replay (:data:`REPLAY_RECORD_TYPES`, and not the
+responses of HEAD requests, which would replay as empty pages: brozzler#80). py-wacz's own
 ``wacz create`` (0.6) also indexes ``metadata`` records, and it gives no option to stop: our
 per-article metadata record has the article's URL as WARC-Target-URI and is written after the
 response, so a viewer asked for the article's URL with no time (``<replay-web-page url=...>``)
@@ -244,7 +245,7 @@ def _write_index(wacz: zipfile.ZipFile, files: list[Path]) -> Any:
     idx_text = io.TextIOWrapper(idx, "utf-8", write_through=True)
     try:
         with wacz.open(zipfile.ZipInfo("indexes/index.cdx.gz", now()), "w") as cdx:
-            indexer = WACZIndexer(
+            indexer = _replayable_indexer(WACZIndexer)(
                 idx_text, [str(f) for f in files], sort=True, post_append=True, compress=cdx,
                 lines=INDEX_BLOCK_LINES, digest_records=True, fields="referrer,req.http:cookie",
                 data_out_name="index.cdx.gz", records=",".join(REPLAY_RECORD_TYPES), hash_type="sha256",
@@ -255,6 +256,21 @@ def _write_index(wacz: zipfile.ZipFile, files: list[Path]) -> Any:
         raise WaczError(f"py-wacz could not index the WARC files: {exc}") from None
     _write_bytes(wacz, "indexes/index.idx", idx.getvalue())
     return indexer
+
+
+def _replayable_indexer(base: Any) -> Any:
+    """py-wacz's indexer without the responses of HEAD requests (:mod:`archive.replayable`):
+    cdxj-indexer pairs each response with the request record next to it (``post_append``)."""
+
+    class ReplayableIndexer(base):  # type: ignore[misc, valid-type]
+        def process_index_entry(self, it: Any, record: Any, *args: Any) -> None:
+            request = getattr(record, "req", None) if record.rec_type == "response" else None
+            http = getattr(request, "http_headers", None)
+            if http is not None and str(http.protocol or "").upper() == "HEAD":
+                return
+            super().process_index_entry(it, record, *args)
+
+    return ReplayableIndexer
 
 
 def _copy_into(wacz: zipfile.ZipFile, source: Path, name: str) -> None:

@@ -188,6 +188,21 @@ def test_reindex_of_an_index_that_had_the_head_row_is_not_refused(imported: dict
     assert imported["ids"]["head"] not in captures(data)
 
 
+def test_a_wacz_export_indexes_the_get_not_the_head(imported: dict[str, Any], tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    data = imported["data"]
+    out = tmp_path / "x.wacz"
+    result = run_cli(data, "export", "--format", "wacz", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    offsets = offsets_of(data / "warc" / imported["source"].name)
+    with zipfile.ZipFile(out) as wacz:
+        text = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode()
+    lines = [json.loads(line.split(" ", 2)[2]) for line in text.splitlines()]
+    assert [int(info["offset"]) for info in lines if info["url"] == URL] == [offsets[imported["ids"]["get"]]]
+
+
 # -- bodiless 2xx without a request record ---------------------------------------------
 
 
