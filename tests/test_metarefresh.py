@@ -124,3 +124,18 @@ def test_which_refreshes_are_redirects(content: str, url: str, followed: bool) -
     assert isinstance(result, Request) is followed
     if followed:
         assert result.meta["redirect_urls"] == [url] and result.meta["redirect_reasons"] == ["meta refresh"]
+
+
+@pytest.mark.parametrize("body, expected", [
+    (b'<meta http-equiv="refresh" content="0; url=/a">', True),
+    (b"<META HTTP-EQUIV='Refresh' CONTENT='0;URL=/a'>", True),
+    (b"<meta Http-Equiv = refresh content=0>", True),
+    (b'<meta http-equiv="content-type" content="text/html"> <p>refresh the page</p>', False),
+    (b'<meta http-equiv="X-UA-Compatible"><meta http-equiv="REFRESH" content="1">', True),
+    (b"window.location.reload(); // refresh", False),
+    (b"", False),
+])
+def test_refresh_pragma_prefilter_is_case_insensitive(body, expected):
+    from crawler.metarefresh import has_refresh_pragma
+
+    assert has_refresh_pragma(body) is expected
