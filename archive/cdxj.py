@@ -55,11 +55,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.cdxj_file import INDEXED_RECORDS, index_file
+from archive.cdxj_file import INDEXED_RECORDS, FileIndex, index_file
 from archive.replayable import is_empty_digest
 from archive.resync import escape
 
-__all__ = ["IndexUpdate", "alias_lines", "index_path", "update_index", "update_index_report", "WARC_SUFFIXES"]
+__all__ = ["IndexUpdate", "alias_lines", "index_path", "store_file_index", "update_index", "update_index_report",
+           "WARC_SUFFIXES"]
 
 logger = logging.getLogger(__name__)
 
@@ -209,8 +210,7 @@ def update_index_report(data_dir: str | os.PathLike[str]) -> IndexUpdate:
                 result.removed.append(name)
                 with contextlib.suppress(FileNotFoundError):
                     (cache_dir / (name + ".cdxj")).unlink()
-        _atomic_write(manifest_path, iter([json.dumps({"version": _MANIFEST_VERSION, "files": new},
-                                                      indent=1, sort_keys=True) + "\n"]))
+        _save_manifest(manifest_path, new)
         good = [cache_dir / (name + ".cdxj") for name, info in sorted(new.items()) if not info.get("error")]
         streams = [_read_lines(path) for path in good]
         extra = alias_lines(data / "archive.db", {name: cache_dir / (name + ".cdxj") for name, info
@@ -254,11 +254,16 @@ def _file_entry(warc: Path, cached: Path, prev: dict[str, Any] | None, result: I
     for offset, length, why in found.gaps:
         logger.warning("CDXJ index: %s: %d bytes at offset %d left out, no readable record: %s",
                        name, length, offset, why)
-    _atomic_write(cached, iter(found.lines))
     result.indexed.append(name)
     result.heads += found.heads
     if found.gaps:
         result.damaged[name] = list(found.gaps)
+    return _cache_entry(cached, stamp, found)
+
+
+def _cache_entry(cached: Path, stamp: dict[str, int], found: FileIndex) -> dict[str, Any]:
+    """Write ``found``'s lines to ``cached``; its manifest entry (size, mtime, what was found)."""
+    _atomic_write(cached, iter(found.lines))
     entry: dict[str, Any] = {**stamp, "lines": len(found.lines)}
     if found.gaps:
         entry["gaps"] = [list(gap) for gap in found.gaps]
@@ -267,6 +272,31 @@ def _file_entry(warc: Path, cached: Path, prev: dict[str, Any] | None, result: I
     if found.heads:
         entry["heads"] = found.heads
     return entry
+
+
+def store_file_index(data_dir: str | os.PathLike[str], warc: Path, found: FileIndex) -> None:
+    """Keep ``found`` as the index of the whole WARC file ``warc`` in ``DATA/indexes/files/``,
+    stamped with the file's size and mtime now, so that :func:`update_index` reuses it.
+
+    The caller vouches that ``found`` is what :func:`archive.cdxj_file.index_file` gives for
+    the file as it is now (:mod:`archive.cdxj_ahead` built it range by range while a crawl
+    wrote the file).
+
+    Raises:
+        OSError: ``DATA/indexes`` cannot be written, or ``warc`` is gone.
+    """
+    cache_dir = Path(data_dir) / "indexes" / "files"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = cache_dir / "manifest.json"
+    with _locked(cache_dir.parent / ".lock"):
+        files = _load_manifest(manifest_path)
+        files[warc.name] = _cache_entry(cache_dir / (warc.name + ".cdxj"), _stamp(warc), found)
+        _save_manifest(manifest_path, files)
+
+
+def _save_manifest(path: Path, files: dict[str, Any]) -> None:
+    _atomic_write(path, iter([json.dumps({"version": _MANIFEST_VERSION, "files": files},
+                                         indent=1, sort_keys=True) + "\n"]))
 
 
 def _holds_payload(info: dict[str, Any]) -> bool:

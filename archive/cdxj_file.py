@@ -98,7 +98,8 @@ def _cdxj(fh: IO[bytes], name: str, start: int, end: int) -> list[str]:
     return out.getvalue().splitlines(keepends=True)
 
 
-def _spans(path: Path, result: FileIndex) -> tuple[list[list[tuple[int, int]]], set[int], set[int]]:
+def _spans(path: Path, result: FileIndex, start: int = 0,
+           end: int | None = None) -> tuple[list[list[tuple[int, int]]], set[int], set[int]]:
     """The runs of whole records between gaps (``[(offset, length)]`` each), the offsets of
     HEAD responses and of bodiless 2xx responses; ``result.gaps`` filled."""
     spans: list[list[tuple[int, int]]] = [[]]
@@ -106,7 +107,7 @@ def _spans(path: Path, result: FileIndex) -> tuple[list[list[tuple[int, int]]], 
     recent: OrderedDict[str, int] = OrderedDict()
     heads: set[int] = set()
     bodiless: set[int] = set()
-    for item in scan(path):
+    for item in scan(path, start=start, end=end):
         if isinstance(item, Gap):
             result.gaps.append((item.offset, item.length, escape(item.why, 300)))
             if spans[-1]:
@@ -160,12 +161,16 @@ def _index_arc(path: Path) -> FileIndex:
     return FileIndex(lines=sorted(lines))
 
 
-def index_file(path: Path) -> FileIndex:
+def index_file(path: Path, start: int = 0, end: int | None = None) -> FileIndex:
     """The CDXJ lines of one WARC file (``filename`` relative to its folder), past damage.
 
     Args:
         path: A ``.warc.gz`` or ``.warc`` file (WARC 1.0 or 1.1); ``.arc`` and ``.arc.gz``
             are indexed whole.
+        start, end: Only the records in bytes ``start`` to ``end`` (None: to the file's
+            end); both must be record boundaries. The results of consecutive ranges that
+            cover a file and have no gaps, put together, are those of the whole file, as
+            long as no range parts a request from its response (:mod:`archive.cdxj_ahead`).
 
     Returns:
         A :class:`FileIndex`: every readable response, revisit and resource record but the
@@ -179,8 +184,8 @@ def index_file(path: Path) -> FileIndex:
     if path.name.endswith((".arc", ".arc.gz")):
         return _index_arc(path)
     result = FileIndex()
-    spans, heads, bodiless = _spans(path, result)
-    if not spans and path.stat().st_size:
+    spans, heads, bodiless = _spans(path, result, start, end)
+    if not spans and path.stat().st_size and start == 0 and end is None:
         why = result.gaps[0][2] if result.gaps else "no WARC record"
         raise ValueError(f"no readable WARC record in it: {why}")
     lines: list[str] = []

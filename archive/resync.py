@@ -396,11 +396,14 @@ def is_gzip(path: Path, fh: IO[bytes]) -> bool:
 
 def scan(path: str | os.PathLike[str], *,
          keep_block: Callable[[str, int], bool] | None = None,
-         sink: Callable[[Record], Any] | None = None) -> Iterator[Record | Gap]:
+         sink: Callable[[Record], Any] | None = None,
+         start: int = 0, end: int | None = None) -> Iterator[Record | Gap]:
     """Every readable record of a WARC file and every gap between them, in file order.
 
     Args:
         path: The file.
+        start, end: Read only bytes ``start`` to ``end`` (None: the file's end); ``start``
+            must be where a record or gzip member begins.
         keep_block: Called with a record's type and length; when it returns True the
             record's whole block is kept (:attr:`Record.block`), up to
             :data:`MAX_KEPT_BLOCK` bytes.
@@ -413,13 +416,15 @@ def scan(path: str | os.PathLike[str], *,
     """
     path = Path(path)
     size = path.stat().st_size
+    if end is not None:
+        size = min(size, end)
     with open(path, "rb") as fh:
-        if size == 0:
+        if size <= start:
             return
         if is_gzip(path, fh):
-            yield from _scan_gzip(fh, size, keep_block, sink)
+            yield from _scan_gzip(fh, size, keep_block, sink, start)
         else:
-            yield from _scan_plain(fh, size, keep_block, sink)
+            yield from _scan_plain(fh, size, keep_block, sink, start)
 
 
 def _gap(fh: IO[bytes], start: int, size: int, why: str,
@@ -431,8 +436,7 @@ def _gap(fh: IO[bytes], start: int, size: int, why: str,
 
 
 def _scan_gzip(fh: IO[bytes], size: int, keep_block: Callable[[str, int], bool] | None,
-               sink: Callable[[Record], Any] | None) -> Iterator[Record | Gap]:
-    position = 0
+               sink: Callable[[Record], Any] | None, position: int = 0) -> Iterator[Record | Gap]:
     while position < size:
         fh.seek(position)
         if fh.read(3) != _GZIP_MAGIC:
@@ -543,8 +547,7 @@ def _read_member(fh: IO[bytes], start: int, size: int, parser: _Parser) -> tuple
 
 
 def _scan_plain(fh: IO[bytes], size: int, keep_block: Callable[[str, int], bool] | None,
-                sink: Callable[[Record], Any] | None) -> Iterator[Record | Gap]:
-    position = 0
+                sink: Callable[[Record], Any] | None, position: int = 0) -> Iterator[Record | Gap]:
     while position < size:
         fh.seek(position)
         parser = _Parser(position, keep_block, sink)

@@ -33,7 +33,7 @@ import os
 import re
 import socket
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -249,6 +249,9 @@ class WarcWriter:
         self._serial = 0
         self._stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
         self.files_written: list[str] = []
+        #: Called with (file name, size) after each whole record or exchange is written:
+        #: a point where the file can be read to its end (:mod:`archive.cdxj_ahead`).
+        self.on_boundary: Callable[[str, int], None] | None = None
 
     # ---- files -----------------------------------------------------------------------
     @property
@@ -296,7 +299,12 @@ class WarcWriter:
         self.close()
 
     def _rotate_if_full(self) -> None:
-        if self._file is not None and self._file.tell() >= self.max_bytes:
+        if self._file is None or self._filename is None:
+            return
+        position = self._file.tell()
+        if self.on_boundary is not None:
+            self.on_boundary(self._filename, position)
+        if position >= self.max_bytes:
             self.close()
 
     # ---- records ---------------------------------------------------------------------

@@ -24,6 +24,7 @@ from scrapy import Spider, signals
 from scrapy.exceptions import NotConfigured
 
 from archive import __version__
+from archive.cdxj_ahead import DEFAULT_CHUNK_BYTES, AheadIndexer
 from archive.index import ArchiveIndexError, ArticleRow, Index
 from archive.lock import ArchiveLocked, lock_data_dir
 from archive.records import CaptureRecord
@@ -67,6 +68,7 @@ class ArchiveStore:
         self.overlap_days = settings.getint("CRAWL_OVERLAP_DAYS", 2)
         self.revisit_days = settings.getint("CRAWL_REVISIT_DAYS", 3)
         self.writer: WarcWriter | None = None
+        self.ahead: AheadIndexer | None = None
         self.index: Index | None = None
         self.crawl_id: int | None = None
         self.summary: dict[str, Any] | None = None
@@ -154,6 +156,10 @@ class ArchiveStore:
                 "software": f"newsarchive/{__version__} (Scrapy, warcio)",
             },
         )
+        ahead_bytes = settings.getint("ARCHIVE_CDXJ_AHEAD_BYTES", DEFAULT_CHUNK_BYTES)
+        if ahead_bytes > 0:
+            self.ahead = AheadIndexer(self.data_dir, ahead_bytes)
+            self.writer.on_boundary = self.ahead.boundary
 
     def defer(self, url: str, meta: dict[str, Any], wait: float) -> None:
         """Keep a page for the next crawl: the server asked for a wait this crawl won't
@@ -208,6 +214,8 @@ class ArchiveStore:
         finally:
             if self.writer is not None:
                 self.writer.close()
+            if self.ahead is not None:
+                self.ahead.finish()  # the CDXJ of each file written, indexed while it grew
             stats = self.crawler.stats.get_stats()
             from crawler.errors import error_counts
 
