@@ -70,15 +70,35 @@ def test_a_file_written_after_the_last_boundary_is_left_to_update_index(tmp_path
     assert any("/appended/" in line for line in index_path(tmp_path).read_text().splitlines())
 
 
-def test_a_failed_range_leaves_the_file_to_update_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_range_the_worker_failed_is_indexed_at_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     writer, ahead = crawl_like(tmp_path, 2000)
     name = writer.files_written[0]
-    progress = ahead._files[name]
-    bad = next(future for _, _, future in progress.ranges)
-    monkeypatch.setattr(bad, "exception", lambda timeout=None: ValueError("damaged"))
+    bad = ahead._files[name].ranges[1][2]
+    monkeypatch.setattr(bad, "exception", lambda timeout=None: RuntimeError("worker died"))
+    assert ahead.finish() == [name]
+    assert cached(tmp_path, name) == index_warc(tmp_path / "warc" / name)
+
+
+def test_without_a_worker_the_whole_file_is_indexed_at_the_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(AheadIndexer, "_executor", lambda self: None)
+    writer, ahead = crawl_like(tmp_path, 1)
+    (name,) = writer.files_written
+    assert ahead._files[name].ranges == []
+    assert ahead.finish() == [name]
+    assert cached(tmp_path, name) == index_warc(tmp_path / "warc" / name)
+
+
+def test_damage_in_a_range_leaves_the_file_to_update_index(tmp_path: Path) -> None:
+    writer, ahead = crawl_like(tmp_path, 10**9)  # every range is left for finish()
+    (name,) = writer.files_written
+    path = tmp_path / "warc" / name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
     assert ahead.finish() == []
     assert not (tmp_path / "indexes" / "files" / (name + ".cdxj")).exists()
-    assert update_index_report(tmp_path).indexed == [name]
+    report = update_index_report(tmp_path)
+    assert name not in report.reused  # read again, whole, by the update (which says what is wrong)
 
 
 def test_offsets_in_a_range_are_the_files_own(tmp_path: Path) -> None:
