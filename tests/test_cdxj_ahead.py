@@ -130,3 +130,25 @@ def test_capture_records_are_unchanged(tmp_path: Path) -> None:
     (line,) = cached(tmp_path, response.warc_filename)
     entry = json.loads(line.split(" ", 2)[2])
     assert (int(entry["offset"]), int(entry["length"])) == (response.warc_offset, response.warc_length)
+
+
+def test_head_and_empty_responses_are_judged_as_in_the_whole_file(tmp_path: Path) -> None:
+    """HEAD responses get no line and empty 2xx are marked, range by range as for the whole file."""
+    import dataclasses
+    import json as _json
+
+    ahead = AheadIndexer(tmp_path, 1)
+    writer = WarcWriter(tmp_path / "warc")
+    writer.on_boundary = ahead.boundary
+    page = exchange(URLS[0], body=b"<html><p>the page</p></html>")
+    writer.write_exchange(dataclasses.replace(page, method="HEAD", body=b""))
+    writer.write_exchange(page)
+    writer.write_exchange(exchange(URLS[1], body=b""))  # an empty 200 with no fuller capture
+    writer.close()
+    (name,) = ahead.finish()
+    ahead_entry = _json.loads((tmp_path / "indexes" / "files" / "manifest.json").read_text())["files"][name]
+    whole = index_file(tmp_path / "warc" / name)
+    assert whole.heads == 1 and len(whole.bodiless) == 1  # the rules did fire
+    assert cached(tmp_path, name) == whole.lines
+    assert ahead_entry["heads"] == whole.heads
+    assert [tuple(item) for item in ahead_entry["bodiless"]] == whole.bodiless
