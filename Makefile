@@ -20,7 +20,8 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements.txt
 	@# pywb (replay) declares brotlipy, whose brotli module would shadow Google's brotli that
-	@# Scrapy decodes with; its other dependencies are pinned in requirements.txt.
+	@# Scrapy decodes with, and redis==2.10.6 and fakeredis<1.0 (pywb#817), which clash with
+	@# scrapy-redis; its real dependencies are pinned in requirements.txt (redis 5, fakeredis 2).
 	$(PIP) install --quiet --no-deps pywb==2.10.0
 	@# pywb's wheel also ships a top-level "tests" package that would hide ours.
 	rm -rf $(VENV)/lib/python*/site-packages/tests
