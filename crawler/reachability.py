@@ -107,7 +107,8 @@ class SiteReachabilityMiddleware:
             raise IgnoreRequest(f"site unreachable: {self.crawler.unreachable}")
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if urlsplit(request.url).netloc.lower() == self.host:
+        # a page read back from WARC after a kill ("recovered") is no answer of the site
+        if urlsplit(request.url).netloc.lower() == self.host and "recovered" not in response.flags:
             self.answered = True
             self._release()
         return response
