@@ -6,7 +6,10 @@ between members costs only its own bytes (each is a :class:`archive.resync.Gap`)
 hands each stretch of whole records to cdxj-indexer (``cdxj_indexer.main.CDXJIndexer``,
 the indexer pywb uses), which writes the lines: ``SURT-urlkey 14-digit-timestamp {json}``
 (https://pywb.readthedocs.io/en/latest/manual/indexing.html), offsets and lengths in
-bytes from the start of the file.
+bytes from the start of the file. A record whose gzip member holds more than the record (a
+Content-Length too small, a gzip bomb that declares 100 bytes and inflates to 1 GiB) is
+handed to cdxj-indexer alone, inflated only to its own end, since warcio would read the
+rest of the member as one line, in memory.
 
 The response records of HEAD requests get no line, and the 2xx responses without a
 payload are named (:mod:`archive.replayable`), so that the merged index can leave them
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -25,7 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from archive.replayable import HeadPairs, is_bodiless
-from archive.resync import Gap, escape, scan
+from archive.resync import Gap, escape, header_end, scan
 
 __all__ = ["FileIndex", "INDEXED_RECORDS", "index_file"]
 
@@ -98,21 +102,78 @@ def _cdxj(fh: IO[bytes], name: str, start: int, end: int) -> list[str]:
     return out.getvalue().splitlines(keepends=True)
 
 
-def _spans(path: Path, result: FileIndex, start: int = 0,
-           end: int | None = None) -> tuple[list[list[tuple[int, int]]], set[int], set[int]]:
+def _member_record(fh: IO[bytes], offset: int, content_length: int) -> IO[bytes]:
+    """The first record of the gzip member at ``offset`` as a plain WARC record (its header
+    block, ``content_length`` bytes of block, CRLF CRLF) in a temporary file (in memory up
+    to 16 MB), inflated no further than that: the rest of the member (a gzip bomb's zeros,
+    the bytes after a Content-Length too small) is never inflated, where warcio would read
+    it whole as one line."""
+    out = tempfile.SpooledTemporaryFile(max_size=16 << 20)
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    fh.seek(offset)
+    head, need, written, pending = bytearray(), -1, 0, b""
+    while need < 0 or written < need:
+        if not pending:
+            pending = fh.read(1 << 16)
+            if not pending:
+                break
+        data = inflater.decompress(pending, 1 << 16)
+        pending = inflater.unconsumed_tail or (inflater.unused_data if inflater.eof else b"")
+        if inflater.eof and not data:
+            break
+        if need < 0:
+            head += data
+            stripped = head.lstrip(b"\r\n")
+            _, after = header_end(stripped)
+            if after < 0:
+                continue
+            data, need = bytes(stripped), after + content_length
+        out.write(data[: need - written])
+        written += min(len(data), need - written)
+    out.write(b"\r\n\r\n")
+    out.seek(0)
+    return out
+
+
+def _cdxj_alone(fh: IO[bytes], name: str, offset: int, length: int, content_length: int) -> list[str]:
+    """cdxj-indexer's line for a record whose gzip member holds more than it, with the
+    member's ``offset`` and ``length`` (pywb reads the record there and stops at its end)."""
+    with _member_record(fh, offset, content_length) as plain:
+        plain.seek(0, io.SEEK_END)
+        size = plain.tell()
+        lines = _cdxj(plain, name, 0, size)  # type: ignore[arg-type]
+    out = []
+    for line in lines:
+        key, stamp, blob = line.rstrip("\n").split(" ", 2)
+        info = json.loads(blob)
+        info.update(offset=str(offset), length=str(length))
+        out.append(f"{key} {stamp} {json.dumps(info)}\n")
+    return out
+
+
+def _spans(path: Path, result: FileIndex, start: int = 0, end: int | None = None
+           ) -> tuple[list[list[tuple[int, int]]], set[int], set[int], dict[int, tuple[int, int]]]:
     """The runs of whole records between gaps (``[(offset, length)]`` each), the offsets of
-    HEAD responses and of bodiless 2xx responses; ``result.gaps`` filled."""
+    HEAD responses and of bodiless 2xx responses, and ``{offset: (length, content length)}``
+    of the records whose gzip member holds more than the record (indexed alone);
+    ``result.gaps`` filled."""
     spans: list[list[tuple[int, int]]] = [[]]
     pairs = HeadPairs()
     recent: OrderedDict[str, int] = OrderedDict()
     heads: set[int] = set()
     bodiless: set[int] = set()
+    alone: dict[int, tuple[int, int]] = {}
+    last_length = 0
     for item in scan(path, start=start, end=end):
         if isinstance(item, Gap):
             result.gaps.append((item.offset, item.length, escape(item.why, 300)))
+            if item.inside_record and spans[-1] and spans[-1][-1][0] == item.offset:
+                offset, length = spans[-1].pop()
+                alone[offset] = (length, last_length)
             if spans[-1]:
                 spans.append([])
             continue
+        last_length = item.content_length
         spans[-1].append((item.offset, item.length))
         if item.rec_type == "response":
             recent[(item.header("WARC-Record-ID") or "").strip()] = item.offset
@@ -123,7 +184,7 @@ def _spans(path: Path, result: FileIndex, start: int = 0,
         for record_id in pairs.see(item):
             if record_id in recent:
                 heads.add(recent[record_id])
-    return [span for span in spans if span], heads, bodiless
+    return [span for span in spans if span], heads, bodiless, alone
 
 
 def _check_whole_gzip(path: Path, chunk_size: int = 1 << 20) -> None:
@@ -184,12 +245,18 @@ def index_file(path: Path, start: int = 0, end: int | None = None) -> FileIndex:
     if path.name.endswith((".arc", ".arc.gz")):
         return _index_arc(path)
     result = FileIndex()
-    spans, heads, bodiless = _spans(path, result, start, end)
-    if not spans and path.stat().st_size and start == 0 and end is None:
+    spans, heads, bodiless, alone = _spans(path, result, start, end)
+    if not spans and not alone and path.stat().st_size and start == 0 and end is None:
         why = result.gaps[0][2] if result.gaps else "no WARC record"
         raise ValueError(f"no readable WARC record in it: {why}")
     lines: list[str] = []
     with open(path, "rb") as fh:
+        for offset, (length, content_length) in alone.items():
+            try:
+                lines.extend(_cdxj_alone(fh, path.name, offset, length, content_length))
+            except Exception as exc:  # noqa: BLE001 - as below
+                result.gaps.append((offset, length, escape(f"cdxj-indexer cannot read the record: "
+                                                          f"{type(exc).__name__}: {exc}", 300)))
         for span in spans:
             try:
                 lines.extend(_cdxj(fh, path.name, span[0][0], span[-1][0] + span[-1][1]))

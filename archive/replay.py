@@ -469,9 +469,10 @@ class ReplayApp:
         archived" when the target cannot be in it; an archived ``Refresh`` likewise (dropped
         when its URL cannot be in it); the URLs pywb writes on the request's ``Host`` in
         ``Link`` (Memento) and ``Content-Location`` made paths; an ``id_`` answer given
-        pywb's Content-Security-Policy (its bytes are not rewritten)."""
+        pywb's Content-Security-Policy (its bytes are not rewritten); a ``Content-Length`` the
+        archived body does not have made its length (:func:`archive.replay_pywb.honest_length`)."""
         from archive.replay_pywb import (ID_MODE_CSP, SMALL_NOT_FOUND, archive_location, archive_refresh,
-                                         is_embedded, replay_modifier, without_host)
+                                         honest_length, is_embedded, replay_modifier, without_host)
 
         asked = dict(environ)  # pywb moves the collection from PATH_INFO to SCRIPT_NAME
         answer: dict[str, Any] = {}
@@ -519,9 +520,10 @@ class ReplayApp:
         mod = replay_modifier(str(asked.get("SCRIPT_NAME") or "") + str(asked.get("PATH_INFO") or ""))
         if mod == "id_" and not any(name.lower() == "content-security-policy" for name, _ in headers):
             headers.append(("Content-Security-Policy", ID_MODE_CSP))  # its bytes are not rewritten
-        start_response(answer.get("status", "500 Internal Server Error"), headers,
-                       *([answer["exc_info"]] if answer.get("exc_info") else []))
-        return [*written, *body] if written else body
+        status = answer.get("status", "500 Internal Server Error")
+        headers, body = honest_length(asked, status, headers, [*written, *body] if written else body)
+        start_response(status, headers, *([answer["exc_info"]] if answer.get("exc_info") else []))
+        return body
 
 
 def make_app(data_dir: str | os.PathLike[str]) -> ReplayApp:

@@ -23,6 +23,10 @@
   another host) are not rewritten: its answer carries the ``Content-Security-Policy`` pywb
   gives ``mp_`` pages (:data:`ID_MODE_CSP`: only our own origin, ``data:`` and ``blob:``), so a
   browser loads nothing from elsewhere.
+- pywb sends the archived ``Content-Length`` of a body it does not rewrite (``id_``, an image
+  in ``mp_``). A damaged record (a WARC ``Content-Length`` too small) or one cut short by
+  another tool holds fewer bytes than that, and a client would wait for the rest until it
+  times out: :func:`honest_length` gives such an answer the length of the body sent.
 - pywb builds a page's absolute URLs (wombat's prefix, its scripts, the banner's frame) on the
   request's ``Host`` header, which the client chooses. Only a ``Host`` that names the address
   the connection came in on is believed (:func:`trusted_host`); any other is replaced by
@@ -46,14 +50,17 @@ Which requests are embedded is read from two things browsers and pywb send:
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import socket
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["EMBED_MODIFIERS", "ID_MODE_CSP", "SMALL_NOT_FOUND", "archive_location", "archive_refresh",
-           "customise", "is_embedded",
+logger = logging.getLogger(__name__)
+
+__all__ = ["EMBED_MODIFIERS", "ID_MODE_CSP", "LENGTH_CHECK_BYTES", "SMALL_NOT_FOUND", "archive_location",
+           "archive_refresh", "customise", "honest_length", "is_embedded",
            "replay_modifier", "trusted_host", "without_host"]
 
 #: pywb modifiers of a page's parts (``pywb/rewrite/html_rewriter.py``, ``wombat.js``).
@@ -64,6 +71,8 @@ NAVIGATION_DESTS = frozenset({"", "document", "iframe", "frame"})
 #: pywb 2.10), W3C Content Security Policy Level 3.
 ID_MODE_CSP = ("default-src 'unsafe-eval' 'unsafe-inline' 'self' data: blob: mediastream: ws: wss: ; "
                "form-action 'self'")
+#: The longest declared body :func:`honest_length` reads before it answers (bytes).
+LENGTH_CHECK_BYTES = 16 << 20
 #: The body of the small not-found response.
 SMALL_NOT_FOUND = b"Not archived\n"
 
@@ -267,6 +276,57 @@ def is_embedded(environ: Mapping[str, Any]) -> bool:
     if mod in EMBED_MODIFIERS or mod == "id_":
         return True
     return dest not in NAVIGATION_DESTS
+
+
+def _closing(parts: list[bytes], rest: Iterator[bytes], body: Iterable[bytes]) -> Iterator[bytes]:
+    try:
+        yield from parts
+        yield from rest
+    finally:
+        close = getattr(body, "close", None)
+        if close:
+            close()
+
+
+def honest_length(environ: Mapping[str, Any], status: str, headers: list[tuple[str, str]],
+                  body: Iterable[bytes]) -> tuple[list[tuple[str, str]], Iterable[bytes]]:
+    """The headers and body of a pywb answer, its ``Content-Length`` the length of the body.
+
+    A body declared at most :data:`LENGTH_CHECK_BYTES` long is read before it is sent; when
+    it holds another number of bytes (a record whose block is shorter than its HTTP
+    ``Content-Length`` says: damaged, or cut short by the tool that wrote it), the header
+    says what is sent (RFC 9112 section 6.3: a message's length is its ``Content-Length``;
+    a client given more than it gets waits for the rest). HEAD answers, 204, 206 and 304, a
+    longer body and an answer with no ``Content-Length`` are left as pywb made them.
+
+    Args:
+        environ: The WSGI request.
+        status: The answer's status line (``"200 OK"``).
+        headers: Its header fields.
+        body: Its body (a WSGI iterable, closed here when read whole).
+
+    Returns:
+        ``(headers, body)`` to send.
+    """
+    declared = [value for name, value in headers if name.lower() == "content-length"]
+    if (environ.get("REQUEST_METHOD") == "HEAD" or status[:3] in ("204", "206", "304")
+            or len(declared) != 1 or not declared[0].strip().isdigit()
+            or int(declared[0]) > LENGTH_CHECK_BYTES):
+        return headers, body
+    parts, size, rest = [], 0, iter(body)
+    for part in rest:
+        parts.append(part)
+        size += len(part)
+        if size > LENGTH_CHECK_BYTES:
+            return headers, _closing(parts, rest, body)
+    close = getattr(body, "close", None)
+    if close:
+        close()
+    if size != int(declared[0]):
+        logger.info("%s: the archived body is %d bytes, not the %s its Content-Length says",
+                    environ.get("PATH_INFO", ""), size, declared[0])
+        headers = [(name, str(size) if name.lower() == "content-length" else value) for name, value in headers]
+    return headers, parts
 
 
 def _small_not_found() -> Any:

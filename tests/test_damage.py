@@ -338,3 +338,118 @@ def test_offset_index_of_the_good_records_skips_the_damage(original, tmp_path: P
     assert [(g.offset, g.length) for g in gaps] == [(original["offsets"][target], len(original["parts"][target]))]
     for offset, _ in ranges:
         read_record(path, offset)  # raises if no whole record starts there
+
+
+# ---- every kind of damage: kept + .damaged == original, and every readable record replays ----------
+
+
+def peak_rss_run(data: Path, *args: str) -> tuple[int, str, int]:
+    """``python -m archive --data DATA ARGS`` in a child process: (exit code, stdout + stderr,
+    the child's peak RSS in KiB, from getrusage)."""
+    script = textwrap.dedent("""
+        import resource, subprocess, sys
+        run = subprocess.run([sys.executable, "-m", "archive", "--data", *sys.argv[1:]],
+                             capture_output=True, text=True)
+        sys.stderr.write(run.stdout + run.stderr)
+        print(run.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    """)
+    run = subprocess.run([sys.executable, "-c", script, str(data), *args], cwd=ROOT, capture_output=True,
+                         text=True, timeout=600)
+    code, peak_kib = (int(v) for v in run.stdout.split())
+    return code, run.stderr, peak_kib
+
+
+def vm_hwm_kib(pid: int) -> int:
+    """A running process's peak RSS (VmHWM, KiB) from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def every_damage(original: dict[str, Any]) -> dict[str, tuple[dict[str, bytes], set[str]]]:
+    """name -> ({file name: damaged content}, record ids of the captures the damage costs)."""
+    name = original["warc"].name
+    whole = b"".join(original["parts"])
+    parts, at = list(original["parts"]), original["target"]
+    junk = (b"\x00\xff\x1b[31mjunk\x1f\x8b\x08\x00" + bytes(range(256))) * 20
+    gigabyte = 1 << 30
+    bombs = bomb(bomb_header(100), gigabyte) + bomb(bomb_header(10**12), gigabyte)
+    last = original["offsets"][-1]
+    tail_lost = {r[0] for r in table(original["data"],
+                                     f"SELECT record_id FROM captures WHERE warc_offset >= {last}")}
+    notes = b"these are notes, not a WARC \x00\x01\xfe\x1b[2J\n" * 3
+    target = {original["target_id"]}
+    return {
+        "flipped-byte": ({name: flipped(original)}, target),
+        "content-length-too-small": ({name: content_length(lambda n: n - 10)(original)}, set()),
+        "content-length-too-large": ({name: content_length(lambda n: n + 10)(original)}, target),
+        "content-length-absurd": ({name: content_length(lambda n: 99999999999999)(original)}, target),
+        "garbage-between-members": ({name: b"".join(parts[:at + 1]) + junk + b"".join(parts[at + 1:])}, set()),
+        "truncated-tail": ({name: whole[:-40]}, tail_lost),
+        "gzip-bomb": ({name: b"".join(parts[:at]) + bombs + b"".join(parts[at:])}, set()),
+        "empty-file": ({name: whole, "zz-empty.warc.gz": b""}, set()),
+        "non-gzip-file": ({name: whole, "zz-notes.warc.gz": notes}, set()),
+    }
+
+
+DAMAGE_KINDS = ["flipped-byte", "content-length-too-small", "content-length-too-large", "content-length-absurd",
+                "garbage-between-members", "truncated-tail", "gzip-bomb", "empty-file", "non-gzip-file"]
+
+
+@pytest.mark.parametrize("kind", DAMAGE_KINDS)
+def test_each_damage_keeps_every_byte_and_every_readable_record_replays(original, tmp_path: Path, kind: str) -> None:
+    """The acceptance of issue 14 for each kind of damage, in order: ``reindex``, ``warc check
+    --repair``, ``reindex`` again; then for every file ``kept + .damaged == original`` byte for
+    byte, every readable record is indexed, and every 200 response replays (pywb, ``id_``)
+    with its stored payload and every article with its title. For the gzip bomb, the peak RSS
+    of reindex, of the check and of the replay server (which indexes the file) is under 300 MB."""
+    from archive.index import replay_url
+    from tests.test_replay import ReplayServer
+
+    files, lost = every_damage(original)[kind]
+    data = tmp_path / "data"
+    (data / "warc").mkdir(parents=True)
+    for name, content in files.items():
+        (data / "warc" / name).write_bytes(content)
+    limit_kib = 300 * 1024
+    code, output, peak = peak_rss_run(data, "reindex")
+    assert code == 0 and printable(output), output[-3000:]
+    assert peak < limit_kib, f"reindex peaked at {peak // 1024} MB"
+    code, output, peak = peak_rss_run(data, "warc", "check", "--repair")
+    assert printable(output) and "Traceback" not in output, output[-3000:]
+    assert peak < limit_kib, f"warc check --repair peaked at {peak // 1024} MB"
+    for name, content in files.items():
+        kept = (data / "warc" / name).read_bytes()
+        moved = [p.read_bytes() for p in sorted((data / "warc").glob(name + ".damaged*"))]
+        assert len(moved) <= 1 and kept + b"".join(moved) == content, (name, len(kept), [len(m) for m in moved])
+    code, output, _ = peak_rss_run(data, "reindex")
+    assert code == 0, output[-3000:]
+
+    expected = [row for row in original["captures"] if row[0] not in lost]
+    assert table(data, CAPTURE_KEY) == expected
+    assert articles(data) == original["articles"]
+    assert_pointers_read_back(data)
+
+    responses = table(data, "SELECT url, fetched_at, warc_filename, warc_offset FROM captures"
+                            " WHERE record_type = 'response' AND status = 200")
+    titles = table(data, "SELECT url, fetched_at, title FROM articles")
+    assert responses and titles
+    with ReplayServer(data) as server:
+        assert server.process is not None
+        replay_peak = vm_hwm_kib(server.process.pid)
+        failed = []
+        for url, fetched_at, filename, offset in responses:
+            path = replay_url(fetched_at, url)
+            assert path is not None
+            stamp = path.split("/")[2]
+            status, _, body = server.get(f"/archive/{stamp}id_/{url}")
+            if status != 200 or body != read_record(data / "warc" / filename, offset).payload:
+                failed.append((url, fetched_at, status, body[:80]))
+        for url, fetched_at, title in titles:
+            stamp = replay_url(fetched_at, url).split("/")[2]
+            status, _, body = server.get(f"/archive/{stamp}mp_/{url}", follow=2)
+            if status != 200 or title.encode() not in body:
+                failed.append((url, fetched_at, status, title))
+    assert not failed, failed
+    assert replay_peak < limit_kib, f"replay peaked at {replay_peak // 1024} MB"
