@@ -136,8 +136,11 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
     entity after chunked framing is removed), that Content-Length, Transfer-Encoding and
     Content-Encoding agree with the stored body, that each record is one gzip member, and
     that the file does not end in a truncated record. Prints one line per finding,
-    FILE:OFFSET  KIND  DETAIL, then a summary. Exit 1 if anything was found (and, with
-    --repair, not repaired), 0 if the files are clean.
+    FILE:OFFSET  KIND  DETAIL, then a summary. Exit 1 if a problem was found (and, with
+    --repair, not repaired), 0 if the files are clean. A warning (KIND (warning): a
+    record every reader reads all the same, such as a body stored de-chunked under its
+    Transfer-Encoding: chunked header) is printed and does not count. An ARC file is read
+    with warcio's reader, as `warcio check` reads it (ARC records have no digests).
 
     \b
     Examples:
@@ -154,7 +157,7 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
         if not files:
             raise click.ClickException(f"no WARC files in {warc_dir}")
     lock = writer_lock(obj) if repair and obj.data.is_dir() else None
-    records = remaining = repaired = 0
+    records = remaining = repaired = warnings = 0
     bad_files: set[Path] = set()
     for path in files:
         try:
@@ -169,7 +172,9 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
         for finding in result.findings:
             cut = fixed is not None and finding.offset >= result.good_end
             click.echo(f"{finding}" + ("  [moved to " + fixed.damaged_path.name + "]" if cut and fixed else ""))
-            if cut:
+            if finding.warning and not cut:
+                warnings += 1
+            elif cut:
                 repaired += 1
             else:
                 remaining += 1
@@ -182,6 +187,8 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
         summary += f"{plural(remaining, 'problem')} in {plural(len(bad_files), 'file')}"
     else:
         summary += "no problems"
+    if warnings:
+        summary += f", {plural(warnings, 'warning')}"
     if repaired:
         summary += f" ({repaired} repaired)"
     click.echo(summary)
