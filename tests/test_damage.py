@@ -436,8 +436,6 @@ def test_each_damage_keeps_every_byte_and_every_readable_record_replays(original
     titles = table(data, "SELECT url, fetched_at, title FROM articles")
     assert responses and titles
     with ReplayServer(data) as server:
-        assert server.process is not None
-        replay_peak = vm_hwm_kib(server.process.pid)
         failed = []
         for url, fetched_at, filename, offset in responses:
             path = replay_url(fetched_at, url)
@@ -451,5 +449,7 @@ def test_each_damage_keeps_every_byte_and_every_readable_record_replays(original
             status, _, body = server.get(f"/archive/{stamp}mp_/{url}", follow=2)
             if status != 200 or title.encode() not in body:
                 failed.append((url, fetched_at, status, title))
+        assert server.process is not None
+        replay_peak = vm_hwm_kib(server.process.pid)  # the high-water mark: indexing and serving
     assert not failed, failed
     assert replay_peak < limit_kib, f"replay peaked at {replay_peak // 1024} MB"
