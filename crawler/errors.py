@@ -7,7 +7,10 @@ Kinds (they add up to the total):
 * ``gave up``: requests whose last attempt failed too (retries used up, or a network
   failure that is not retried);
 * ``4xx``, ``5xx``: final HTTP answers of those classes that were not retried (a 404,
-  a 410, a 501 ...). robots.txt's own 4xx (no robots.txt: everything allowed) is none.
+  a 410, a 501 ...). robots.txt's own 4xx (no robots.txt: everything allowed) is none,
+  and neither is a page requisite's 404 or 410: a file the site's own pages name but no
+  longer has is counted as a skip ("requisite HTTP 404") in the summary, not as a fault of
+  the crawl (a theme's broken references would otherwise bury the real errors).
 
 Requests a middleware chose not to send (robots.txt forbids, a dead requisite folder, an
 archived article, a Retry-After kept for the next crawl) and downloads cancelled for their
@@ -62,6 +65,8 @@ class ErrorTallyMiddleware:
         status = response.status
         if status < 400 or (status < 500 and request.url.endswith("/robots.txt")):
             return response
+        if status in (404, 410) and request.meta.get("role") == "requisite":
+            return response  # the site's own missing file: a skip, counted by the spider
         if self.retrying and status in self.retry_codes and not request.meta.get("dont_retry"):
             kind = "gave up"
         else:

@@ -28,6 +28,9 @@ def test_kinds_add_up_to_the_total() -> None:
     answer("http://x.org/b/", 304)
     answer("http://x.org/gone/", 404)
     answer("http://x.org/robots.txt", 404)   # no robots.txt: all allowed, no error
+    answer("http://x.org/theme/gone.png", 404, role="requisite")  # the site's missing file: a skip
+    answer("http://x.org/theme/lost.css", 410, role="requisite")
+    answer("http://x.org/theme/broken.css", 500, role="requisite")  # a server fault: an error
     answer("http://x.org/c/", 503)           # a retryable status that got here: retries used up
     answer("http://x.org/d/", 503, dont_retry=True)
     answer("http://x.org/e/", 501)
@@ -36,8 +39,8 @@ def test_kinds_add_up_to_the_total() -> None:
     tally.process_exception(Request("http://x.org/h/"), Exception("Cancelling download: larger than download max size"))
     crawler.stats.inc_value("retry/count", 3)
     counts = error_counts(crawler.stats.get_stats())
-    assert counts == {"total": 8, "retried": 3, "gave up": 2, "4xx": 1, "5xx": 2}
-    assert format_errors(counts) == "Errors: 8 (retried 3, gave up 2, 4xx 1, 5xx 2)"
+    assert counts == {"total": 9, "retried": 3, "gave up": 2, "4xx": 1, "5xx": 3}
+    assert format_errors(counts) == "Errors: 9 (retried 3, gave up 2, 4xx 1, 5xx 3)"
     assert brief_errors({"total": 2, "retried": 2, "gave up": 0, "4xx": 0, "5xx": 0}) == "2 (retried 2)"
     assert brief_errors(error_counts({})) == "0"
 
