@@ -107,7 +107,9 @@ COMMAND_MODULES = [
     "archive.cli_import",
     "archive.cli_replay",
     "archive.cli_eval",
+    "archive.cli_merge",
     "crawler.cli",
+    "crawler.distributed.cli",
     "crawler.cli_schedule",
 ]
 

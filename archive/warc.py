@@ -308,6 +308,26 @@ class WarcWriter:
             self.close()
 
     # ---- records ---------------------------------------------------------------------
+    def copy_member(self, member: bytes) -> tuple[str, int, int]:
+        """Append one record exactly as stored elsewhere (its whole gzip member, digests and
+        all), after this file's warcinfo record: ``(file, offset, length)``. Rotates at
+        ``max_bytes`` like every write (:mod:`archive.merge`).
+
+        Raises:
+            WarcError: the file cannot be written.
+        """
+        self._ensure_open()
+        assert self._file is not None and self._filename is not None
+        offset = self._file.tell()
+        try:
+            self._file.write(member)
+            self._file.flush()
+        except OSError as exc:
+            raise WarcError(f"cannot write to {self._filename}: {exc}") from exc
+        name = self._filename
+        self._rotate_if_full()
+        return name, offset, len(member)
+
     def _write(self, record: ArcWarcRecord, level: int | None = None) -> tuple[str, int, int]:
         """Serialise one record as its own gzip member; return (file, offset, length).
 

@@ -88,10 +88,16 @@ def setting_type_problem(name: str, value: str) -> str | None:
               help="Override a Scrapy or newsarchive setting (repeatable), e.g. -s ARCHIVE_WARC_MAX_BYTES=100000000.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO) on the terminal too; it is always "
               "in DATA/logs/crawl-<time>.log.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Fetch with N worker processes over one Redis (scrapy-redis); this process is the "
+              "coordinator (discovery, the crawl's record), and their archives are merged into DATA at the end.")
+@click.option("--redis", "redis_url", metavar="URL", help="The Redis of a distributed crawl (redis://host:6379/0, "
+              "unix:///path.sock); default with --workers: a private redis-server on a Unix socket in DATA/redis.")
 @click.pass_obj
 def crawl(obj: Context, site: str, base_url: str | None, since: str | None, until: str | None,
           contact: str | None, delay: float | None, revisit_days: int | None, requisites: str | None,
-          per_day: bool, fresh: bool, overrides: dict[str, str], verbose: bool) -> None:
+          per_day: bool, fresh: bool, overrides: dict[str, str], verbose: bool, workers: int | None = None,
+          redis_url: str | None = None) -> None:
     """Archive SITE's articles published between --since and --until.
 
     SITE is a profile (courthousenews, wordpress) or a start URL such as
@@ -105,6 +111,11 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     If-Modified-Since), and fetches an archived article again only when its sitemap
     lastmod is newer or it is inside the revisit window. A crawl that was killed is
     resumed by running the same command again (--fresh starts over).
+
+    With --workers N the pages to archive (articles, requisites, documents) are fetched by
+    N worker processes sharing one Redis queue, one seen-set and one delay per host; other
+    machines join with `newsarchive worker --redis URL`. At the end the workers' WARC
+    files are merged into DATA (ordered by WARC-Date) and the index rebuilt.
 
     A site whose robots.txt and home page both fail to connect stops the crawl at once,
     in one line. A --base-url (or SITE) with no scheme is tried with https, then http.
@@ -207,14 +218,26 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     from crawler.logs import terminal_handler
 
     terminal = terminal_handler(verbose)
+    coordination = None
+    if workers or redis_url:
+        from crawler.distributed.run import start_coordination
+
+        coordination = start_coordination(obj.data, profile.name, site, base_url, redis_url, fresh, workers or 0,
+                                          settings, overrides, lock)
     try:
         process = CrawlerProcess(settings)
         logging.getLogger().addHandler(terminal)
         crawler: Any = process.create_crawler(BackIssuesSpider)
         process.crawl(crawler, site=site, base_url=base_url, since=since, until=until)
         process.start()
+        if coordination is not None:
+            from crawler.distributed.run import finish_coordination
+
+            finish_coordination(coordination, crawler)
     finally:
         logging.getLogger().removeHandler(terminal)
+        if coordination is not None:
+            coordination.close()
         lock.close()
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     unreachable = getattr(crawler, "unreachable", None)

@@ -66,6 +66,12 @@ CRAWL_PROGRESS_PLAIN = False
 #: (else per month; ``--per-day``).
 CRAWL_SUMMARY_PER_DAY = False
 
+# ---- distributed crawls (crawl --workers N, crawler/distributed/) -------------------------
+#: Seconds between two heartbeats of a worker (and two lease checks of the coordinator).
+CRAWL_REDIS_HEARTBEAT_SECS = 1.0
+#: A worker silent this many seconds is taken for dead: its leased requests are queued again.
+CRAWL_REDIS_LEASE_SECS = 10.0
+
 # ---- politeness --------------------------------------------------------------------------
 #: Where a site owner can reach the operator; set it with --contact or NEWSARCHIVE_CONTACT.
 CRAWL_CONTACT_URL = os.environ.get("NEWSARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive")

@@ -11,9 +11,12 @@ needs on top of them:
 * :mod:`.scheduler`  the coordinator's scheduler: discovery stays local, article,
   requisite and document requests go to the shared queue;
 * :mod:`.idle`       the idle policy: workers wait for the coordinator's "done";
+* :mod:`.spider`     the workers' spider: the coordinator's callbacks, no seeds, no phases;
 * :mod:`.server`     a private ``redis-server`` on a Unix socket;
-* :mod:`.run`        ``newsarchive crawl --workers N`` and ``newsarchive worker``.
+* :mod:`.run`        ``newsarchive crawl --workers N``: workers started, waited for, merged
+  (:mod:`archive.merge`); :mod:`.cli` is ``newsarchive worker``.
 
-A single-process crawl and a distributed one differ in settings (:func:`.settings.
-distributed_settings`), not in the spider.
+A single-process crawl and a distributed one differ in settings
+(:func:`.settings.coordinator_settings`, :func:`.settings.worker_settings`), not in what
+the spider does.
 """

@@ -4,7 +4,7 @@ A plain scrapy-redis pop removes the request from Redis: a worker killed with re
 flight (and prefetched) loses them for good, since their fingerprints are already seen.
 Here the pop moves the request, in one Lua script, from the queue into the crawl's
 ``leases`` hash under the popping worker's id. The worker keeps a heartbeat key alive
-(:class:`Heartbeat`, a TTL of ``CRAWL_REDIS_LEASE_SECS``) and releases each lease once the
+(:meth:`Leases.beat`, a key with a TTL of ``CRAWL_REDIS_LEASE_SECS``) and releases each lease once the
 response's callback has yielded everything (:class:`crawler.distributed.idle.LeaseRelease`)
 or when it is idle. :func:`requeue_expired` puts back every leased request whose worker's
 heartbeat has gone, with its priority.

@@ -1,0 +1,188 @@
+"""The idle policy of a distributed crawl (issue 16, fault 4), and the leases' life.
+
+A scrapy-redis worker whose queue is empty closes at once, but our crawl's phases (date
+archives after the back issues, sitemap URLs last) are driven by the spider's idle signal,
+so they run in one place, the coordinator:
+
+* :class:`CoordinatorIdle` keeps the coordinator open while the shared queue holds
+  requests or any are leased, re-queues the leases of workers whose heartbeat stopped
+  (every ``CRAWL_REDIS_HEARTBEAT_SECS``), and sets the crawl's ``done`` key when the
+  coordinator closes (nothing queued, nothing leased, no phase left).
+* :class:`WorkerIdle` keeps a worker open until ``done`` is set and the queue is empty,
+  beats its heartbeat, and wakes the engine when requests arrive while it waits (Scrapy
+  polls an idle scheduler only every 5 s). An idle worker has nothing in flight, so it
+  releases all its leases.
+* :class:`LeaseRelease` (a spider middleware) releases a request's lease once its callback
+  has yielded everything, so the requests it found are queued before it.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy_redis.connection import get_redis_from_settings
+from twisted.internet import task
+
+from crawler.distributed.keys import CrawlKeys
+from crawler.distributed.queue import Leases, worker_id
+
+logger = logging.getLogger(__name__)
+
+
+class _Base:
+    def __init__(self, crawler: Any, who: str) -> None:
+        settings = crawler.settings
+        if not settings.get("CRAWL_REDIS_CRAWL"):
+            raise NotConfigured("not a distributed crawl")
+        self.crawler = crawler
+        self.keys = CrawlKeys.from_settings(settings)
+        self.server = get_redis_from_settings(settings)
+        self.leases = Leases(self.server, self.keys, who)
+        self.heartbeat = settings.getfloat("CRAWL_REDIS_HEARTBEAT_SECS", 1.0)
+        self.lease_secs = settings.getfloat("CRAWL_REDIS_LEASE_SECS", 10.0)
+        self._loop: task.LoopingCall | None = None
+
+    def queued(self) -> int:
+        return int(self.server.zcard(self.keys.queue))
+
+    def _start(self, tick: Any) -> None:
+        self._loop = task.LoopingCall(tick)
+        self._loop.start(self.heartbeat, now=True).addErrback(
+            lambda failure: logger.error("distributed crawl heartbeat stopped: %s", failure.getErrorMessage()))
+
+    def _stop(self) -> None:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+
+
+class CoordinatorIdle(_Base):
+    """Extension of the coordinator (``CRAWL_REDIS_ROLE = "coordinator"``)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CoordinatorIdle:
+        if crawler.settings.get("CRAWL_REDIS_ROLE") != "coordinator":
+            raise NotConfigured("not the coordinator")
+        ext = cls(crawler, "coordinator")
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def opened(self, spider: Any) -> None:
+        from twisted.internet import reactor
+
+        self.server.delete(self.keys.done)
+        self._start(self.reap)
+        reactor.callLater(0, self.publish, spider)  # after the archive store has opened
+
+    def publish(self, spider: Any) -> None:
+        """Tell the workers the crawl's date range (the store may have made it incremental)."""
+        since, until = getattr(spider, "since", None), getattr(spider, "until", None)
+        self.server.hset(self.keys.params, mapping={
+            "since": since.isoformat() if since else "", "until": until.isoformat() if until else "", "ready": "1"})
+
+    def reap(self) -> None:
+        back = self.leases.requeue_expired()
+        if back:
+            logger.warning("%d leased requests went back to the queue: their worker's heartbeat stopped", back)
+            self.crawler.stats.inc_value("newsarchive/distributed/requeued", back)
+
+    def idle(self, spider: Any) -> None:
+        self.reap()
+        if self.queued() or self.leases.count():
+            raise DontCloseSpider
+
+    def closed(self, spider: Any, reason: str) -> None:
+        self._stop()
+        self.server.set(self.keys.done, reason)
+        logger.info("distributed crawl %s: done (%s)", self.keys.base, reason)
+
+
+class WorkerIdle(_Base):
+    """Extension of a worker (``CRAWL_REDIS_ROLE = "worker"``)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WorkerIdle:
+        if crawler.settings.get("CRAWL_REDIS_ROLE") != "worker":
+            raise NotConfigured("not a worker")
+        ext = cls(crawler, worker_id(crawler.settings))
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def opened(self, spider: Any) -> None:
+        self._start(self.tick)
+
+    def tick(self) -> None:
+        self.leases.beat(self.lease_secs)
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)
+        if slot is not None and engine.spider_is_idle() and self.queued():
+            slot.nextcall.schedule()  # requests arrived while we waited: take them now
+
+    def idle(self, spider: Any) -> None:
+        self.leases.release_all()
+        if self.server.exists(self.keys.done) and not self.queued():
+            return
+        raise DontCloseSpider
+
+    def closed(self, spider: Any, reason: str) -> None:
+        self._stop()
+        self.leases.release_all()
+        self.leases.stop_beating()
+
+
+class LeaseRelease:
+    """Spider middleware of a worker: a response's lease is released when its callback's
+    output is exhausted (each request it yielded is in the shared queue by then), or, when
+    the callback yielded an item (an article), once the item has passed the pipelines (its
+    metadata record is in WARC): a worker killed before that gives the page back."""
+
+    def __init__(self, leases: Leases) -> None:
+        self.leases = leases
+        #: id(item) -> the lease it holds until the pipelines are done with it
+        self.items: dict[int, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> LeaseRelease:
+        settings = crawler.settings
+        if settings.get("CRAWL_REDIS_ROLE") != "worker":
+            raise NotConfigured("not a worker")
+        mw = cls(Leases(get_redis_from_settings(settings), CrawlKeys.from_settings(settings), worker_id(settings)))
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(mw.item_done, signal=signal)
+        return mw
+
+    def process_spider_output(self, response: Any, result: Iterable[Any]) -> Iterable[Any]:
+        lease, held = self._lease(response), False
+        for output in result:
+            held = self._hold(output, lease) or held
+            yield output
+        if not held:
+            self.leases.release(lease)
+
+    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        lease, held = self._lease(response), False
+        async for output in result:
+            held = self._hold(output, lease) or held
+            yield output
+        if not held:
+            self.leases.release(lease)
+
+    def item_done(self, item: Any, **kwargs: Any) -> None:
+        self.leases.release(self.items.pop(id(item), None))
+
+    def _hold(self, output: Any, lease: str | None) -> bool:
+        if lease is None or isinstance(output, Request):
+            return False
+        self.items[id(output)] = lease
+        return True
+
+    @staticmethod
+    def _lease(response: Any) -> str | None:
+        request = getattr(response, "request", None)
+        return request.meta.get("lease") if request is not None else None
