@@ -43,6 +43,7 @@ import trafilatura.settings
 import archive
 from archive.extract_authors import _choose_authors, lead_byline
 from archive.extract_common import _as_strings, _dedupe, _key, _norm
+from archive.extract_taxonomy import categories_and_tags
 from archive.extract_titles import _choose_title, _site_keys
 from archive.records import ExtractedArticle
 from archive.requisites import html_requisites, requisite_urls
@@ -446,20 +447,6 @@ class _JsonLd:
                 names += _as_strings(node.get("name"))
         return _dedupe(_norm(n) for n in names)
 
-    def breadcrumbs(self) -> list[str]:
-        for node in self.top:
-            if "breadcrumblist" in _types(node):
-                items = node.get("itemListElement") or []
-                items = items if isinstance(items, list) else [items]
-                names = []
-                for item in sorted((i for i in items if isinstance(i, dict)),
-                                   key=lambda i: int(i.get("position") or 0) if str(i.get("position") or "0").isdigit() else 0):
-                    inner = item.get("item")
-                    name = item.get("name") or (inner.get("name") if isinstance(inner, dict) else None)
-                    names += _as_strings(name)[:1]
-                return [_norm(n) for n in names if _norm(n)]
-        return []
-
 
 # --------------------------------------------------------------------------------------
 # Page metadata: <meta>, <link>, microdata, bylines
@@ -788,16 +775,19 @@ _COMMENT_HINTS = ("omment", "isqus", "respond", "replies", "iscussion")
 _NOTICE_HINTS = ("update", "correction", "note", "clarification")
 
 
-def _flagged(tree: lxml.html.HtmlElement) -> tuple[list[Any], list[Any]]:
-    """Candidates for :func:`_prune_comments` and :func:`_notices`, in one pass over the tree."""
-    comments, notices = [], []
+def _flagged(tree: lxml.html.HtmlElement) -> tuple[list[Any], list[Any], list[Any]]:
+    """Candidates for :func:`_prune_comments` and :func:`_notices`, and the breadcrumb
+    navigations (class or id ``breadcrumb``, for the categories), in one pass over the tree."""
+    comments, notices, crumbs = [], [], []
     for el in _CLASSED(tree):
         key = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
         if any(hint in key for hint in _COMMENT_HINTS):
             comments.append(el)
         if any(hint in key for hint in _NOTICE_HINTS):
             notices.append(el)
-    return comments, notices
+        if "breadcrumb" in key:
+            crumbs.append(el)
+    return comments, notices, crumbs
 
 
 def _prune_comments(tree: lxml.html.HtmlElement, candidates: list[Any]) -> None:
@@ -1056,7 +1046,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
 
     requisites = requisite_urls(html_requisites(tree, url or ""))  # before anything is pruned
     page = _Page(tree, url or "")
-    comment_candidates, notice_candidates = _flagged(tree)
+    comment_candidates, notice_candidates, crumb_navs = _flagged(tree)
     notices = _notices(notice_candidates)
     _prune_comments(tree, comment_candidates)
     _prune_boilerplate(tree)
@@ -1074,28 +1064,13 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     authors = _choose_authors(page, meta, site_keys, parsely)
     published, modified = _choose_dates(page, meta)
 
-    categories = _dedupe(_norm(c) for c in [
-        *page.m("article:section"), *_as_strings(ld.get("articleSection")), *page.m("parsely-section"),
-        *_as_strings(parsely.get("section")), *page.category_links,
-    ] if _norm(c)) or _dedupe(_norm(c) for c in _catstags("category", tree) if _norm(c))
-    if not categories:
-        crumbs = ld.breadcrumbs()
-        crumbs = [c for c in crumbs[1:] if _key(c) != _key(title)] if len(crumbs) > 1 else []
-        categories = _dedupe(crumbs)
-    keywords = ld.get("keywords")
-    tags = _dedupe(t for t in (_norm(x) for x in [
-        *page.m("article:tag"), *_split_list(keywords), *_split_list(page.m("parsely-tags")),
-        *_split_list(parsely.get("tags")), *_split_list(page.m("keywords", "news_keywords")),
-        *page.tag_links,
-    ]) if t and len(t) <= 100) or _dedupe(
-        t for t in (_norm(x) for x in _split_list(_catstags("tag", tree))) if t and len(t) <= 100)
-
     description = next((d for d in (*page.m("og:description"), *_as_strings(ld.get("description")),
                                     *page.m("description", "twitter:description", "dc.description"),
                                     ) if _norm(d)), None) or _norm(getattr(meta, "description", None)) or None
     language = _language(page, ld, meta, _header(headers, "Content-Language"))
     canonical = next((u for u in (_join(url or "", c) for c in (*page.links.get("canonical", []), *page.m("og:url")) if c)
                       if u), None)
+    categories, tags = categories_and_tags(page, ld, parsely, title, tree, _catstags, crumb_navs, canonical)
 
     body_text = _prefer_article_body(_clean_text(getattr(doc, "text", None) or "", title, page.h1), ld)
     if page.flight and _word_count(body_text) < _SCRIPT_BODY_WORDS:
@@ -1214,14 +1189,6 @@ def _then_trafilatura(values: list[Any], fallback: Callable[[], Any]) -> Iterato
     """``values``, then (only if the caller reads that far) trafilatura's ``fallback()``."""
     yield from values
     yield fallback()
-
-
-def _split_list(value: Any) -> list[str]:
-    """Keywords as a list or a comma/semicolon separated string -> separate strings."""
-    out: list[str] = []
-    for item in _as_strings(value):
-        out += [part for part in re.split(r"\s*[,;]\s*", item) if part.strip()]
-    return out
 
 
 def _language(page: _Page, ld: _JsonLd, meta: Any, header: str | None) -> str | None:
