@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -43,6 +44,7 @@ import trafilatura.settings
 import archive
 from archive.extract_authors import _choose_authors, lead_byline
 from archive.extract_common import _as_strings, _dedupe, _key, _norm
+from archive.extract_consent import recover_body
 from archive.extract_taxonomy import categories_and_tags
 from archive.extract_titles import _choose_title, _site_keys
 from archive.records import ExtractedArticle
@@ -945,7 +947,9 @@ def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
     corpus it changes the text of 6 pages in 129. Those pages are the ones where the fast
     result misses most of the page's paragraph text (under half of the characters inside
     ``<p>``), or where the page barely uses ``<p>`` at all. So the fast extraction runs
-    first, and the full one (``fast=False``) only on such pages.
+    first, and the full one (``fast=False``) only on such pages. A body that is a consent,
+    cookie or subscription notice, or much shorter than the page's longest text block, is
+    asked again (:func:`archive.extract_consent.recover_body`).
 
     Returns:
         trafilatura's ``Document`` (``.text`` is the body), or None when it fails.
@@ -961,7 +965,9 @@ def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
             doc = trafilatura.bare_extraction(tree, url=url, fast=False, **_TRAFILATURA_OPTIONS) or doc
         except Exception:  # noqa: BLE001 - keep the fast result
             pass
-    return doc
+    better = recover_body(tree, getattr(doc, "text", None) or "", paragraph_chars, lambda source, **options:
+                          trafilatura.bare_extraction(source, url=url, **options, **_TRAFILATURA_OPTIONS))
+    return SimpleNamespace(text=better) if better else doc
 
 
 def _join(base: str, href: str) -> str | None:
