@@ -71,6 +71,9 @@ CRAWL_SUMMARY_PER_DAY = False
 CRAWL_REDIS_HEARTBEAT_SECS = 1.0
 #: A worker silent this many seconds is taken for dead: its leased requests are queued again.
 CRAWL_REDIS_LEASE_SECS = 10.0
+#: Keep the time of every per-host delay slot taken, in Redis (``newsarchive:host:<host>:log``),
+#: to audit the pace the site was given.
+CRAWL_REDIS_SLOT_LOG = False
 
 # ---- politeness --------------------------------------------------------------------------
 #: Where a site owner can reach the operator; set it with --contact or NEWSARCHIVE_CONTACT.

@@ -27,8 +27,9 @@ from crawler.distributed.keys import host_key
 from crawler.download import HeadRecordingDownloadHandler
 from crawler.middlewares import retry_after_seconds
 
-#: KEYS: host key; ARGV: delay ms. The host's slot, if it is free now (returns 0; the next
-#: is ``delay`` later), else the ms until it is (nothing taken: ask again then).
+#: KEYS: host key, its log; ARGV: delay ms, '1' to log. The host's slot, if it is free now
+#: (returns 0; the next is ``delay`` later; with the log, its time is appended), else the
+#: ms until it is (nothing taken: ask again then).
 SLOT_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -36,6 +37,7 @@ local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
 if now < nxt then return nxt - now end
 local delay = tonumber(ARGV[1])
 redis.call('SET', KEYS[1], now + delay, 'PX', delay + 3600000)
+if ARGV[2] == '1' then redis.call('RPUSH', KEYS[2], now) end
 return 0
 """
 
@@ -53,14 +55,17 @@ return until_ms - now
 class HostSlots:
     """The shared delay slots of every host, in the Redis of ``REDIS_URL``."""
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: Any, log: bool = False) -> None:
         self.server = server
+        #: keep the time (ms, Redis clock) of every slot taken in ``<host key>:log`` (an audit)
+        self.log = log
         self._slot = server.register_script(SLOT_LUA)
         self._block = server.register_script(BLOCK_LUA)
 
     def take(self, host: str, delay: float) -> float:
         """Take ``host``'s slot (0.0), or say how many seconds until it is free (nothing taken)."""
-        return int(self._slot(keys=[host_key(host)], args=[max(0, int(delay * 1000))])) / 1000.0
+        key = host_key(host)
+        return int(self._slot(keys=[key, key + ":log"], args=[max(0, int(delay * 1000)), "1" if self.log else "0"])) / 1000.0
 
     def block(self, host: str, wait: float) -> None:
         """Give ``host`` nothing for ``wait`` seconds, in every process."""
@@ -73,7 +78,7 @@ class SharedDelayDownloadHandler(HeadRecordingDownloadHandler):
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
-        self.slots = HostSlots(get_redis_from_settings(crawler.settings))
+        self.slots = HostSlots(get_redis_from_settings(crawler.settings), crawler.settings.getbool("CRAWL_REDIS_SLOT_LOG"))
         self.delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
         self.max_block = crawler.settings.getfloat("CRAWL_RETRY_AFTER_MAX_SECS", 3600)
 
