@@ -180,11 +180,19 @@ def create_wacz(
         raise WaczError(f"no WARC files in {warc_dir}: nothing to package")
     from archive.warc_check import check_file
 
-    damaged = [(f.name, r.good_end) for f in files for r in [check_file(f)] if r.damaged_tail]
+    checked = [(f, check_file(f)) for f in files]
+    damaged = [(f.name, r.good_end) for f, r in checked if r.damaged_tail]
     if damaged:
         names = ", ".join(f"{name} (whole up to byte {end})" for name, end in damaged)
         raise WaczError(f"damaged WARC tail in {names}: a WACZ of it would not validate; "
                         f"run `newsarchive --data {data} warc check --repair` first")
+    # py-wacz indexes with warcio, which reads the rest of a damaged gzip member as one line
+    # in memory (a gzip bomb: gigabytes): damaged framing in the middle is refused as well
+    framing = [(f.name, x.offset) for f, r in checked for x in r.findings if x.kind in ("corrupt", "gzip-member")]
+    if framing:
+        names = ", ".join(f"{name} at byte {offset}" for name, offset in framing[:5])
+        raise WaczError(f"damaged WARC framing in {names}: a WACZ of it would not validate; "
+                        f"see `newsarchive --data {data} warc check`")
     with Index.open_readonly(data / "archive.db") as index, tempfile.TemporaryDirectory() as tmp:
         pages_path = Path(tmp) / "pages.jsonl"
         with open(pages_path, "w", encoding="utf-8") as out:

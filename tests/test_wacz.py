@@ -259,3 +259,34 @@ def test_a_damaged_warc_tail_is_refused_before_packaging(tmp_path: Path) -> None
     with pytest.raises(WaczError, match="warc check --repair"):
         create_wacz(data, out)
     assert not out.exists()
+
+
+def test_damaged_framing_in_the_middle_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    """A gzip bomb inside a WARC (tests/test_damage.bomb): py-wacz's indexer (warcio) would read
+    its zeros as one line, gigabytes in memory; export refuses the file instead, naming it."""
+    import resource
+    import textwrap
+
+    from tests.test_damage import bomb, bomb_header
+    from tests.test_warc_check import members
+
+    data = tmp_path / "data"
+    build_archive(data, max_bytes=10**9)
+    [path] = sorted((data / "warc").glob("*.warc.gz"))
+    parts = [m for _, m in members(path)]
+    at = len(parts) // 2
+    path.write_bytes(b"".join(parts[:at]) + bomb(bomb_header(100), 1 << 30) + b"".join(parts[at:]))
+    script = textwrap.dedent("""
+        import resource, subprocess, sys
+        run = subprocess.run([sys.executable, "-m", "archive", "--data", sys.argv[1], "export", "--format", "wacz",
+                              "-o", sys.argv[2]], capture_output=True, text=True)
+        sys.stderr.write(run.stdout + run.stderr)
+        print(run.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    """)
+    out = tmp_path / "x.wacz"
+    run = subprocess.run([sys.executable, "-c", script, str(data), str(out)], capture_output=True, text=True,
+                         timeout=300, cwd=Path(__file__).resolve().parents[1])
+    code, peak_kib = (int(v) for v in run.stdout.split())
+    assert code == 1 and f"damaged WARC framing in {path.name} at byte" in run.stderr, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr and peak_kib < 300 * 1024, peak_kib
+    assert not out.exists()
