@@ -145,6 +145,24 @@ def worker_pid(data: Path, name: str) -> int | None:
     return None
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process under ``pid`` (its extraction pool: a forkserver and its workers)."""
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def test_a_sigkilled_worker_loses_nothing(tmp_path):
     require_redis_server()
     data = tmp_path / "data"
@@ -153,9 +171,10 @@ def test_a_sigkilled_worker_loses_nothing(tmp_path):
         proc = subprocess.Popen(distributed(site, data), cwd=ROOT, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
         try:
-            deadline, killed = time.monotonic() + 120, False
+            deadline, killed, orphans = time.monotonic() + 120, False, []
             while time.monotonic() < deadline and not killed:
                 if len(article_fetches(site.requests())) >= 3 and (pid := worker_pid(data, "w1")):
+                    orphans = descendants(pid)  # a SIGKILLed worker leaves its pool behind
                     os.kill(pid, signal.SIGKILL)
                     killed = True
                 time.sleep(0.05)
@@ -164,6 +183,11 @@ def test_a_sigkilled_worker_loses_nothing(tmp_path):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            for orphan in orphans:
+                try:
+                    os.kill(orphan, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         log = site.requests()
     assert killed, "the crawl ended before a worker could be killed"
     assert proc.returncode == 0, err[-3000:]
