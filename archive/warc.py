@@ -317,6 +317,16 @@ class WarcWriter:
             WarcError: the file cannot be written.
         """
         self._ensure_open()
+        written = self._append(member)
+        self._rotate_if_full()
+        return written
+
+    def _append(self, member: bytes) -> tuple[str, int, int]:
+        """Write one whole gzip member to the open file and flush it: ``(file, offset, length)``.
+
+        Raises:
+            WarcError: the file cannot be written.
+        """
         assert self._file is not None and self._filename is not None
         offset = self._file.tell()
         try:
@@ -324,9 +334,7 @@ class WarcWriter:
             self._file.flush()
         except OSError as exc:
             raise WarcError(f"cannot write to {self._filename}: {exc}") from exc
-        name = self._filename
-        self._rotate_if_full()
-        return name, offset, len(member)
+        return self._filename, offset, len(member)
 
     def _write(self, record: ArcWarcRecord, level: int | None = None) -> tuple[str, int, int]:
         """Serialise one record as its own gzip member; return (file, offset, length).
@@ -348,14 +356,7 @@ class WarcWriter:
         buffer.write(record.raw_stream.read())
         buffer.write(b"\r\n\r\n")
         compressor = zlib.compressobj(self.gzip_level if level is None else level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        member = compressor.compress(buffer.getvalue()) + compressor.flush()
-        offset = self._file.tell()
-        try:
-            self._file.write(member)
-            self._file.flush()
-        except OSError as exc:
-            raise WarcError(f"cannot write to {self._filename}: {exc}") from exc
-        return self._filename, offset, len(member)
+        return self._append(compressor.compress(buffer.getvalue()) + compressor.flush())
 
     def _block_record(
         self,
