@@ -28,9 +28,10 @@ def import_(obj: Context, files: tuple[Path, ...], site: str | None, workers: in
     crawl's article rule, and each article's metadata record goes into a new WARC file of
     ours (DATA/warc/newsarchive-import-*.warc.gz), so `newsarchive reindex` rebuilds the
     same index later. Imported captures replay, search and export like crawled ones.
-    Damaged bytes cost only themselves (each stretch left out is named); a file that is
-    not WARC (an ARC file, an empty file) is refused with the reason, and a file already
-    imported is skipped. Exit 1 when a file was refused or damaged bytes were left out.
+    An ARC file (.arc, .arc.gz) is converted to WARC by warcio (what `warcio recompress`
+    does) into DATA/warc/STEM-arc-HASH.warc.gz instead of copied. Damaged bytes cost only
+    themselves (each stretch left out is named); a file that is not WARC or ARC (an empty
+    file) is refused with the reason, and a file already imported is skipped. Exit 1 when a file was refused or damaged bytes were left out.
 
     \b
     Examples:

@@ -21,8 +21,10 @@ read ``DATA/warc/``, and nothing breaks when the original is moved or deleted. T
   them, so ``reindex`` rebuilds the same index from the data folder afterwards;
 * the CDXJ index for replay is brought up to date.
 
-A file already imported (the same bytes in ``DATA/warc``) is skipped; a file that is not
-WARC (an ARC file, an empty file, bytes of no WARC record) is refused with the reason, and
+An ARC file (the format before WARC) is not copied but converted, with warcio's own
+``arc2warc`` reading (what ``warcio recompress`` does), into ``DATA/warc/STEM-arc-HASH.warc.gz``.
+A file already imported (the same bytes in ``DATA/warc``, or an ARC file's conversion) is
+skipped; a file that is not WARC (an empty file, bytes of no WARC record) is refused with the reason, and
 the other files are still imported.
 """
 from __future__ import annotations
@@ -74,7 +76,8 @@ class ImportedFile:
         source: The file as given.
         status: ``"imported"``, ``"already imported"`` (its bytes are in ``DATA/warc``
             already) or ``"refused"`` (not a WARC file; ``why`` says what it is).
-        name: Its copy in ``DATA/warc`` (imported, or already there).
+        name: Its copy in ``DATA/warc`` (imported, or already there); for an ARC file, its
+            conversion to WARC.
         why: For a refused file, a sentence (printable text).
         records: Readable WARC records.
         captures: ``captures`` rows (responses and revisits).
@@ -82,6 +85,7 @@ class ImportedFile:
         damaged: ``(offset, why)`` of each stretch of bytes that is no readable record.
         not_replayable: Responses given no ``captures`` row: HEAD responses, and empty 2xx
             responses of a URL another capture holds a payload of.
+        converted: An ARC file, written into ``DATA/warc`` as WARC by warcio.
     """
 
     source: Path
@@ -93,6 +97,7 @@ class ImportedFile:
     articles: int = 0
     damaged: list[tuple[int, str]] = field(default_factory=list)
     not_replayable: int = 0
+    converted: bool = False
 
 
 @dataclass
@@ -137,12 +142,40 @@ def _sniff(path: Path) -> str | None:
         except zlib.error:
             start = b""
     if start.lstrip(b"\r\n").startswith(b"filedesc://"):
-        return ("an ARC file (the format before WARC), which newsarchive does not read: convert it first, "
-                f"e.g. `warcio recompress {path.name} {_arc_stem(path.name)}.warc.gz`, and import that")
+        return ARC_FILE
     first = next((item for item in scan(path) if isinstance(item, Record)), None)
     if first is None:
         return "no readable WARC record in it (not a WARC file, or damaged throughout)"
     return None
+
+
+#: What :func:`_sniff` says of an ARC file: it is converted (:func:`_convert_in`), not copied.
+ARC_FILE = "an ARC file"
+
+
+def _convert_in(source: Path, warc_dir: Path, digest: str) -> str:
+    """Write ``source`` (an ARC file) into ``warc_dir`` as WARC 1.0 records, one gzip member
+    each, with warcio's own conversion (``Recompressor.load_and_write``: ``ArchiveIterator``
+    with ``arc2warc``, what ``warcio recompress`` does); return the new file's name,
+    ``STEM-arc-SHA256PREFIX.warc.gz``, so importing the same ARC file again finds it.
+
+    Raises:
+        ValueError: warcio cannot read the ARC file (nothing is left in ``warc_dir``).
+    """
+    from warcio.recompressor import Recompressor
+
+    name = re.sub(r"[^A-Za-z0-9._+-]", "_", f"{_arc_stem(source.name)}-arc-{digest[:12]}.warc.gz")
+    part = warc_dir / f".{name}.part"
+    try:
+        with open(source, "rb") as stream:
+            Recompressor(str(source), str(part)).load_and_write(stream, str(part))
+        os.replace(part, warc_dir / name)
+    except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bytes it cannot read
+        raise ValueError(f"an ARC file that warcio cannot convert: {type(exc).__name__}: {exc}") from None
+    finally:
+        if part.exists():
+            part.unlink()
+    return name
 
 
 def _arc_stem(name: str) -> str:
@@ -402,28 +435,33 @@ def _import_one(source: Path, warc_dir: Path, index: Index, writer: WarcWriter, 
         result.why = "it is in the data folder's warc/ already (`newsarchive reindex` indexes it)"
         return result
     why = _sniff(source)
-    if why is not None:
+    if why is not None and why != ARC_FILE:
         result.status, result.why = "refused", why
         return result
-    hashed: list[str] = []
+    if why == ARC_FILE:
+        name = _take_arc(source, warc_dir, result, state, report)
+        if name is None:
+            return result
+        result.name = name
+    else:
+        hashed: list[str] = []
 
-    def source_hash() -> str:
-        if not hashed:
-            hashed.append(_sha256(source))
-        return hashed[0]
+        def source_hash() -> str:
+            if not hashed:
+                hashed.append(_sha256(source))
+            return hashed[0]
 
-    there = _already_there(source, warc_dir, source_hash)
-    if there is not None:
-        result.status, result.name = "already imported", there
-        return result
-    size = source.stat().st_size
-    state.stage, state.done, state.total = "copy", 0, size
+        there = _already_there(source, warc_dir, source_hash)
+        if there is not None:
+            result.status, result.name = "already imported", there
+            return result
+        state.stage, state.done, state.total = "copy", 0, source.stat().st_size
 
-    def copied(done: int) -> None:
-        state.done = done
-        report(state)
+        def copied(done: int) -> None:
+            state.done = done
+            report(state)
 
-    result.name = _copy_in(source, warc_dir, copied)
+        result.name = _copy_in(source, warc_dir, copied)
     copy = warc_dir / result.name
 
     def indexing(p: ReindexProgress) -> None:
@@ -445,6 +483,31 @@ def _import_one(source: Path, warc_dir: Path, index: Index, writer: WarcWriter, 
     return result
 
 
+def _take_arc(source: Path, warc_dir: Path, result: ImportedFile, state: ImportProgress,
+              report: Callable[[ImportProgress], None]) -> str | None:
+    """The name of ``source``'s WARC conversion in ``warc_dir`` (made now, or found from an
+    earlier import); None, with ``result`` saying why, when it is there already or cannot be made."""
+    digest = _sha256(source)
+    earlier = [p.name for p in warc_dir.glob(f"*-arc-{digest[:12]}.warc.gz")]
+    if earlier:
+        result.status, result.name, result.why = "already imported", earlier[0], "converted from ARC"
+        return None
+    state.stage, state.done, state.total = "convert", 0, source.stat().st_size
+    report(state)
+    try:
+        name = _convert_in(source, warc_dir, digest)
+    except ValueError as exc:
+        result.status, result.why = "refused", str(exc)
+        return None
+    why = _sniff(warc_dir / name)
+    if why is not None:  # warcio wrote what it could read of it: no whole record
+        (warc_dir / name).unlink()
+        result.status, result.why = "refused", f"an ARC file that warcio cannot convert: {why}"
+        return None
+    result.converted = True
+    return name
+
+
 def describe(result: ImportedFile) -> str:
     """One line about one file (printable text)."""
     source = escape(str(result.source), 300)
@@ -458,7 +521,8 @@ def describe(result: ImportedFile) -> str:
                     f"`warcio recompress {escape(result.source.name, 200)} FIXED.warc.gz` makes it readable)")
     unplayable = (f" ({result.not_replayable} HEAD or empty responses not indexed, they do not replay)"
                   if result.not_replayable else "")
-    return (f"{source}: imported as warc/{escape(result.name, 200)}: {result.records} records, "
+    converted = " (converted from ARC to WARC by warcio)" if result.converted else ""
+    return (f"{source}: imported as warc/{escape(result.name, 200)}{converted}: {result.records} records, "
             f"{result.captures} captures{unplayable}, {result.articles} articles{damaged}")
 
 

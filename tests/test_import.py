@@ -10,7 +10,8 @@ chunked framing kept) are imported into a fresh data folder. Then:
 - every HTML capture with a title replays (pywb, ``id_`` and ``mp_`` modes) with that title;
 - the articles of our own file, and the foreign news article, are searchable and exported;
 - ``reindex`` rebuilds the same captures and articles from the data folder alone;
-- an ARC file, an empty file and a file of no WARC record are refused with one line each,
+- an ARC file is converted to WARC by warcio and replays; an empty file and a file of no
+  WARC record are refused with one line each,
   a file imported twice is skipped, and a damaged file loses only its damaged bytes.
 """
 from __future__ import annotations
@@ -213,19 +214,62 @@ def test_importing_again_skips_what_is_there(imported) -> None:
     assert sorted(copies(data)) == before and table(data, "SELECT count(*) FROM captures") == counts
 
 
-@needs_samples
 def test_what_is_not_a_warc_file_is_refused_in_one_line(tmp_path: Path) -> None:
     empty = tmp_path / "empty.warc.gz"
     empty.write_bytes(b"")
     text = tmp_path / "notes.warc"
     text.write_bytes(b"these are notes\nnot a WARC file\n" * 50)
     data = tmp_path / "data"
-    result = run_cli(data, "import", str(SAMPLES / "example.arc.gz"), str(empty), str(text))
+    result = run_cli(data, "import", str(empty), str(text))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert f"{SAMPLES / 'example.arc.gz'}: not imported: an ARC file" in lines[0] and "warcio recompress" in lines[0]
-    assert lines[1] == f"{empty}: not imported: the file is empty"
-    assert lines[2].startswith(f"{text}: not imported: no readable WARC record")
+    assert lines[0] == f"{empty}: not imported: the file is empty"
+    assert lines[1].startswith(f"{text}: not imported: no readable WARC record")
+    assert not [p for p in (data / "warc").iterdir() if not p.name.startswith(".")]
+
+
+ARC_SAMPLES = sorted(SAMPLES.glob("*.arc*")) if SAMPLES.is_dir() else []
+
+
+@needs_samples
+def test_arc_files_are_converted_by_warcio_and_replay_with_their_titles(tmp_path: Path) -> None:
+    """pywb's three ARC samples (example.arc, example.arc.gz, bad.arc): each becomes a WARC file
+    of its own in DATA/warc (warcio's arc2warc); the sources are unchanged; importing again
+    finds the conversion; every titled page replays in id_ and mp_."""
+    assert {p.name for p in ARC_SAMPLES} >= {"example.arc", "example.arc.gz", "bad.arc"}
+    before = {p: sha256(p) for p in ARC_SAMPLES}
+    data = tmp_path / "data"
+    result = run_cli(data, "import", *map(str, ARC_SAMPLES), "--workers", "0")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert all(sha256(p) == digest for p, digest in before.items())
+    converted = sorted(p.name for p in (data / "warc").glob("*-arc-*.warc.gz"))
+    assert len(converted) == len(ARC_SAMPLES), converted
+    for source in ARC_SAMPLES:
+        assert f"{source}: imported as warc/" in result.stderr and "converted from ARC to WARC by warcio" in result.stderr
+    check = run_cli(data, "warc", "check")
+    problems = [line for line in check.stdout.splitlines() if "/warc/" in line]
+    # bad.arc is broken on purpose (its HTTP heads are cut): the conversion keeps what it is
+    assert problems and all("/warc/bad-arc-" in line for line in problems), check.stdout
+    captures = [c for c in titled_captures(data) if "-arc-" in c[2]]
+    assert {filename for _, _, filename in captures} >= {n for n in converted if not n.startswith("bad-")}
+    with ReplayServer(data) as server:
+        for path, title, _filename in captures:
+            for mode in ("id_", "mp_"):
+                status, _headers, body = server.get(path.replace("id_/", mode + "/", 1), follow=2)
+                assert status == 200 and title in html.unescape(body.decode("utf-8", "replace")), (path, mode, status)
+    again = run_cli(data, "import", str(ARC_SAMPLES[0]), "--workers", "0")
+    assert again.returncode == 0 and "already imported as warc/" in again.stderr, again.stderr
+    assert sorted(p.name for p in (data / "warc").glob("*-arc-*.warc.gz")) == converted
+
+
+def test_an_arc_file_warcio_cannot_read_is_refused_in_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.arc"
+    broken.write_bytes(b"filedesc://broken.arc 0.0.0.0 20240101000000 text/plain 99999\nnot much\n")
+    data = tmp_path / "data"
+    result = run_cli(data, "import", str(broken), "--workers", "0")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()[:1]
+    assert line.startswith(f"{broken}: not imported: an ARC file that warcio cannot convert")
     assert not [p for p in (data / "warc").iterdir() if not p.name.startswith(".")]
 
 
