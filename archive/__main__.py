@@ -1,4 +1,4 @@
 """``python -m archive``: the newsarchive command line (same as the ``newsarchive`` script)."""
-from archive.cli import main
+from archive.cli import run
 
-main(prog_name="newsarchive")
+run()

@@ -148,3 +148,30 @@ def test_unreachable_site_is_one_message_no_traceback_and_no_resume_state(tmp_pa
     assert "Traceback" not in result.stderr
     assert f"no page of http://127.0.0.1:{port} could be fetched" in result.stderr
     assert not (data / "jobs").exists()  # nothing to resume: the next crawl starts clean
+
+
+def test_main_in_this_process_leaves_sigpipe_alone(tmp_path: Path) -> None:
+    """Only the console script takes SIGPIPE's default; a caller of main() keeps Python's
+    ignore, or any later write to a closed socket would kill it (it killed the suite)."""
+    import signal
+
+    before = signal.getsignal(signal.SIGPIPE)
+    run("stats", data=tmp_path / "data")
+    assert signal.getsignal(signal.SIGPIPE) == before == signal.SIG_IGN
+
+
+def test_the_script_ends_quietly_when_its_reader_goes_away(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.test_reindex import build_archive
+
+    data = tmp_path / "data"
+    build_archive(data, max_bytes=10**9)
+    subprocess.run([sys.executable, "-m", "archive", "--data", str(data), "reindex"], check=True,
+                   capture_output=True)
+    script = (f"{sys.executable} -m archive --data {data} export --format jsonl | head -c 10 > /dev/null;"
+              " echo ${PIPESTATUS[0]}")
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr, out.stderr
+    assert out.stdout.strip() in ("0", "141"), out  # done, or ended by SIGPIPE: never an error
