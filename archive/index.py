@@ -1448,8 +1448,11 @@ class Index:
         return found
 
     def urls_captured_since(self, fetched_at: str) -> list[str]:
-        """The URLs of every capture fetched at or after ``fetched_at`` (ISO 8601 UTC)."""
-        cursor = self._conn.execute("SELECT DISTINCT url FROM captures WHERE fetched_at >= ?", (fetched_at,))
+        """The URLs of every capture fetched at or after ``fetched_at`` (ISO 8601 UTC), to the
+        second: WARC-Dates carry fractions (``…:51.25Z``) and a crawl's start does not, and as
+        text ``.`` sorts before ``Z``, so the first 19 characters are compared."""
+        cursor = self._conn.execute(
+            "SELECT DISTINCT url FROM captures WHERE substr(fetched_at, 1, 19) >= substr(?, 1, 19)", (fetched_at,))
         return [row[0] for row in cursor]
 
     def count_articles(self) -> int:

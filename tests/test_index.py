@@ -562,3 +562,12 @@ def test_deferred_urls_are_kept_per_site_until_fetched(tmp_path: Path) -> None:
     index.undefer_urls(["https://a.example/story/"])
     assert index.deferred_urls("a") == []
     assert len(index.deferred_urls("b")) == 1
+
+
+def test_urls_captured_since_compares_to_the_second(index: Index) -> None:
+    """A capture in the very second a crawl started (WARC-Date with a fraction) is since then."""
+    index.add_captures([capture(1, fetched_at="2024-03-02T10:00:51.25Z"),
+                        capture(2, fetched_at="2024-03-02T10:00:50.999Z"),
+                        capture(3, fetched_at="2024-03-02T10:01:00Z")], None)
+    since = set(index.urls_captured_since("2024-03-02T10:00:51Z"))
+    assert since == {capture(1).url, capture(3).url}
