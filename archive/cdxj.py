@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import heapq
-import io
 import json
 import logging
 import os
@@ -55,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.cdxj_file import INDEXED_RECORDS, FileIndex, index_file
+from archive.cdxj_file import FileIndex, index_file
 from archive.replayable import is_empty_digest
 from archive.resync import escape
 
