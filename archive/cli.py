@@ -68,6 +68,14 @@ class ArchiveGroup(click.Group):
     """The command group: a broken or unreadable ``archive.db`` met by any command is one
     message with what to do about it, not a traceback."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        register_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        register_commands()
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -111,8 +119,17 @@ COMMAND_MODULES = [
 ]
 
 
-def _register_commands() -> None:
-    """Import every command module; a missing optional part (the crawler) only loses its commands."""
+_registered: list[bool] = []
+
+
+def register_commands() -> None:
+    """Import every command module (each adds its commands to :data:`main`) and give each
+    command its own ``--data``; once a process, on the group's first use rather than on
+    import, so importing :mod:`archive.cli` leaves the crawler (and Scrapy) unloaded. A
+    missing optional part (the crawler) only loses its commands."""
+    if _registered:
+        return
+    _registered.append(True)
     import importlib
 
     for name in COMMAND_MODULES:
@@ -127,6 +144,8 @@ def _register_commands() -> None:
             def crawl() -> None:
                 """Crawl a site (needs the crawler package and Scrapy)."""
                 raise click.ClickException(f"the crawler is not installed: {missing}")
+    for command in main.commands.values():
+        add_data_option(command)
 
 
 def _data_option_here(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
@@ -147,11 +166,6 @@ def add_data_option(command: click.Command) -> None:
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             add_data_option(sub)
-
-
-_register_commands()
-for _command in main.commands.values():
-    add_data_option(_command)
 
 
 

@@ -5,12 +5,13 @@ import re
 from pathlib import Path
 
 import pytest
+import click
 from click.testing import CliRunner
 
 from archive.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = sorted(main.commands)
+COMMANDS = sorted(main.list_commands(click.Context(main)))
 
 
 def run(*args: str, data: Path | None = None) -> object:
