@@ -153,6 +153,16 @@ EXTENSIONS = {
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
 #: Scrapy's LIFO pickle queue for JOBDIR, with callback names looked up once (crawler/queues.py).
 SCHEDULER_DISK_QUEUE = "crawler.queues.ArchiveDiskQueue"
+#: Scrapy's scheduler and priority queue, with page requisites served while every extraction
+#: worker is busy (crawler/scheduler.py).
+SCHEDULER = "crawler.scheduler.ArchiveScheduler"
+SCHEDULER_PRIORITY_QUEUE = "crawler.scheduler.ArchivePriorityQueue"
+#: Requests below this priority (page requisites, documents: crawler.spiders.backissues.PRIORITY,
+#: where article pages are 40) go ahead of article pages while extraction is saturated ...
+CRAWL_FILL_BELOW_PRIORITY = 40
+#: ... that is, while this many items are in the item pipelines (-1: ARCHIVE_EXTRACT_MAX_PENDING;
+#: 0: never, requests strictly by priority).
+CRAWL_FILL_AT_PENDING = -1
 LOG_FORMATTER = "crawler.extensions.QuietLogFormatter"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
