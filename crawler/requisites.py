@@ -14,7 +14,9 @@ when they arrive). This module decides what of it is fetched:
 * **Once a crawl**: a requisite many pages share (the theme's stylesheet) is requested
   once; an incremental crawl's request is conditional (the capture middleware adds the
   validators it has, and a 304 is a server-not-modified revisit record).
-* **Last in the queue**: requisites have a lower priority than article pages.
+* **Last in the queue**: requisites have a lower priority than article pages; they only go
+  first while every extraction worker is busy, so that no article waits for one
+  (:mod:`crawler.scheduler`).
 * **Dead folders are given up**: once ``CRAWL_REQUISITE_DEAD_FOLDER_404S`` requisites in a
   folder three or more levels deep (or below it) have answered 404 or 410 and none has
   answered 200 or 304, the folder's other requisites are not requested this crawl

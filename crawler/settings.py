@@ -160,7 +160,7 @@ SCHEDULER_PRIORITY_QUEUE = "crawler.scheduler.ArchivePriorityQueue"
 #: Requests below this priority (page requisites, documents: crawler.spiders.backissues.PRIORITY,
 #: where article pages are 40) go ahead of article pages while extraction is saturated ...
 CRAWL_FILL_BELOW_PRIORITY = 40
-#: ... that is, while this many items are in the item pipelines (-1: ARCHIVE_EXTRACT_MAX_PENDING;
+#: ... that is, while this many items are in the item pipelines (-1: one per extraction worker;
 #: 0: never, requests strictly by priority).
 CRAWL_FILL_AT_PENDING = -1
 LOG_FORMATTER = "crawler.extensions.QuietLogFormatter"

@@ -2,6 +2,7 @@
 spend waiting for a busy extraction worker (crawler/scheduler.py)."""
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -24,7 +25,7 @@ class _Spider(scrapy.Spider):
 def _scheduler(tmp_path=None, **overrides):
     settings = {name: getattr(project_settings, name) for name in (
         "SCHEDULER", "SCHEDULER_PRIORITY_QUEUE", "SCHEDULER_DISK_QUEUE", "CRAWL_FILL_BELOW_PRIORITY",
-        "CRAWL_FILL_AT_PENDING", "ARCHIVE_EXTRACT_MAX_PENDING")}
+        "CRAWL_FILL_AT_PENDING", "ARCHIVE_EXTRACT_WORKERS")}
     if tmp_path is not None:
         settings["JOBDIR"] = str(tmp_path / "job")
     settings.update(overrides)
@@ -53,7 +54,7 @@ def _drain(scheduler, slot, pending_per_pop):
 
 @pytest.mark.parametrize("jobdir", [False, True], ids=["memory", "disk"])
 def test_requisites_fill_only_while_extraction_is_saturated(tmp_path, jobdir):
-    scheduler, slot = _scheduler(tmp_path if jobdir else None)
+    scheduler, slot = _scheduler(tmp_path if jobdir else None, CRAWL_FILL_AT_PENDING=8)
     _push(scheduler, ("a1", ARTICLE), ("r1", REQUISITE), ("a2", ARTICLE), ("s1", SITE_REQUISITE),
           ("d1", DOCUMENT), ("r2", REQUISITE))
     # 8 items in the pipelines (ARCHIVE_EXTRACT_MAX_PENDING): the best request below articles
@@ -81,19 +82,21 @@ def test_fill_off_is_strict_priority_order():
     assert _drain(scheduler, slot, [50, 50, 50]) == ["a1", "r1", "d1"]
 
 
-def test_default_threshold_follows_extract_max_pending():
-    scheduler, slot = _scheduler(ARCHIVE_EXTRACT_MAX_PENDING=3)
+def test_default_threshold_is_one_page_per_extraction_worker():
+    assert _scheduler(ARCHIVE_EXTRACT_WORKERS=0)[0].fill_at_pending == 1
+    assert _scheduler(ARCHIVE_EXTRACT_WORKERS=-1)[0].fill_at_pending == max(1, os.cpu_count() or 1)
+    scheduler, slot = _scheduler(ARCHIVE_EXTRACT_WORKERS=3)
     assert scheduler.fill_at_pending == 3
     _push(scheduler, ("r1", REQUISITE), ("a1", ARTICLE))
     assert _drain(scheduler, slot, [2, 3]) == ["a1", "r1"]
 
 
 def test_disk_queue_resumes_with_the_rest(tmp_path):
-    scheduler, slot = _scheduler(tmp_path)
+    scheduler, slot = _scheduler(tmp_path, CRAWL_FILL_AT_PENDING=8)
     _push(scheduler, ("a1", ARTICLE), ("r1", REQUISITE), ("r2", REQUISITE))
     assert _drain(scheduler, slot, [8]) in (["r1"], ["r2"])
     scheduler.close("shutdown")
-    again, slot = _scheduler(tmp_path)
+    again, slot = _scheduler(tmp_path, CRAWL_FILL_AT_PENDING=8)
     assert len(again) == 2
     left = _drain(again, slot, [0, 0, 0])
     assert left[0] == "a1" and left[1] in ("r1", "r2") and left[2] is None
