@@ -89,8 +89,9 @@ def test_search_never_crashes_on_odd_input(tmp_path: Path) -> None:
 
 def test_an_older_schema_is_migrated_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import archive.index as index_module
+    import archive.index.schema as index_schema
 
-    monkeypatch.setattr(index_module, "migrations", index_module.migrations[:1])
+    monkeypatch.setattr(index_schema, "migrations", index_schema.migrations[:1])
     index_module.Index(tmp_path / "archive.db").close()
     monkeypatch.undo()
     result = run("search", "anything", data=tmp_path)

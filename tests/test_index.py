@@ -495,8 +495,9 @@ def test_b22_deferred_transaction_really_fails(db_path: Path) -> None:
 
 def test_migration_2_keeps_articles_and_makes_their_first_version(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import archive.index as index_module
+    import archive.index.schema as index_schema
 
-    monkeypatch.setattr(index_module, "migrations", index_module.migrations[:1])
+    monkeypatch.setattr(index_schema, "migrations", index_schema.migrations[:1])
     with Index(db_path) as old:
         # rows as the schema-1 code wrote them (no payload_digest, no versions)
         for n in (1, 2):
