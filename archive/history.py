@@ -87,14 +87,10 @@ def find_article(index: Index, ref: str) -> dict[str, Any]:
         article_id = int(ref) if int(ref) < 2**63 else -1  # beyond SQLite's integers: no such article
     elif ref:
         article_id = index.article_id_for_spelling(ref)
-    row = None
-    if article_id is not None:
-        row = index.db.execute(
-            "SELECT id, canonical_url, title, version FROM articles WHERE id = ?", [article_id]
-        ).fetchone()
-    if row is None:
+    head = None if article_id is None else index.article_head(article_id)
+    if head is None:
         raise UnknownArticle(f"no article {ref!r} in {index.path}")
-    return {"id": int(row[0]), "canonical_url": row[1], "title": row[2], "version": row[3]}
+    return {**head, "id": int(head["id"])}
 
 
 def versions(index: Index, article_id: int) -> list[ArticleVersion]:
@@ -110,23 +106,7 @@ def versions(index: Index, article_id: int) -> list[ArticleVersion]:
     Returns:
         The versions, by ``version``.
     """
-    cursor = index.db.execute(
-        "SELECT version, fetched_at, payload_digest, warc_filename, warc_offset, warc_length,"
-        " changed, title, authors, published, modified, text, capture_id"
-        " FROM article_versions WHERE article_id = ? ORDER BY version",
-        [article_id],
-    )
-    found = [_version(row) for row in cursor.fetchall()]
-    if found:
-        return found
-    cursor = index.db.execute(
-        "SELECT coalesce(a.version, 1), a.fetched_at, coalesce(a.payload_digest, c.payload_digest),"
-        " a.warc_filename, a.warc_offset, a.warc_length, '[]', a.title, a.authors, a.published,"
-        " a.modified, a.text, a.capture_id"
-        " FROM articles a LEFT JOIN captures c ON c.id = a.capture_id WHERE a.id = ?",
-        [article_id],
-    )
-    return [_version(row) for row in cursor.fetchall()]
+    return [_version(row) for row in index.version_rows(article_id)]
 
 
 def _version(row: Any) -> ArticleVersion:

@@ -245,26 +245,9 @@ def _site_of(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-#: The 200 HTML responses of one file that no article metadata record describes yet.
-_CANDIDATES = """
-    SELECT c.* FROM captures AS c
-     WHERE c.warc_filename = ? AND c.record_type = 'response' AND c.status = 200
-       AND (c.mime IN ({types}))
-       AND NOT EXISTS (SELECT 1 FROM articles AS a WHERE a.capture_id = c.id)
-       AND NOT EXISTS (SELECT 1 FROM article_versions AS v WHERE v.capture_id = c.id)
-     ORDER BY c.warc_offset
-""".format(types=", ".join("?" for _ in HTML_TYPES))
-
-
 def _candidates(index: Index, name: str) -> list[tuple[CaptureRecord, int]]:
-    cursor = index.db.execute(_CANDIDATES, (name, *HTML_TYPES))
-    columns = [d[0] for d in cursor.description]
-    out = []
-    for row in cursor.fetchall():
-        values = dict(zip(columns, row))
-        fields = {k: values[k] for k in CaptureRecord.__dataclass_fields__ if k in values}
-        out.append((CaptureRecord(**fields), int(values["id"])))
-    return out
+    """The 200 HTML responses of one file that no article metadata record describes yet."""
+    return index.unextracted_captures(name, HTML_TYPES)
 
 
 def _page(path: Path, capture: CaptureRecord) -> tuple[bytes, dict[str, str]] | None:

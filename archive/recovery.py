@@ -84,12 +84,7 @@ def unextracted_pages(index: Index, *, since: str) -> list[dict[str, Any]]:
     Returns:
         Their ``captures`` rows, oldest first.
     """
-    return list(index.db.query(
-        "SELECT * FROM captures WHERE substr(fetched_at, 1, 19) >= substr(:since, 1, 19) AND status = 200 AND record_type = 'response'"
-        " AND lower(coalesce(mime, '')) LIKE '%html%'"
-        " AND url NOT IN (SELECT url FROM articles WHERE url IS NOT NULL)"
-        " AND url NOT IN (SELECT canonical_url FROM articles) AND url NOT IN (SELECT url FROM aliases)"
-        " ORDER BY fetched_at", {"since": since}))
+    return index.unextracted_pages(since)
 
 
 def recover_index(index: Index, warc_dir: Path, *, since: str) -> dict[str, int]:
@@ -99,9 +94,9 @@ def recover_index(index: Index, warc_dir: Path, *, since: str) -> dict[str, int]
         ``{"captures": n, "articles": n}``: how many rows were added.
     """
     files = _written_since(warc_dir, since)
-    before_captures = index.db.table("captures").count
+    before_captures = index.count_captures()
     before_articles = index.count_articles()
     if files:
         index_warc_files(index, warc_dir, files)
-    return {"captures": index.db.table("captures").count - before_captures,
+    return {"captures": index.count_captures() - before_captures,
             "articles": index.count_articles() - before_articles}

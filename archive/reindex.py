@@ -238,16 +238,7 @@ class _Builder:
         found = self.recent.get(record_id)
         if found is not None:
             return found
-        row = self.index.db.execute(
-            "SELECT * FROM captures WHERE record_id = ?", (record_id,)
-        ).fetchone()
-        if row is None:
-            return None
-        columns = [d[0] for d in self.index.db.execute("SELECT * FROM captures LIMIT 0").description]
-        values = dict(zip(columns, row))
-        capture_id = int(values.pop("id"))
-        values.pop("crawl_id", None)
-        return CaptureRecord(**{k: values[k] for k in CaptureRecord.__dataclass_fields__ if k in values}), capture_id
+        return self.index.capture_by_record_id(record_id)
 
     def flush(self) -> None:
         if self.late_heads:
@@ -530,7 +521,7 @@ def reindex(
     try:
         stats = index_warc_files(index, warc_dir, files, re_extract=re_extract, progress=report)
         stats.articles = index.count_articles()
-        stats.aliases = int(index.db.execute("SELECT count(*) FROM aliases").fetchone()[0])
+        stats.aliases = index.count_aliases()
     except BaseException:
         index.close()
         remove_db(rebuilt)

@@ -266,13 +266,7 @@ def _search_has_author(index: Any) -> bool:
 def _versions(index: Any, article_id: int, current_ts: str | None) -> list[Version]:
     """Every stored version of an article (``article_versions``), oldest first."""
     try:
-        rows = index.db.execute(
-            "SELECT v.version, v.fetched_at, COALESCE(c.url, a.url) AS url"
-            " FROM article_versions AS v JOIN articles AS a ON a.id = v.article_id"
-            " LEFT JOIN captures AS c ON c.id = v.capture_id"
-            " WHERE v.article_id = ? AND v.fetched_at IS NOT NULL ORDER BY v.version",
-            [article_id],
-        ).fetchall()
+        rows = index.replay_versions(article_id)
     except sqlite3.OperationalError:  # an index without article_versions
         return []
     out = []

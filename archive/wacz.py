@@ -95,9 +95,9 @@ def iter_pages(index: Index, *, since: str | None = None, until: str | None = No
     for article in index.iter_articles(since=since, until=until):
         url = article["url"]
         if article.get("capture_id") is not None:
-            row = index.db.execute("SELECT url FROM captures WHERE id = ?", (article["capture_id"],)).fetchone()
-            if row is not None:
-                url = row[0]
+            captured = index.capture_url(article["capture_id"])
+            if captured is not None:
+                url = captured
         page: dict[str, Any] = {"id": f"article-{article['id']}", "url": url, "ts": article["fetched_at"]}
         if article.get("title"):
             page["title"] = article["title"]

@@ -191,7 +191,7 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
         from archive.index import Index
 
         with Index(obj.db_path) as index:  # creates or migrates it; a broken file stops us here
-            first_crawl = index.db["crawls"].count == 0
+            first_crawl = index.count_crawls() == 0
     except Exception as exc:  # noqa: BLE001 - sqlite and our own errors alike become one message
         lock.close()
         raise click.ClickException(

@@ -289,14 +289,8 @@ def add_schedule(db_path: str | Path, site: str, args: Sequence[str], *,
     """
     if (every_secs is None) == (cron is None):
         raise ScheduleError("give exactly one of --every and --cron")
-    with Index(db_path) as index, index._write():
-        cursor = index.db.execute(
-            "INSERT INTO schedules (site, args, every_secs, cron, created_at, enabled)"
-            " VALUES (?, ?, ?, ?, ?, 1)",
-            [site, json.dumps(list(args), ensure_ascii=False), every_secs, cron, _utc_now()],
-        )
-        schedule_id = int(cursor.lastrowid or 0)
-        row = index.db.table("schedules").get(schedule_id)
+    with Index(db_path) as index:
+        row = index.add_schedule(site, args, every_secs=every_secs, cron=cron)
     return Schedule.from_row(row)
 
 
@@ -305,8 +299,7 @@ def list_schedules(db_path: str | Path, *, enabled_only: bool = False) -> list[S
     with _reading(Path(db_path)) as index:
         if index is None:
             return []
-        where = "enabled = 1 OR enabled IS NULL" if enabled_only else None
-        return [Schedule.from_row(row) for row in index.db["schedules"].rows_where(where, order_by="id")]
+        return [Schedule.from_row(row) for row in index.schedules(enabled_only=enabled_only)]
 
 
 def get_schedule(db_path: str | Path, schedule_id: int) -> Schedule | None:
@@ -314,8 +307,8 @@ def get_schedule(db_path: str | Path, schedule_id: int) -> Schedule | None:
     with _reading(Path(db_path)) as index:
         if index is None:
             return None
-        rows = list(index.db["schedules"].rows_where("id = ?", [schedule_id]))
-    return Schedule.from_row(rows[0]) if rows else None
+        row = index.schedule(schedule_id)
+    return Schedule.from_row(row) if row else None
 
 
 def remove_schedule(db_path: str | Path, schedule_id: int) -> Schedule:
@@ -329,44 +322,33 @@ def remove_schedule(db_path: str | Path, schedule_id: int) -> Schedule:
     """
     if not Path(db_path).exists():
         raise ScheduleNotFound(f"no schedule {schedule_id} (there is no archive at {db_path})")
-    with Index(db_path) as index, index._write():
-        rows = list(index.db["schedules"].rows_where("id = ?", [schedule_id]))
-        if not rows:
-            raise ScheduleNotFound(f"no schedule {schedule_id}")
-        index.db.execute("DELETE FROM schedules WHERE id = ?", [schedule_id])
-    return Schedule.from_row(rows[0])
+    with Index(db_path) as index:
+        row = index.remove_schedule(schedule_id)
+    if row is None:
+        raise ScheduleNotFound(f"no schedule {schedule_id}")
+    return Schedule.from_row(row)
 
 
 def record_run(db_path: str | Path, schedule_id: int, *, status: str,
                last_run_at: str | None = None) -> None:
     """Set a schedule's ``last_status`` (and ``last_run_at`` when given); a gone schedule is ignored."""
-    with Index(db_path) as index, index._write():
-        if last_run_at is None:
-            index.db.execute("UPDATE schedules SET last_status = ? WHERE id = ?", [status, schedule_id])
-        else:
-            index.db.execute(
-                "UPDATE schedules SET last_status = ?, last_run_at = ? WHERE id = ?",
-                [status, last_run_at, schedule_id],
-            )
+    with Index(db_path) as index:
+        index.record_schedule_run(schedule_id, status=status, last_run_at=last_run_at)
 
 
 def _last_crawl_id(db_path: Path) -> int:
     with _reading(db_path) as index:
         if index is None:
             return 0
-        return int(index.db.execute("SELECT coalesce(max(id), 0) FROM crawls").fetchone()[0])
+        return index.last_crawl_id()
 
 
 def _tag_crawls(db_path: Path, schedule_id: int, after_crawl_id: int) -> int:
     """Set ``crawls.schedule_id`` on the crawls a run recorded (ids above *after_crawl_id*)."""
     if not db_path.exists():
         return 0
-    with Index(db_path) as index, index._write():
-        cursor = index.db.execute(
-            "UPDATE crawls SET schedule_id = ? WHERE id > ? AND schedule_id IS NULL",
-            [schedule_id, after_crawl_id],
-        )
-        return int(cursor.rowcount)
+    with Index(db_path) as index:
+        return index.tag_crawls(schedule_id, after_crawl_id)
 
 
 # -- triggers ---------------------------------------------------------------------------
