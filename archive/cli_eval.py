@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -28,6 +29,11 @@ def _check_min(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
     return out
 
 
+def _day(value: datetime | None) -> str | None:
+    """A ``--since``/``--until`` value as ``YYYY-MM-DD`` (None stays None)."""
+    return value.date().isoformat() if value else None
+
+
 @main.command(name="eval")
 @click.option("--corpus", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Corpus folder: truth.jsonl and html/<id>.html.gz (the realsite/corpus format).")
@@ -45,8 +51,13 @@ def _check_min(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @click.option("--compare", "compare_with", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               metavar="OTHER.jsonl", help="Show, per field, the pages that got better or worse than in "
               "OTHER.jsonl (an earlier run's --save).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Score only the pages whose truth publication date is on or after this day.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Score only the pages whose truth publication date is on or before this day.")
 def eval_(corpus: Path, score_py: Path | None, as_json: bool, show: int, minimums: dict[str, float],
-          by_publisher: bool, save_to: Path | None, compare_with: Path | None) -> None:
+          by_publisher: bool, save_to: Path | None, compare_with: Path | None,
+          since: datetime | None, until: datetime | None) -> None:
     """Score extraction offline on a corpus of saved pages, without crawling.
 
     Runs the archive's own extraction on every page of the corpus and prints title
@@ -64,6 +75,11 @@ def eval_(corpus: Path, score_py: Path | None, as_json: bool, show: int, minimum
     --save FILE writes the per-page results; --compare FILE shows, per field, which pages
     got better or worse since that run (the wins and losses of a rule change).
 
+    --since/--until keep only the pages whose truth date is in the range (pages with no
+    truth date are left out): with the range of a crawl_and_score.sh run, the pages that
+    crawl archives and scores (less the few the site serves as deleted, 404), so the
+    crawl's title/authors/date figures can be read, and a rule change judged, offline.
+
     \b
     Examples:
       newsarchive eval --corpus ../shared/realsite/corpus
@@ -73,6 +89,7 @@ def eval_(corpus: Path, score_py: Path | None, as_json: bool, show: int, minimum
       newsarchive eval --corpus ../shared/realsite/corpus --by-publisher --show 0
       newsarchive eval --corpus ../shared/realsite/corpus --save before.jsonl
       newsarchive eval --corpus ../shared/realsite/corpus --compare before.jsonl --show 10
+      newsarchive eval --corpus ../shared/realsite/corpus --since 2024-01-01 --until 2026-12-31
     """
     from archive import evaluate_publishers as ep
     from archive.evaluate import format_report, report_json, score_pages, summarize
@@ -84,7 +101,7 @@ def eval_(corpus: Path, score_py: Path | None, as_json: bool, show: int, minimum
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.UsageError(f"--compare: {exc}") from None
     try:
-        rows = score_pages(corpus, score_py)
+        rows = score_pages(corpus, score_py, since=_day(since), until=_day(until))
     except FileNotFoundError as exc:  # no truth.jsonl: not a corpus folder
         raise click.UsageError(str(exc)) from None
     except (ImportError, SyntaxError) as exc:

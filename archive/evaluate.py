@@ -153,12 +153,39 @@ def publisher_of(record: dict[str, Any]) -> str:
     return host[4:] if host.startswith("www.") else host or str(record.get("id"))
 
 
+def in_date_range(record: dict[str, Any], since: str | None = None, until: str | None = None) -> bool:
+    """Whether a corpus record's truth publication date lies in ``[since, until]``.
+
+    Args:
+        record: A ``truth.jsonl`` record; its ``published`` (ISO 8601) is compared by its
+            first ten characters, ``YYYY-MM-DD``.
+        since: First day (``YYYY-MM-DD``, inclusive) or None for no lower bound.
+        until: Last day (``YYYY-MM-DD``, inclusive) or None for no upper bound.
+
+    Returns:
+        True with no bound; else True only for a record with a truth date inside the bounds
+        (a record without one is outside any range: ``realsite/site.py`` gives such a page a
+        made-up date, and score.py's coverage does not count it).
+    """
+    if since is None and until is None:
+        return True
+    day = str(record.get("published") or "")[:10]
+    return bool(day) and (since is None or day >= since) and (until is None or day <= until)
+
+
 def score_pages(
     corpus_dir: str | Path,
     score_py: str | Path | None = None,
     extractor: Callable[..., Any] = extract,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[dict[str, Any]]:
     """Extract and score every corpus page, one row a page (what :func:`evaluate` sums up).
+
+    ``since``/``until`` (``YYYY-MM-DD``, inclusive) keep only the pages whose truth date is
+    in that range (:func:`in_date_range`): the pages a crawl of ``realsite`` with the same
+    ``--since``/``--until`` archives and ``score.py`` scores (less the few the site serves
+    as deleted), so a crawl's extraction figures can be read offline.
 
     Returns:
         One dict a page, in corpus order: ``id``, ``publisher`` (:func:`publisher_of`),
@@ -177,6 +204,8 @@ def score_pages(
     fold, tokens, f1, set_f1, as_list = (getattr(score, name) for name in _SCORE_NAMES)
     rows: list[dict[str, Any]] = []
     for record in _read_truth(corpus):
+        if not in_date_range(record, since, until):
+            continue
         rid = record["id"]
         url = record.get("original_url") or f"http://localhost/{rid}"
         article = extractor(_read_page(corpus, rid), url, {"Content-Type": "text/html"})

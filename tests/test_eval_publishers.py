@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from archive.cli import main
+from archive.evaluate import in_date_range
 from archive.evaluate_publishers import by_publisher, compare, rule_check
 from tests.test_extract import _small_corpus
 
@@ -68,3 +69,23 @@ def test_cli_eval_compare_with_a_file_that_is_not_a_run(tmp_path: Path) -> None:
     bad.write_text("not json\n")
     result = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--compare", str(bad)])
     assert result.exit_code == 2 and "bad.jsonl:1: not JSON" in result.output
+
+
+def test_in_date_range_bounds_are_inclusive_and_undated_pages_fall_outside() -> None:
+    dated, undated = {"published": "2024-03-02 08:15:00+00:00"}, {"published": None}
+    assert in_date_range(dated) and in_date_range(undated)  # no bound: every page
+    assert in_date_range(dated, "2024-03-02", "2024-03-02")
+    assert in_date_range(dated, since="2024-01-01") and in_date_range(dated, until="2024-03-02")
+    assert not in_date_range(dated, since="2024-03-03") and not in_date_range(dated, until="2024-03-01")
+    assert not in_date_range(undated, since="2000-01-01")  # realsite makes its date up
+
+
+def test_cli_eval_since_until_scores_only_the_pages_in_range(tmp_path: Path) -> None:
+    corpus = _small_corpus(tmp_path)  # one page, truth date 2024-03-02
+    inside = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--since", "2024-03-02",
+                                       "--until", "2024-12-31", "--show", "0"], catch_exceptions=False)
+    assert inside.exit_code == 0 and "pages    1" in inside.output.splitlines()
+    outside = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--since", "2024-03-03", "--json"])
+    assert outside.exit_code == 0 and json.loads(outside.output)["figures"]["pages"] == 0
+    bad = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--until", "March 2024"])
+    assert bad.exit_code == 2 and "--until" in bad.output
