@@ -32,6 +32,7 @@ from archive.index import (
     SearchTimeout,
 )
 from archive.index import search_time_limit as _time_limit
+from archive.layout import DataDir
 
 __all__ = [
     "Archive",
@@ -67,7 +68,7 @@ class Archive:
     def __init__(self, path: str | Path = "data", *, search_time_limit: float | None = None) -> None:
         self.search_time_limit = _time_limit(search_time_limit)
         path = Path(path)
-        self.path = path / "archive.db" if path.is_dir() or path.suffix != ".db" else path
+        self.path = DataDir(path).db if path.is_dir() or path.suffix != ".db" else path
         self._index = Index.open_readonly(self.path)
 
     def close(self) -> None:

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.cdxj_file import FileIndex, index_file
+from archive.layout import DataDir
 from archive.replayable import is_empty_digest
 from archive.resync import escape
 
@@ -102,7 +103,7 @@ class IndexUpdate:
 
 def index_path(data_dir: str | os.PathLike[str]) -> Path:
     """The merged CDXJ index of a data folder: ``DATA/indexes/index.cdxj``."""
-    return Path(data_dir) / "indexes" / "index.cdxj"
+    return DataDir(Path(data_dir)).cdxj
 
 
 def _warc_files(warc_dir: Path) -> list[Path]:
@@ -189,15 +190,14 @@ def update_index_report(data_dir: str | os.PathLike[str]) -> IndexUpdate:
     Raises:
         OSError: ``DATA/indexes`` cannot be written.
     """
-    data = Path(data_dir)
-    warc_dir = data / "warc"
-    out_dir = data / "indexes"
-    cache_dir = out_dir / "files"
+    data = DataDir(Path(data_dir))
+    warc_dir = data.warc
+    cache_dir = data.cdxj_files
     cache_dir.mkdir(parents=True, exist_ok=True)
-    result = IndexUpdate(path=index_path(data))
+    result = IndexUpdate(path=data.cdxj)
     manifest_path = cache_dir / "manifest.json"
 
-    with _locked(out_dir / ".lock"):
+    with _locked(data.indexes_lock):
         old = _load_manifest(manifest_path)
         new: dict[str, Any] = {}
         for warc in _warc_files(warc_dir):
@@ -212,7 +212,7 @@ def update_index_report(data_dir: str | os.PathLike[str]) -> IndexUpdate:
         _save_manifest(manifest_path, new)
         good = [cache_dir / (name + ".cdxj") for name, info in sorted(new.items()) if not info.get("error")]
         streams = [_read_lines(path) for path in good]
-        extra = alias_lines(data / "archive.db", {name: cache_dir / (name + ".cdxj") for name, info
+        extra = alias_lines(data.db, {name: cache_dir / (name + ".cdxj") for name, info
                                                   in new.items() if not info.get("error")})
         result.alias_lines = len(extra)
         bodiless = {name: {(key, int(offset)) for key, offset in info.get("bodiless") or []}
@@ -284,10 +284,11 @@ def store_file_index(data_dir: str | os.PathLike[str], warc: Path, found: FileIn
     Raises:
         OSError: ``DATA/indexes`` cannot be written, or ``warc`` is gone.
     """
-    cache_dir = Path(data_dir) / "indexes" / "files"
+    layout = DataDir(Path(data_dir))
+    cache_dir = layout.cdxj_files
     cache_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = cache_dir / "manifest.json"
-    with _locked(cache_dir.parent / ".lock"):
+    with _locked(layout.indexes_lock):
         files = _load_manifest(manifest_path)
         files[warc.name] = _cache_entry(cache_dir / (warc.name + ".cdxj"), _stamp(warc), found)
         _save_manifest(manifest_path, files)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from archive.cdxj import store_file_index
 from archive.cdxj_file import FileIndex, index_file
+from archive.layout import DataDir
 from archive.workers import ignore_interrupts
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class AheadIndexer:
 
     def __init__(self, data_dir: str | os.PathLike[str], chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> None:
         self.data_dir = Path(data_dir)
-        self.warc_dir = self.data_dir / "warc"
+        self.warc_dir = DataDir(self.data_dir).warc
         self.chunk_bytes = max(1, int(chunk_bytes))
         self._files: dict[str, _FileProgress] = {}
         self._pool: ProcessPoolExecutor | None = None

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from archive import __version__
+from archive.layout import DataDir
 
 DATA_HELP = "The data folder: archive.db, warc/, indexes/ (default ./data, or $NEWSARCHIVE_DATA)."
 
@@ -30,8 +31,13 @@ class Context:
         self.data = data
 
     @property
+    def layout(self) -> DataDir:
+        """Where everything in the data folder lives."""
+        return DataDir(self.data)
+
+    @property
     def db_path(self) -> Path:
-        return self.data / "archive.db"
+        return self.layout.db
 
     def open_index(self) -> Any:
         """The archive's index, read-only; an older schema is migrated first.

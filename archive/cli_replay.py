@@ -39,7 +39,7 @@ def replay(obj: Context, host: str, port: int) -> None:
     from archive.cdxj import update_index_report
 
     data = obj.data
-    if not (data / "warc").is_dir() and not obj.db_path.is_file():
+    if not obj.layout.warc.is_dir() and not obj.db_path.is_file():
         raise click.ClickException(
             f"no archive at {data} (no warc/ folder). Crawl first, e.g.\n"
             f"  newsarchive --data {data} crawl courthousenews --since 2024-04-01 --until 2024-04-24"

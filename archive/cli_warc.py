@@ -152,7 +152,7 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
     from archive.warc_check import check_file, repair_tail
 
     if not files:
-        warc_dir = obj.data / "warc"
+        warc_dir = obj.layout.warc
         files = tuple(warc_files(warc_dir)) if warc_dir.is_dir() else ()
         if not files:
             raise click.ClickException(f"no WARC files in {warc_dir}")
@@ -201,7 +201,7 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
 
 def _refresh_cdxj(obj: Context) -> None:
     """Bring DATA/indexes up to date after a repair changed WARC files, when it exists."""
-    if not (obj.data / "indexes").is_dir():
+    if not obj.layout.indexes.is_dir():
         return
     try:
         from archive.cdxj import update_index

@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 from archive import __version__
 from archive.index import ArticleRow, Index
+from archive.layout import DataDir
 from archive.records import CaptureRecord, choose_canonical, is_article, metadata_fields
 from archive.reindex import ReindexProgress, index_warc_files, warc_files
 from archive.resync import Record, escape, is_gzip, scan
@@ -373,8 +374,8 @@ def import_warcs(
         ImportFailed: ``DATA/warc`` cannot be created.
         OSError: A file cannot be read or copied (files before it stay imported).
     """
-    data = Path(data_dir)
-    warc_dir = data / "warc"
+    data = DataDir(Path(data_dir))
+    warc_dir = data.warc
     try:
         warc_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -382,7 +383,7 @@ def import_warcs(
     report = progress or (lambda _p: None)
     state = ImportProgress(files_total=len(sources))
     stats = ImportStats()
-    index = Index(data / "archive.db")
+    index = Index(data.db)
     writer = WarcWriter(warc_dir, prefix="newsarchive-import", info={
         "description": "newsarchive import: metadata records of the articles found in imported WARC files",
         "software": f"newsarchive/{__version__} (warcio)"})
@@ -402,7 +403,7 @@ def import_warcs(
         try:
             from archive.cdxj import update_index_report
 
-            stats.cdxj_lines = update_index_report(data).lines
+            stats.cdxj_lines = update_index_report(data.root).lines
         except Exception as exc:  # noqa: BLE001 - the import stands; only the replay index is stale
             stats.cdxj_error = f"{type(exc).__name__}: {exc}"
     return stats

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import IO
 
+from archive.layout import DataDir
+
 
 class ArchiveLocked(RuntimeError):
     """Another crawl or rebuild is writing to this data folder."""
@@ -21,7 +23,7 @@ def lock_data_dir(data_dir: Path) -> IO[str]:
         ArchiveLocked: another process holds it; the message names its PID.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(data_dir / "crawl.lock", "a+", encoding="utf-8")
+    handle = open(DataDir(data_dir).crawl_lock, "a+", encoding="utf-8")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -41,6 +41,7 @@ from urllib.parse import urljoin
 
 from archive.dbswap import carry_over, checkpoint, counts, remove_db, swap_in
 from archive.index import ArticleRow, Index
+from archive.layout import DataDir
 from archive.records import CaptureRecord, ExtractedArticle
 from archive.replayable import HeadPairs, drop_shadowed_bodiless, is_bodiless
 from archive.resync import Gap, Record, escape, scan
@@ -508,14 +509,14 @@ def reindex(
         ReindexError: There are no WARC files, or the new index could not be put in place.
         OSError: A WARC file cannot be read.
     """
-    data = Path(data_dir)
-    warc_dir = data / "warc"
+    data = DataDir(Path(data_dir))
+    warc_dir = data.warc
     files = warc_files(warc_dir) if warc_dir.is_dir() else []
     if not files:
         raise ReindexError(f"no WARC files in {warc_dir}: nothing to rebuild the index from")
     report = progress or (lambda _p: None)
-    target = data / "archive.db"
-    rebuilt = data / "archive.db.rebuild"
+    target = data.db
+    rebuilt = data.db_rebuild
     remove_db(rebuilt)
     index = Index(rebuilt)
     try:

@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.layout import DataDir
+
 __all__ = [
     "COLLECTION",
     "ReplayApp",
@@ -124,15 +126,15 @@ def pywb_config(data_dir: str | os.PathLike[str]) -> dict[str, Any]:
 
     See https://pywb.readthedocs.io/en/latest/manual/configuring.html.
     """
-    data = Path(data_dir).resolve()
+    data = DataDir(Path(data_dir).resolve())
     return {
         # no folder of auto-collections, no live web, no proxy, no recorder
-        "collections_root": str(data / "replay" / "collections"),
+        "collections_root": str(data.replay_collections),
         "enable_auto_colls": False,
         "collections": {
             COLLECTION: {
-                "index_paths": str(data / "indexes" / "index.cdxj"),
-                "archive_paths": str(data / "warc") + os.sep,
+                "index_paths": str(data.cdxj),
+                "archive_paths": str(data.warc) + os.sep,
             },
         },
         "framed_replay": True,
@@ -165,7 +167,7 @@ def write_config(data_dir: str | os.PathLike[str]) -> Path:
     """
     import yaml
 
-    folder = Path(data_dir) / "replay"
+    folder = DataDir(Path(data_dir)).replay
     (folder / "templates").mkdir(parents=True, exist_ok=True)
     for name in PYWB_TEMPLATE_OVERRIDES:
         _write_atomic(folder / "templates" / name, (TEMPLATES_DIR / name).read_text(encoding="utf-8"))
@@ -313,7 +315,7 @@ def search_page(data_dir: Path, form: SearchForm, *,
             except SearchTimeout:
                 raise SearchTimeout(limit_s or 0.0) from None
 
-        with Index(data_dir / "archive.db", readonly=True) as index:
+        with Index(DataDir(data_dir).db, readonly=True) as index:
             kwargs = {"since": form.since or None, "until": form.until or None,
                       "highlight": (_HL_OPEN, _HL_CLOSE)}
             hits: list[Any] = []
@@ -531,7 +533,7 @@ def make_app(data_dir: str | os.PathLike[str]) -> ReplayApp:
             :func:`archive.cdxj.update_index` first).
     """
     data = Path(data_dir)
-    index = data / "indexes" / "index.cdxj"
+    index = DataDir(data).cdxj
     if not index.is_file():
         raise FileNotFoundError(f"no CDXJ index at {index}")
     config_file = write_config(data).resolve()
@@ -595,8 +597,8 @@ def serve(data_dir: str | os.PathLike[str], host: str = "127.0.0.1", port: int =
             return environ
 
     data = Path(data_dir).resolve()
-    (data / "replay").mkdir(parents=True, exist_ok=True)
-    os.chdir(data / "replay")  # pywb resolves ./templates, ./static and ./config.yaml here
+    DataDir(data).replay.mkdir(parents=True, exist_ok=True)
+    os.chdir(DataDir(data).replay)  # pywb resolves ./templates, ./static and ./config.yaml here
     app = make_app(data)
     server = WSGIServer((host, port), app, log=logging.getLogger("archive.replay.access"), handler_class=Handler)
     server.start()

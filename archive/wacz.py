@@ -49,6 +49,7 @@ from types import SimpleNamespace
 from typing import IO, Any
 
 from archive.index import Index
+from archive.layout import DataDir
 
 __all__ = ["PAGES_FORMAT", "REPLAY_RECORD_TYPES", "WaczError", "WaczResult", "create_wacz", "iter_pages", "validate_wacz", "write_pages"]
 
@@ -173,7 +174,7 @@ def create_wacz(
 
     data = Path(data_dir)
     output = Path(output)
-    warc_dir = data / "warc"
+    warc_dir = DataDir(data).warc
     files = warc_files(warc_dir) if warc_dir.is_dir() else []
     files = [f for f in files if f.name.endswith(".warc.gz")]
     if not files:
@@ -193,7 +194,7 @@ def create_wacz(
         names = ", ".join(f"{name} at byte {offset}" for name, offset in framing[:5])
         raise WaczError(f"damaged WARC framing in {names}: a WACZ of it would not validate; "
                         f"see `newsarchive --data {data} warc check`")
-    with Index.open_readonly(data / "archive.db") as index, tempfile.TemporaryDirectory() as tmp:
+    with Index.open_readonly(DataDir(data).db) as index, tempfile.TemporaryDirectory() as tmp:
         pages_path = Path(tmp) / "pages.jsonl"
         with open(pages_path, "w", encoding="utf-8") as out:
             pages = write_pages(index, out, since=since, until=until)

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from archive.cli import Context, check_date, main
+from archive.layout import DataDir
 from crawler.requisites import SCOPES
 
 
@@ -265,9 +266,10 @@ def killed_crawl(data: Path, site: str) -> bool:
     in the index while we hold the data folder's lock)."""
     from archive.index import Index
 
-    if not (data / "archive.db").exists():
+    db = DataDir(data).db
+    if not db.exists():
         return False
-    with Index(data / "archive.db") as index:
+    with Index(db) as index:
         return bool(index.interrupted_crawls(site))
 
 

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from archive.layout import DataDir
+
 #: Loggers whose records reach the terminal without ``-v``: newsarchive's own modules.
 OWN_LOGGERS = ("crawler.", "archive.")
 
@@ -25,7 +27,7 @@ def crawl_log_path(data_dir: Path, now: dt.datetime | None = None) -> Path:
         OSError: the folder cannot be created.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
-    folder = Path(data_dir) / "logs"
+    folder = DataDir(Path(data_dir)).logs
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"crawl-{now:%Y%m%dT%H%M%SZ}.log"
 

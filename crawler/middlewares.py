@@ -121,7 +121,7 @@ class WarcCaptureMiddleware:
         """The archived 200 of ``row`` (a ``captures`` row) as the response to ``request``, or
         None when it cannot be read (the page is then fetched)."""
         try:
-            record = read_record(self.store.data_dir / "warc" / row["warc_filename"], row["warc_offset"])
+            record = read_record(self.store.layout.warc_file(row["warc_filename"]), row["warc_offset"])
         except (WarcError, OSError, KeyError) as exc:
             logger.warning("%s: the archived copy cannot be read, fetching it again: %s", request.url, exc)
             return None
@@ -137,7 +137,7 @@ class WarcCaptureMiddleware:
         if previous is None:
             return None
         try:
-            record = read_record(self.store.data_dir / "warc" / previous["warc_filename"], previous["warc_offset"])
+            record = read_record(self.store.layout.warc_file(previous["warc_filename"]), previous["warc_offset"])
         except WarcError as exc:
             logger.warning("%s: 304, but the archived copy cannot be read: %s", request.url, exc)
             return None

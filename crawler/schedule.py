@@ -46,6 +46,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from archive.index import Index, IndexNotFound, SchemaOutdated
+from archive.layout import DataDir
 
 __all__ = [
     "BUSY_MARKERS",
@@ -429,7 +430,7 @@ def setup_logging(data: Path, stream: TextIO | None = None) -> Path:
     Returns:
         The log file's path.
     """
-    log_dir = data / "logs"
+    log_dir = DataDir(data).logs
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "schedule.log"
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
@@ -487,7 +488,7 @@ class ScheduleRunner:
 
         self.options = options
         self.data = options.data.resolve()
-        self.db_path = self.data / "archive.db"
+        self.db_path = DataDir(self.data).db
         self.runs = 0
         self._stopping = threading.Event()
         self._hurry = threading.Event()
@@ -718,7 +719,7 @@ def _data_lock(data: Path) -> Iterator[bool]:
     except ImportError:  # pragma: no cover - Windows: the in-process executor still serialises
         yield True
         return
-    with open(data / "schedule.lock", "a+", encoding="utf-8") as fh:
+    with open(DataDir(data).schedule_lock, "a+", encoding="utf-8") as fh:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

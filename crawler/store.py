@@ -26,6 +26,7 @@ from scrapy.exceptions import NotConfigured
 from archive import __version__
 from archive.cdxj_ahead import DEFAULT_CHUNK_BYTES, AheadIndexer
 from archive.index import ArchiveIndexError, ArticleRow, Index
+from archive.layout import DataDir
 from archive.lock import ArchiveLocked, lock_data_dir
 from archive.records import CaptureRecord
 from archive.urls import canonical_url, match_key
@@ -42,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 def job_dir(data_dir: Path, site: str) -> Path:
     """Where Scrapy keeps an unfinished crawl's queue and seen requests (JOBDIR)."""
-    return data_dir / "jobs" / site
+    return DataDir(data_dir).job(site)
 
 
 def notice(message: str, *args: Any) -> None:
@@ -64,6 +65,7 @@ class ArchiveStore:
         self.crawler = crawler
         settings = crawler.settings
         self.data_dir = Path(settings.get("ARCHIVE_DATA_DIR") or "data")
+        self.layout = DataDir(self.data_dir)
         self.batch_size = max(1, settings.getint("ARCHIVE_INDEX_BATCH_SIZE", 50))
         self.overlap_days = settings.getint("CRAWL_OVERLAP_DAYS", 2)
         self.revisit_days = settings.getint("CRAWL_REVISIT_DAYS", 3)
@@ -115,7 +117,7 @@ class ArchiveStore:
         settings = self.crawler.settings
         if not settings.getbool("ARCHIVE_LOCK_HELD"):
             self._lock = lock_data_dir(self.data_dir)
-        self.index = Index(self.data_dir / "archive.db")
+        self.index = Index(self.layout.db)
         profile = getattr(spider, "profile", None)
         site = profile.name if profile else spider.name
         self.recover_after_crash(site)
@@ -143,7 +145,7 @@ class ArchiveStore:
         recent = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=self.revisit_days)).isoformat()
         spider.revisit_keys = {match_key(url) for url in self.index.recent_article_urls(recent)}  # type: ignore[attr-defined]
         self.writer = WarcWriter(
-            self.data_dir / "warc",
+            self.layout.warc,
             prefix=settings.get("ARCHIVE_WARC_PREFIX", "newsarchive"),
             max_bytes=settings.getint("ARCHIVE_WARC_MAX_BYTES"),
             gzip_level=settings.getint("ARCHIVE_WARC_GZIP_LEVEL"),
@@ -189,15 +191,15 @@ class ArchiveStore:
             return
         from archive.recovery import pending_requisites, recover_index, repair_tails, unextracted_pages
 
-        repaired = repair_tails(self.data_dir / "warc")
+        repaired = repair_tails(self.layout.warc)
         for line in repaired:
             notice("Repaired after a crash: %s", line)
         started = min(c["started_at"] for c in crashed)
-        added = recover_index(self.index, self.data_dir / "warc", since=started)
+        added = recover_index(self.index, self.layout.warc, since=started)
         notice("Resuming after an interrupted crawl: %d captures and %d articles recovered from WARC",
                added["captures"], added["articles"])
         #: (url, kind, page) the killed crawl's articles named and it did not fetch
-        self.recovered_requisites = pending_requisites(self.index, self.data_dir / "warc", since=started)
+        self.recovered_requisites = pending_requisites(self.index, self.layout.warc, since=started)
         #: pages the killed crawl archived but did not extract: read from WARC, not fetched again
         self.unextracted = {match_key(row["url"]): row for row in unextracted_pages(self.index, since=started)}
         #: what the killed crawl fetched already: its requisites are not asked for again
@@ -294,7 +296,7 @@ class ArchiveStore:
     def discard_job_state(self) -> None:
         """Remove this crawl's resume state (``DATA/jobs/<site>/``), and ``jobs/`` when empty."""
         jobdir = self.crawler.settings.get("JOBDIR")
-        jobs = (self.data_dir / "jobs").resolve()
+        jobs = self.layout.jobs.resolve()
         if jobdir and Path(jobdir).resolve().is_relative_to(jobs):
             shutil.rmtree(jobdir, ignore_errors=True)
             if jobs.is_dir() and not any(jobs.iterdir()):
