@@ -331,7 +331,8 @@ def _replayable(lines: Iterator[str], bodiless: dict[str, set[tuple[str, int]]],
 
 def _unshadowed(group: list[str], bodiless: dict[str, set[tuple[str, int]]], result: IndexUpdate) -> list[str]:
     """One URL's lines (a key with bodiless lines) without those, when another holds a payload."""
-    marked, others = [], []
+    marked: list[tuple[str, dict[str, Any]]] = []
+    others: list[tuple[str, dict[str, Any]]] = []
     for line in group:
         key, _ts, blob = line.split(" ", 2)
         info = json.loads(blob)

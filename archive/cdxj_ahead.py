@@ -137,7 +137,7 @@ class AheadIndexer:
         wait([future for _, _, future in progress.ranges])
         parts: list[FileIndex] = []
         expected = 0
-        pending = [(start, end, future) for start, end, future in progress.ranges]
+        pending: list[tuple[int, int, Future[FileIndex] | None]] = list(progress.ranges)
         if progress.submitted < progress.last:  # the tail after the last range sent
             pending.append((progress.submitted, progress.last, None))
         for start, end, future in pending:

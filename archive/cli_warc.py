@@ -62,6 +62,7 @@ def reindex(obj: Context, re_extract: bool, force: bool) -> None:
                 counts=f"{state.records} records, {state.captures} captures, {state.articles} articles",
             )
 
+        refused: ReindexRefused | None
         try:
             stats = rebuild(obj.data, re_extract=re_extract, progress=show, force=force)
         except ReindexRefused as exc:

@@ -47,7 +47,7 @@ EMPTY_PAYLOAD_DIGESTS = frozenset(_labels("sha1", ("sha1", "sha-1")) | _labels("
 
 def is_empty_digest(digest: str | None) -> bool:
     """True when ``digest`` (a ``WARC-Payload-Digest`` value) is the digest of zero bytes."""
-    return bool(digest) and digest.strip().lower() in EMPTY_PAYLOAD_DIGESTS
+    return bool(digest) and digest is not None and digest.strip().lower() in EMPTY_PAYLOAD_DIGESTS
 
 
 def request_method(record: Record) -> str | None:
@@ -143,7 +143,7 @@ def heads_of(records: Iterable[Record]) -> set[str]:
 
 def _spellings() -> list[str]:
     """Every spelling of the empty payload's digest a ``captures`` row may hold (case kept)."""
-    out = set()
+    out: set[str] = set()
     for algorithm, names in (("sha1", ("sha1", "sha-1")), ("sha256", ("sha256", "sha-256"))):
         raw = hashlib.new(algorithm, b"").digest()
         b32 = base64.b32encode(raw).decode()

@@ -97,20 +97,28 @@ def srcset_urls(value: str | None) -> list[str]:
     """
     if not isinstance(value, str):
         return []
-    urls = []
+    urls: list[str] = []
     pos, end = 0, len(value)
     while True:
-        pos = _SRCSET_SKIP.match(value, pos).end()
+        pos = _matched(_SRCSET_SKIP, value, pos).end()
         if pos >= end:
             return urls
-        match = _SRCSET_URL.match(value, pos)
+        match = _matched(_SRCSET_URL, value, pos)  # pos is on neither a space nor a comma
         url, pos = match.group(), match.end()
         if url.endswith(","):  # "a.png," has no descriptors
             url = url.rstrip(",")
         else:
-            pos = _SRCSET_DESCRIPTORS.match(value, pos).end()
+            pos = _matched(_SRCSET_DESCRIPTORS, value, pos).end()
         if url:
             urls.append(url)
+
+
+def _matched(pattern: re.Pattern[str], value: str, pos: int) -> re.Match[str]:
+    """``pattern.match(value, pos)`` of a pattern that matches there by construction
+    (the ``srcset`` grammar's ``*`` runs, or a URL at a character that starts one)."""
+    match = pattern.match(value, pos)
+    assert match is not None, (pattern.pattern, pos)
+    return match
 
 
 def _css_tokens(nodes: Iterable[Any]) -> Iterator[tuple[str, bool]]:
@@ -118,7 +126,7 @@ def _css_tokens(nodes: Iterable[Any]) -> Iterator[tuple[str, bool]]:
     it, in source order (a stack, not recursion: blocks may nest deeper than Python's limit)."""
     stack: list[Iterator[Any]] = [iter(nodes)]
     while stack:
-        node = next(stack[-1], _END)
+        node: Any = next(stack[-1], _END)
         if node is _END:
             stack.pop()
             continue

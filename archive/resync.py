@@ -176,12 +176,12 @@ def parse_fields(lines: list[bytes], strict: bool = True) -> list[tuple[str, str
             name, value = fields[-1]
             fields[-1] = (name, value + " " + line.strip().decode("utf-8", "replace"))
             continue
-        name, sep, value = line.partition(b":")
+        raw_name, sep, raw_value = line.partition(b":")
         if not sep:
             if strict:
                 raise _Damaged(f"not a header field: {escape(line)}")
             continue
-        fields.append((name.strip().decode("utf-8", "replace"), value.strip().decode("utf-8", "replace")))
+        fields.append((raw_name.strip().decode("utf-8", "replace"), raw_value.strip().decode("utf-8", "replace")))
     return fields
 
 

@@ -447,6 +447,7 @@ class WarcWriter:
         date = warc_date(exchange.fetched_at)
         block, payload = http_response_block(exchange)
         extra = {"WARC-IP-Address": exchange.ip_address or "", "WARC-Truncated": exchange.truncated or ""}
+        digest: str | None
         if revisit is None:
             record_type, digest = "response", sha1_digest(payload)
         else:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import (
@@ -162,10 +162,11 @@ class _HeadRecordingProtocol(_LenientHTTP11ClientProtocol):
         if parser is None:  # pragma: no cover - super() always creates one
             return d
         parser.__class__ = _HeadRecordingParser
-        parser.raw_head = []
+        recording = cast(_HeadRecordingParser, parser)
+        recording.raw_head = []
 
         def attach(response: Any) -> Any:
-            response._newsarchive_head = list(parser.raw_head)
+            response._newsarchive_head = list(recording.raw_head)
             response._newsarchive_request_head = b"".join(sent)
             return response
 

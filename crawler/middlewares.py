@@ -107,15 +107,16 @@ class WarcCaptureMiddleware:
         request.meta["conditional"] = False
         role = request.meta.get("role")
         if not role or (role == "article" and not request.meta.get("revalidate")) or role == "robots":
-            return
+            return None
         state = self.store.url_state(request.url)
         if not state or not state.get("payload_digest"):
-            return
+            return None
         if state.get("etag"):
             request.headers[b"If-None-Match"] = state["etag"].encode("latin-1")
         if state.get("last_modified"):
             request.headers[b"If-Modified-Since"] = state["last_modified"].encode("latin-1")
         request.meta["conditional"] = bool(state.get("etag") or state.get("last_modified"))
+        return None
 
     def recovered_response(self, request: Request, row: dict[str, Any]) -> Response | None:
         """The archived 200 of ``row`` (a ``captures`` row) as the response to ``request``, or
@@ -208,7 +209,9 @@ class RetryAfterMiddleware(RetryMiddleware):
     def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy 2.13+ calls process_response(request, response); RetryMiddleware's signature
+    # still takes the deprecated spider argument, which a method without it is not asked for.
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             ArchiveStore.for_crawler(self.crawler).fetched(request.url)
             return response

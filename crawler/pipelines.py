@@ -154,7 +154,7 @@ class IndexPipeline:
             raise self.drop("not an article page", item)
         logger.debug("%s is an article: %s", item["url"], extracted.article_evidence or "a dated teaser's long text")
         canonical = choose_canonical(extracted.canonical_url, item["url"])
-        known = getattr(spider, "known", set())
+        known: set[str] = getattr(spider, "known", set())
         if capture is not None and capture.record_type == "revisit" and (
                 match_key(canonical) in known or match_key(item["url"]) in known):
             raise self.drop("unchanged since the last crawl (same payload)", item)
@@ -167,6 +167,8 @@ class IndexPipeline:
             self.crawler.stats.inc_value(f"newsarchive/extraction_errors/{extracted.error}")
         # a page whose payload is already archived (a revisit) points at the record holding it
         payload_capture, payload_capture_id = self.store.payload_capture(capture) if capture else (None, None)
+        # the capture middleware gives every downloaded or recovered page its capture
+        assert payload_capture is not None, f"{item['url']} has no capture"
         row = ArticleRow.from_extracted(
             extracted,
             canonical_url=canonical,

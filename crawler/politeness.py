@@ -69,7 +69,7 @@ class CrawlDelay:
 
 def _cookies(response: Response) -> str:
     """``name=value; …`` of the response's ``Set-Cookie`` fields (RFC 6265 section 4.1)."""
-    pairs = []
+    pairs: list[str] = []
     for raw in response.headers.getlist(b"Set-Cookie"):
         jar: SimpleCookie = SimpleCookie()
         try:

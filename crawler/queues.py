@@ -65,4 +65,5 @@ class ArchiveDiskQueue(PickleLifoDiskQueue):  # type: ignore[misc,valid-type]
 
     def push(self, request: Request) -> None:
         # The pickling queue beneath Scrapy's request queue takes the dict.
-        super(PickleLifoDiskQueue, self).push(request_to_dict(request, self.spider, CALLBACK_NAMES))
+        # (Scrapy builds PickleLifoDiskQueue at run time, so mypy cannot check this super())
+        super(PickleLifoDiskQueue, self).push(request_to_dict(request, self.spider, CALLBACK_NAMES))  # type: ignore[misc]

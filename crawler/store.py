@@ -381,7 +381,7 @@ class ArchiveStore:
                     refers_to_date=earlier_dict["fetched_at"], refers_to_record_id=earlier_dict["record_id"],
                     payload_digest=digest)
                 self.crawler.stats.inc_value("newsarchive/revisits")
-                fields = {k: earlier_dict.get(k) for k in CaptureRecord.__dataclass_fields__}
+                fields: dict[str, Any] = {k: earlier_dict.get(k) for k in CaptureRecord.__dataclass_fields__}
                 self._payload_of[records.response.record_id] = (CaptureRecord(**fields), earlier_dict.get("id"))
             else:
                 records = self.writer.write_exchange(exchange)
@@ -400,7 +400,8 @@ class ArchiveStore:
     def recovered_capture(self, row: dict[str, Any]) -> CaptureRecord:
         """The record of a ``captures`` row, for a page read again from WARC instead of fetched;
         its pipeline finds the row's ``captures.id`` through :meth:`payload_capture`."""
-        capture = CaptureRecord(**{k: row.get(k) for k in CaptureRecord.__dataclass_fields__ if k in row})
+        fields: dict[str, Any] = {k: row.get(k) for k in CaptureRecord.__dataclass_fields__ if k in row}
+        capture = CaptureRecord(**fields)
         self._payload_of[capture.record_id] = (capture, row.get("id"))
         return capture
 

@@ -296,7 +296,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             self.skip(f"requisite HTTP {response.status}")
             return
         self.count("requisites")
-        ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
         is_css = "css" in ctype or (not ctype and urlsplit(response.url).path.lower().endswith(".css"))
         if response.status == 200 and is_css:
             # tinycss2 reads about 1 MB a second, in the reactor: a bigger bundle's rest waits
@@ -558,7 +558,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             for anchor in response.xpath("//a[@href]"):
                 text = " ".join(anchor.xpath(".//text()").getall())
                 if _ARCHIVE_LINK_RE.search(text):
-                    url = response.urljoin(anchor.xpath("@href").get())
+                    url = response.urljoin(anchor.xpath("@href").get(""))
                     if same_site(url, self.profile.base_url):
                         yield self.request(url, self.parse_back_issues, "back-issues")
         yield from self.wordpress_sitemap()
@@ -578,7 +578,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         here_span = date_span(response.url) if here else None
         found_any, later, added = False, [], 0
         for anchor in response.xpath("//main//a[@href] | //*[@id='content']//a[@href]") or response.xpath("//a[@href]"):
-            url = response.urljoin(anchor.xpath("@href").get())
+            url = response.urljoin(anchor.xpath("@href").get(""))
             if not same_site(url, self.profile.base_url):
                 continue
             path = urlsplit(url).path
@@ -722,7 +722,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         if response.status != 200:
             self.skip(f"HTTP {response.status}")
             return
-        ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
         if ctype and "html" not in ctype and "xml" not in ctype:
             self.skip("not an HTML page")
             return
@@ -776,9 +776,9 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                 if lastmod is not None and (lastmod in self.covered or (self.until and lastmod > self.until)):
                     self.skip("sitemap URL on a day already covered")
                     continue
-                request = self.article_request(url, None, "sitemap")
-                if request:
-                    self.crawler.engine.crawl(request)
+                sitemap_request = self.article_request(url, None, "sitemap")
+                if sitemap_request:
+                    self.crawler.engine.crawl(sitemap_request)
                     scheduled += 1
             if scheduled:
                 self.logger.info("fetching %d sitemap URLs no listing covered", scheduled)
