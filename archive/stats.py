@@ -171,6 +171,55 @@ def compute_stats(
 
     articles = scalar(f"SELECT count(*) FROM articles AS a WHERE {scope}")
     dated = scalar(f"SELECT count(*) FROM articles AS a WHERE {scope} AND {_DATED_SQL}")
+    per_day = _calendar(execute, scope, params, since=since, until=until)
+    months: dict[str, int] = {}
+    for iso, n in per_day:
+        months[iso[:7]] = months.get(iso[:7], 0) + n
+    gap_counts = {
+        name: scalar(f"SELECT count(*) FROM articles AS a WHERE {scope} AND ({cond})")
+        for name, cond in _GAPS.items()
+    }
+    return ArchiveStats(
+        since=since,
+        until=until,
+        first_day=per_day[0][0] if per_day else None,
+        last_day=per_day[-1][0] if per_day else None,
+        articles=articles,
+        dated=dated,
+        per_day=per_day,
+        per_month=list(months.items()),
+        empty_days=[d for d, n in per_day if n == 0],
+        top_authors=_top_of(execute, _top_list_sql("authors", scope), params),
+        top_categories=_top_of(execute, _top_list_sql("categories", scope), params),
+        top_sites=_top_of(
+            execute,
+            f"""SELECT coalesce(nullif(a.site, ''), {_HOST_SQL}) AS name, count(*) AS n
+                FROM articles AS a WHERE {scope}
+                GROUP BY name ORDER BY n DESC, name LIMIT :top""",
+            params,
+        ),
+        no_date=gap_counts["no_date"],
+        no_author=gap_counts["no_author"],
+        little_text=gap_counts["little_text"],
+        short_text_chars=short_text_chars,
+        gap_examples=_gap_examples(execute, scope, params),
+        requisites=_requisites(execute),
+        crawls=_crawls(execute),
+    )
+
+
+#: What counts as a gap in extraction: SQL conditions over ``articles AS a``.
+_GAPS = {
+    "no_date": f"NOT ({_DATED_SQL}) OR a.published IS NULL",
+    "no_author": "(a.authors IS NULL OR NOT json_valid(a.authors) OR json_array_length(a.authors) = 0)",
+    "little_text": "length(coalesce(a.text, '')) < :short",
+}
+
+
+def _calendar(execute: Execute, scope: str, params: dict[str, Any], *,
+              since: str | None, until: str | None) -> list[tuple[str, int]]:
+    """``(YYYY-MM-DD, articles published that day)`` for every day from *since* (else the
+    first dated article) to *until* (else the last), at most :data:`MAX_CALENDAR_DAYS`."""
     counts = {
         row[0]: int(row[1])
         for row in execute(
@@ -190,17 +239,18 @@ def compute_stats(
             iso = day.isoformat()
             per_day.append((iso, counts.get(iso, 0)))
             day += timedelta(days=1)
-    months: dict[str, int] = {}
-    for iso, n in per_day:
-        months[iso[:7]] = months.get(iso[:7], 0) + n
+    return per_day
 
-    def top_of(sql: str) -> list[tuple[str, int]]:
-        return [(str(row[0]), int(row[1])) for row in execute(sql, params)]
 
-    def top_list(column: str) -> list[tuple[str, int]]:
-        return top_of(
-            # one entry per name however it is capitalised, shown as most often written
-            f"""SELECT (SELECT j2.value FROM articles AS a2,
+def _top_of(execute: Execute, sql: str, params: dict[str, Any]) -> list[tuple[str, int]]:
+    """``(name, count)`` rows of a top-list statement."""
+    return [(str(row[0]), int(row[1])) for row in execute(sql, params)]
+
+
+def _top_list_sql(column: str, scope: str) -> str:
+    """The most frequent names of a JSON list column (``authors``, ``categories``)."""
+    # one entry per name however it is capitalised, shown as most often written
+    return f"""SELECT (SELECT j2.value FROM articles AS a2,
                           json_each(CASE WHEN json_valid(a2.{column}) THEN a2.{column} END) AS j2
                         WHERE newsarchive_casefold(j2.value) = folded
                         GROUP BY j2.value ORDER BY count(*) DESC, j2.value LIMIT 1) AS name,
@@ -211,22 +261,11 @@ def compute_stats(
                       WHERE {scope} AND trim(j.value) != ''
                       GROUP BY folded ORDER BY n DESC, folded LIMIT :top)
                 ORDER BY n DESC, name"""
-        )
 
-    no_author_sql = (
-        "(a.authors IS NULL OR NOT json_valid(a.authors) OR json_array_length(a.authors) = 0)"
-    )
-    little_text_sql = "length(coalesce(a.text, '')) < :short"
-    gaps = {
-        "no_date": f"NOT ({_DATED_SQL}) OR a.published IS NULL",
-        "no_author": no_author_sql,
-        "little_text": little_text_sql,
-    }
-    gap_counts = {
-        name: scalar(f"SELECT count(*) FROM articles AS a WHERE {scope} AND ({cond})")
-        for name, cond in gaps.items()
-    }
-    gap_examples = {
+
+def _gap_examples(execute: Execute, scope: str, params: dict[str, Any]) -> dict[str, list[ArticleRef]]:
+    """Up to :data:`GAP_EXAMPLES` articles of each gap, by id."""
+    return {
         name: [
             ArticleRef(int(row["id"]), row["canonical_url"], row["title"])
             for row in execute(
@@ -235,14 +274,23 @@ def compute_stats(
                 params,
             )
         ]
-        for name, cond in gaps.items()
+        for name, cond in _GAPS.items()
     }
+
+
+def _requisites(execute: Execute) -> dict[str, int]:
+    """Page requisites archived (URLs with a 200), by kind, most first."""
     requisites: dict[str, int] = {}
     for row in execute("SELECT mime, count(DISTINCT url) FROM captures"
                        " WHERE status = 200 AND record_type IN ('response', 'revisit') GROUP BY mime"):
         kind = kind_of_mime(row[0])
         if kind:
             requisites[kind] = requisites.get(kind, 0) + int(row[1])
+    return dict(sorted(requisites.items(), key=lambda kv: -kv[1]))
+
+
+def _crawls(execute: Execute) -> list[dict[str, Any]]:
+    """Every crawl, by id, its ``stats`` decoded (``{"unreadable": ...}`` when not JSON)."""
     crawls = []
     for row in execute(
         "SELECT id, site, since, until, started_at, finished_at, status, horizon, stats"
@@ -254,29 +302,4 @@ def compute_stats(
         except ValueError:
             crawl["stats"] = {"unreadable": crawl["stats"]}
         crawls.append(crawl)
-
-    return ArchiveStats(
-        since=since,
-        until=until,
-        first_day=per_day[0][0] if per_day else None,
-        last_day=per_day[-1][0] if per_day else None,
-        articles=articles,
-        dated=dated,
-        per_day=per_day,
-        per_month=list(months.items()),
-        empty_days=[d for d, n in per_day if n == 0],
-        top_authors=top_list("authors"),
-        top_categories=top_list("categories"),
-        top_sites=top_of(
-            f"""SELECT coalesce(nullif(a.site, ''), {_HOST_SQL}) AS name, count(*) AS n
-                FROM articles AS a WHERE {scope}
-                GROUP BY name ORDER BY n DESC, name LIMIT :top"""
-        ),
-        no_date=gap_counts["no_date"],
-        no_author=gap_counts["no_author"],
-        little_text=gap_counts["little_text"],
-        short_text_chars=short_text_chars,
-        gap_examples=gap_examples,
-        requisites=dict(sorted(requisites.items(), key=lambda kv: -kv[1])),
-        crawls=crawls,
-    )
+    return crawls
