@@ -30,7 +30,7 @@ from pathlib import Path
 from archive.cdxj import store_file_index
 from archive.cdxj_file import FileIndex, index_file
 from archive.layout import DataDir
-from archive.workers import ignore_interrupts
+from archive.workers import init_pool_worker
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class AheadIndexer:
     def _executor(self) -> ProcessPoolExecutor | None:
         if self._pool is None and not self._pool_failed:
             try:
-                self._pool = ProcessPoolExecutor(max_workers=1, initializer=ignore_interrupts,
+                self._pool = ProcessPoolExecutor(max_workers=1, initializer=init_pool_worker,
                                                  mp_context=multiprocessing.get_context("forkserver"))
             except (OSError, ValueError) as exc:
                 logger.debug("CDXJ ahead: no worker process (%s); the final update reads every file", exc)

@@ -283,9 +283,9 @@ class _Extractor:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            from archive.workers import ignore_interrupts
+            from archive.workers import init_pool_worker
 
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=ignore_interrupts,
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=init_pool_worker,
                                             mp_context=multiprocessing.get_context("forkserver"))
         from archive.workers import extract_in_worker
 

@@ -4,12 +4,21 @@
 worker needs: after a large page, the C allocator is asked to give its free memory back to
 the system (glibc ``malloc_trim``), so a worker's resident size follows the page in hand
 rather than the largest page it ever parsed.
+
+:func:`init_pool_worker` is the initializer of every pool of ours (extraction, import,
+CDXJ ahead): Ctrl-C is the parent's to handle, and a worker ends when its parent dies. A
+``ProcessPoolExecutor`` worker whose parent was SIGKILLed otherwise waits for its next call
+for ever (it holds its call queue's write end itself, so it never reads an end of file).
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing
+import multiprocessing.connection
+import os
 import signal
+import threading
 from collections.abc import Mapping
 
 from archive.extract import extract
@@ -50,3 +59,28 @@ def ignore_interrupts() -> None:
     stopping is the crawler's decision (it stops cleanly and shuts the pool down); a worker
     interrupted mid-page would instead hand a KeyboardInterrupt back into the reactor."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def exit_with_parent() -> None:
+    """End this process (exit status 1) as soon as the process that started it is gone.
+
+    A daemon thread waits on :func:`multiprocessing.parent_process`'s sentinel (with the
+    forkserver and spawn start methods: a pipe whose other end only the parent holds, so
+    it reads end-of-file when the parent dies, SIGKILL included). Nothing when there is
+    no parent process (not a multiprocessing child).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def wait() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=wait, name="exit-with-parent", daemon=True).start()
+
+
+def init_pool_worker() -> None:
+    """Initializer of our process pools: :func:`ignore_interrupts`, :func:`exit_with_parent`."""
+    ignore_interrupts()
+    exit_with_parent()

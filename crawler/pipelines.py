@@ -19,7 +19,7 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 
 from archive.extract import EXTRACTOR, extract
-from archive.workers import extract_in_worker, ignore_interrupts, warm_up
+from archive.workers import extract_in_worker, init_pool_worker, warm_up
 from archive.index import ArticleRow
 from archive.records import (  # noqa: F401 - the article rule lives in archive/ (import uses it too)
     METADATA_RECORD_FORMAT,
@@ -79,7 +79,7 @@ class ExtractPipeline:
             # reading listings.
             context.set_forkserver_preload([])
             self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                            initializer=ignore_interrupts)
+                                            initializer=init_pool_worker)
             for _ in range(self.workers):
                 self.pool.submit(warm_up)
             logger.info("Extracting in %d worker processes", self.workers)

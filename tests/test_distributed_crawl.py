@@ -146,7 +146,8 @@ def worker_pid(data: Path, name: str) -> int | None:
 
 
 def descendants(pid: int) -> list[int]:
-    """Every process under ``pid`` (its extraction pool: a forkserver and its workers)."""
+    """Every process under ``pid`` (its extraction pool: a forkserver and its workers, which
+    end with it: archive.workers.exit_with_parent)."""
     children: dict[int, list[int]] = collections.defaultdict(list)
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -161,6 +162,14 @@ def descendants(pid: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
+
+
+def alive(pid: int) -> bool:
+    """A process ``pid`` that has not ended (a zombie has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_sigkilled_worker_loses_nothing(tmp_path):
@@ -179,6 +188,7 @@ def test_a_sigkilled_worker_loses_nothing(tmp_path):
                     killed = True
                 time.sleep(0.05)
             _out, err = proc.communicate(timeout=600)
+            leaked = [pid for pid in orphans if alive(pid)]  # the pool ends with its parent
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -190,6 +200,7 @@ def test_a_sigkilled_worker_loses_nothing(tmp_path):
                     pass
         log = site.requests()
     assert killed, "the crawl ended before a worker could be killed"
+    assert orphans and not leaked, leaked
     assert proc.returncode == 0, err[-3000:]
     assert "stopped early: w1" in err
     urls = canonical_urls(data)

@@ -5,10 +5,14 @@ import asyncio
 import os
 import signal
 import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from crawler.pipelines import ExtractPipeline
+from tests.helpers import ROOT
 
 WORDS = " ".join(f"word{i}" for i in range(40))
 
@@ -57,3 +61,68 @@ def test_a_worker_killed_mid_page_costs_one_restart_and_no_page(caplog, sigpipe_
     assert titles == [f"Story {n}" for n in range(8)]
     restarts = [r for r in caplog.records if "restarting the pool" in r.getMessage()]
     assert len(restarts) == 1
+
+
+#: A crawler stand-in: an extraction pool as the crawl opens it, its pid printed, then a wait.
+POOL_OWNER = """
+import asyncio, os, time
+from crawler.pipelines import ExtractPipeline
+
+async def main():
+    pipeline = ExtractPipeline(crawler=None, workers=2, max_pending=8)
+    pipeline.open_spider()
+    item = {"body": b"<html><title>t</title><p>x</p></html>", "url": "https://news.example.org/", "headers": {}}
+    await asyncio.gather(*(pipeline.process_item(dict(item)) for _ in range(4)))
+    print(os.getpid(), flush=True)
+    time.sleep(600)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for child in children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_a_sigkilled_crawler_leaves_no_pool_process() -> None:
+    """SIGKILL gives the crawler no chance to shut its pool down (a distributed worker killed
+    mid-crawl, the OOM killer): the extraction workers see their parent's sentinel close and
+    end, and with them the forkserver and multiprocessing's resource tracker."""
+    owner = subprocess.Popen([sys.executable, "-c", POOL_OWNER], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    left: list[int] = []
+    try:
+        assert owner.stdout is not None and owner.stdout.readline().strip() == str(owner.pid)
+        pool = descendants(owner.pid)
+        assert len(pool) >= 3, pool  # the forkserver, its two workers (and the resource tracker)
+        owner.kill()
+        owner.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            left = [pid for pid in pool if alive(pid)]
+            if not left:
+                break
+            time.sleep(0.1)
+        assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:120] for pid in left if alive(pid)]
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def alive(pid: int) -> bool:
+    """A process ``pid`` that has not ended (a zombie has: its parent is gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
