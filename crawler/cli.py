@@ -254,6 +254,15 @@ def crawl(obj: Context, site: str, base_url: str | None, since: str | None, unti
     if reason == "finished" and not crawler.stats.get_value("downloader/response_count"):
         raise click.ClickException(f"no page of {profile.base_url} could be fetched (see the reasons above); "
                                    "nothing was archived")
+    if reason == "no_workers":
+        # the handed-over requests were settled in the coordinator's JOBDIR: the next run
+        # starts from what the archive holds, as after a killed crawl
+        shutil.rmtree(jobs, ignore_errors=True)
+        waiting = crawler.stats.get_value("newsarchive/distributed/no_workers") or 0
+        raise click.ClickException(
+            f"every worker of the distributed crawl stopped (no heartbeat in Redis) with {waiting} requests still "
+            f"to fetch; what they archived is merged into {obj.data} (their logs: {obj.data / 'logs'}/worker-*.log). "
+            "Run the same command again to go on from there")
     if reason != "finished":
         raise click.ClickException(f"the crawl ended early ({reason}); run the same command again to go on")
     if store is not None and store.summary and store.summary.get("unaccounted"):

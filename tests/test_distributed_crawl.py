@@ -233,3 +233,10 @@ def test_merge_command_builds_one_archive_of_several_folders(crawls, tmp_path):
     assert run_cli(out, "warc", "check").returncode == 0
     again = run_cli(out, "merge", str(crawls["single"]))
     assert again.returncode == 1 and "holds WARC files already" in again.stderr
+
+
+def test_robots_txt_fetched_once_for_all_processes(crawls):
+    """The coordinator's robots.txt is the workers' too (crawler.distributed.robots): one
+    request for it, not one per process."""
+    assert [e["path"] for e in crawls["log"]].count("/robots.txt") == 1
+

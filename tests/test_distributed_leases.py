@@ -104,3 +104,22 @@ def test_a_sigkilled_workers_requests_go_back_to_the_queue(redis_server):
     # every request once, by priority again (a and b at 40, then c, then d)
     assert sorted(order[:2]) == ["http://e.org/a/", "http://e.org/b/"] and order[2:] == ["http://e.org/c/", "http://e.org/d/"]
     assert survivor.pop() is None and survivor.leases.count() == 4
+
+
+def test_a_suspended_workers_late_release_takes_its_requeued_copy_back(redis_server):
+    """A worker suspended past its lease (a frozen process, a laptop asleep) comes back to
+    find its request re-queued: releasing it when done takes the copy out of the queue, so no
+    second worker fetches it again. A copy another worker has popped meanwhile stays its."""
+    push(redis_server.url, ("https://news.example.org/a/", 0), ("https://news.example.org/b/", 0))
+    sleeper = queue(redis_server.url, "sleeper")
+    first, second = sleeper.pop(), sleeper.pop()
+    coordinator = Leases(redis.Redis.from_url(redis_server.url), KEYS, "coordinator")
+    assert coordinator.requeue_expired() == 2 and len(sleeper) == 2  # no heartbeat: both went back
+    other = queue(redis_server.url, "other")
+    taken = other.pop()  # one of them is fetched again elsewhere before the sleeper wakes
+    for request in (first, second):
+        sleeper.leases.release(request.meta["lease"])
+    assert len(sleeper) == 0, "the copy nobody took is out of the queue"
+    assert other.leases.count() == 1 and taken.url in {first.url, second.url}
+    other.leases.release(taken.meta["lease"])
+    assert coordinator.count() == 0

@@ -6,8 +6,10 @@ so they run in one place, the coordinator:
 
 * :class:`CoordinatorIdle` keeps the coordinator open while the shared queue holds
   requests or any are leased, re-queues the leases of workers whose heartbeat stopped
-  (every ``CRAWL_REDIS_HEARTBEAT_SECS``), and sets the crawl's ``done`` key when the
-  coordinator closes (nothing queued, nothing leased, no phase left).
+  (every ``CRAWL_REDIS_HEARTBEAT_SECS``), closes the crawl when requests wait and no
+  worker has beaten for ``CRAWL_REDIS_NO_WORKER_SECS`` (they all died), and sets the
+  crawl's ``done`` key when the coordinator closes (nothing queued, nothing leased, no
+  phase left; or no worker).
 * :class:`WorkerIdle` keeps a worker open until ``done`` is set and the queue is empty,
   beats its heartbeat, and wakes the engine when requests arrive while it waits (Scrapy
   polls an idle scheduler only every 5 s). An idle worker has nothing in flight, so it
@@ -18,11 +20,13 @@ so they run in one place, the coordinator:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.connection import get_redis_from_settings
 from twisted.internet import task
 
@@ -30,6 +34,11 @@ from crawler.distributed.keys import CrawlKeys
 from crawler.distributed.queue import Leases, worker_id
 
 logger = logging.getLogger(__name__)
+
+#: The coordinator's close reason when every worker stopped with requests still waiting.
+NO_WORKERS = "no_workers"
+#: Stat: how many requests waited then.
+NO_WORKERS_STAT = "newsarchive/distributed/no_workers"
 
 
 class _Base:
@@ -61,11 +70,17 @@ class _Base:
 class CoordinatorIdle(_Base):
     """Extension of the coordinator (``CRAWL_REDIS_ROLE = "coordinator"``)."""
 
+    #: seconds requests have waited with no worker alive (:meth:`watch_workers`)
+    workerless = 0.0
+    no_worker_secs = 60.0
+    _last_tick = 0.0
+
     @classmethod
     def from_crawler(cls, crawler: Any) -> CoordinatorIdle:
         if crawler.settings.get("CRAWL_REDIS_ROLE") != "coordinator":
             raise NotConfigured("not the coordinator")
         ext = cls(crawler, "coordinator")
+        ext.no_worker_secs = crawler.settings.getfloat("CRAWL_REDIS_NO_WORKER_SECS", 60.0)
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)
@@ -75,6 +90,7 @@ class CoordinatorIdle(_Base):
         from twisted.internet import reactor
 
         self.server.delete(self.keys.done)
+        self._last_tick = time.monotonic()
         self._start(self.reap)
         reactor.callLater(0, self.publish, spider)  # after the archive store has opened
 
@@ -89,6 +105,27 @@ class CoordinatorIdle(_Base):
         if back:
             logger.warning("%d leased requests went back to the queue: their worker's heartbeat stopped", back)
             self.crawler.stats.inc_value("newsarchive/distributed/requeued", back)
+        self.watch_workers()
+
+    def watch_workers(self) -> None:
+        """Close the crawl (reason :data:`NO_WORKERS`) when requests have waited
+        ``CRAWL_REDIS_NO_WORKER_SECS`` with no worker's heartbeat in Redis: every worker died,
+        and nothing would fetch them. The time counts only between ticks of this loop at most
+        two heartbeats apart, so a process (or machine) that was suspended and wakes to expired
+        heartbeats gives its workers a beat to come back first."""
+        now = time.monotonic()
+        step, self._last_tick = now - self._last_tick, now
+        waiting = self.queued() + self.leases.count()
+        if not waiting or self.leases.workers_alive():
+            self.workerless = 0.0
+            return
+        self.workerless += min(step, 2 * self.heartbeat)
+        if self.workerless < self.no_worker_secs or self.crawler.stats.get_value(NO_WORKERS_STAT):
+            return
+        self.crawler.stats.set_value(NO_WORKERS_STAT, waiting)
+        logger.error("no worker of %s has beaten for %.0f s, and %d requests wait: every worker stopped; closing "
+                     "the crawl", self.keys.base, self.workerless, waiting)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=NO_WORKERS))
 
     def idle(self, spider: Any) -> None:
         self.reap()

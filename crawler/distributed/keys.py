@@ -41,6 +41,17 @@ class CrawlKeys:
         return self.base + ":leases"
 
     @property
+    def robots(self) -> str:
+        """Hash: host:port -> the body of its robots.txt, as first fetched in this crawl."""
+        return self.base + ":robots"
+
+    @property
+    def requeued(self) -> str:
+        """Hash: lease id -> the request put back in the queue when its worker's heartbeat
+        expired; the worker, if it was only suspended, takes it out again when done."""
+        return self.base + ":requeued"
+
+    @property
     def lease_counter(self) -> str:
         return self.base + ":lease-id"
 

@@ -30,8 +30,9 @@ redis.call('HSET', KEYS[2], id, ARGV[1] .. ' ' .. item[2] .. ' ' .. item[1])
 return {tostring(id), item[1]}
 """
 
-#: KEYS: leases, queue; ARGV: worker key prefix, and a worker id to requeue whatever its
-#: heartbeat says ('' for none). Returns how many requests went back to the queue.
+#: KEYS: leases, queue, requeued; ARGV: worker key prefix, and a worker id to requeue whatever
+#: its heartbeat says ('' for none). Returns how many requests went back to the queue (each
+#: also noted in ``requeued`` under its lease id).
 REQUEUE_LUA = """
 local all = redis.call('HGETALL', KEYS[1])
 local n = 0
@@ -42,11 +43,23 @@ for i = 1, #all, 2 do
   local worker = string.sub(v, 1, s1 - 1)
   if worker == ARGV[2] or redis.call('EXISTS', ARGV[1] .. worker) == 0 then
     redis.call('ZADD', KEYS[2], string.sub(v, s1 + 1, s2 - 1), string.sub(v, s2 + 1))
+    redis.call('HSET', KEYS[3], all[i], string.sub(v, s2 + 1))
     redis.call('HDEL', KEYS[1], all[i])
     n = n + 1
   end
 end
 return n
+"""
+
+#: KEYS: leases, queue, requeued; ARGV: lease id. The request is done: its lease goes, and
+#: when the lease had expired (the worker was suspended past CRAWL_REDIS_LEASE_SECS, not
+#: dead) the copy put back in the queue goes too, if no worker has popped it yet.
+RELEASE_LUA = """
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then return 0 end
+local data = redis.call('HGET', KEYS[3], ARGV[1])
+if not data then return 0 end
+redis.call('HDEL', KEYS[3], ARGV[1])
+return redis.call('ZREM', KEYS[2], data)
 """
 
 #: KEYS: leases; ARGV: worker id. Drops every lease of that worker (it is idle: all done).
@@ -81,6 +94,7 @@ class Leases:
         self.server, self.keys, self.worker = server, keys, worker
         self._requeue = server.register_script(REQUEUE_LUA)
         self._release_all = server.register_script(RELEASE_ALL_LUA)
+        self._release = server.register_script(RELEASE_LUA)
 
     def beat(self, lease_secs: float) -> None:
         """This worker is alive for ``lease_secs`` more seconds."""
@@ -92,11 +106,15 @@ class Leases:
     def release(self, lease: str | None) -> None:
         """The leased request is done (its callback's output is queued or handled)."""
         if lease:
-            self.server.hdel(self.keys.leases, lease)
+            self._release(keys=[self.keys.leases, self.keys.queue, self.keys.requeued], args=[lease])
 
     def release_all(self) -> int:
         """Drop every lease of this worker: it is idle, so each of its requests is done."""
         return int(self._release_all(keys=[self.keys.leases], args=[self.worker]))
+
+    def workers_alive(self) -> bool:
+        """Whether any worker's heartbeat key is in Redis now."""
+        return next(iter(self.server.scan_iter(match=self.keys.worker_prefix + "*", count=1000)), None) is not None
 
     def count(self) -> int:
         """Requests leased to any worker now."""
@@ -105,7 +123,7 @@ class Leases:
     def requeue_expired(self, dead_worker: str = "") -> int:
         """Put back in the queue every leased request whose worker's heartbeat is gone (and
         every one of ``dead_worker``): how many."""
-        return int(self._requeue(keys=[self.keys.leases, self.keys.queue],
+        return int(self._requeue(keys=[self.keys.leases, self.keys.queue, self.keys.requeued],
                                  args=[self.keys.worker_prefix, dead_worker]))
 
 

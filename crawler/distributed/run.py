@@ -145,11 +145,25 @@ class Coordination:
             if path.parent == warc_dir:
                 path.unlink()
         result = finish(self.data, result)
+        self.keep_logs()
         for _name, folder, _proc in self.workers:
             shutil.rmtree(folder, ignore_errors=True)
         if (self.data / "workers").is_dir() and not any((self.data / "workers").iterdir()):
             (self.data / "workers").rmdir()
         return result
+
+    def keep_logs(self) -> list[Path]:
+        """Move each worker's ``worker.log`` to ``DATA/logs/worker-<crawl>-<name>.log`` (its
+        folder is removed after the merge): where to read why a worker stopped."""
+        kept = []
+        (self.data / "logs").mkdir(parents=True, exist_ok=True)
+        for name, folder, _proc in self.workers:
+            log = folder / "worker.log"
+            if log.exists():
+                target = self.data / "logs" / f"worker-{self.keys.crawl}-{name}.log"
+                shutil.move(str(log), str(target))
+                kept.append(target)
+        return kept
 
     def close(self) -> None:
         """Stop any worker still running, forget the crawl in Redis, stop a private server."""
@@ -197,7 +211,7 @@ def start_coordination(data: Path, profile_name: str, site: str, base_url: str |
     coordination.spawn(workers, {**passed, **overrides})
     state = "resuming" if coordination.resumed else "new"
     click.echo(f"Distributed crawl {coordination.keys.base} ({state}) over {coordination.url}: {workers} "
-               f"worker{'s' if workers != 1 else ''} (logs: {data / 'workers'}/w*/worker.log)", err=True)
+               f"worker{'s' if workers != 1 else ''} (logs: {data / 'workers'}/w*/worker.log, then {data / 'logs'})", err=True)
     return coordination
 
 

@@ -15,6 +15,15 @@ _HANDLERS = {"http": "crawler.distributed.politeness.SharedDelayDownloadHandler"
              "https": "crawler.distributed.politeness.SharedDelayDownloadHandler"}
 
 
+def _middlewares(**changes: Any) -> dict[str, Any]:
+    """``DOWNLOADER_MIDDLEWARES``: ours, robots.txt read once a crawl per host, and ``changes``."""
+    middlewares = dict(defaults.DOWNLOADER_MIDDLEWARES)
+    middlewares["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] = None
+    middlewares["crawler.distributed.robots.SharedRobotsTxtMiddleware"] = 100  # Scrapy's place
+    middlewares.update(changes)
+    return middlewares
+
+
 def _common(role: str, redis_url: str, keys: CrawlKeys) -> dict[str, Any]:
     return {
         "REDIS_URL": redis_url,
@@ -30,6 +39,7 @@ def coordinator_settings(redis_url: str, keys: CrawlKeys) -> dict[str, Any]:
     return {
         **_common("coordinator", redis_url, keys),
         "SCHEDULER": "crawler.distributed.scheduler.CoordinatorScheduler",
+        "DOWNLOADER_MIDDLEWARES": _middlewares(),
         "EXTENSIONS": {**defaults.EXTENSIONS, "crawler.distributed.idle.CoordinatorIdle": 700},
     }
 
@@ -37,8 +47,7 @@ def coordinator_settings(redis_url: str, keys: CrawlKeys) -> dict[str, Any]:
 def worker_settings(redis_url: str, keys: CrawlKeys, worker: str) -> dict[str, Any]:
     """scrapy-redis's scheduler over the leased queue and the shared seen-set; WARC files
     named after the worker (two workers started in the same second never share a name)."""
-    middlewares = dict(defaults.DOWNLOADER_MIDDLEWARES)
-    middlewares["crawler.reachability.SiteReachabilityMiddleware"] = None  # the coordinator's job
+    middlewares = _middlewares(**{"crawler.reachability.SiteReachabilityMiddleware": None})  # the coordinator's job
     return {
         **_common("worker", redis_url, keys),
         "CRAWL_REDIS_WORKER_ID": worker,

@@ -1,0 +1,66 @@
+"""A distributed crawl whose workers all die (issue 16): the coordinator notices from the
+heartbeats in Redis, stops with one clear line and exit 1 instead of waiting for ever, leaves
+an archive that passes ``warc check`` (what the workers fetched is merged, their logs kept),
+and the same command run again finishes the crawl with every article once."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+from archive.index import Index
+from tests.helpers import ROOT, run_cli
+from tests.mocksite import MockSite
+from tests.redis_server import require_redis_server
+from tests.test_distributed_crawl import alive, article_fetches, canonical_urls, descendants, distributed, worker_pid
+
+
+def test_all_workers_dead_fails_fast_and_the_next_run_goes_on(tmp_path):
+    require_redis_server()
+    data = tmp_path / "data"
+    with MockSite(log_path=tmp_path / "site.jsonl") as site:
+        expected = site.expected("2024-03-04", "2024-03-15")
+        command = distributed(site, data, "-s", "CRAWL_REDIS_NO_WORKER_SECS=3")
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        pool: list[int] = []
+        try:
+            deadline, killed = time.monotonic() + 120, []
+            while time.monotonic() < deadline and not killed:
+                pids = [worker_pid(data, name) for name in ("w1", "w2")]
+                if len(article_fetches(site.requests())) >= 3 and all(pids):
+                    for pid in pids:
+                        pool += descendants(pid)
+                        os.kill(pid, signal.SIGKILL)
+                    killed = pids
+                time.sleep(0.05)
+            assert killed, "the crawl ended before its workers could be killed"
+            started = time.monotonic()
+            _out, err = proc.communicate(timeout=120)
+            waited = time.monotonic() - started
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for pid in pool:
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+        assert proc.returncode == 1, err[-3000:]
+        assert "every worker of the distributed crawl stopped" in err and "Run the same command again" in err, err[-3000:]
+        # the leases expire (2 s), then 3 s without a worker; merging takes the rest
+        assert waited < 60, waited
+        assert run_cli(data, "warc", "check").returncode == 0
+        assert not list((data / "redis").glob("*.sock")) and not (data / "workers").exists()
+        assert {p.name.rsplit("-", 1)[1] for p in (data / "logs").glob("worker-*.log")} == {"w1.log", "w2.log"}
+        with Index(data / "archive.db", readonly=True) as index:
+            assert [row["status"] for row in index.db["crawls"].rows] == ["failed"]
+            first = len(list(index.iter_articles()))
+        assert first < len(expected)
+
+        # the same command, but for the 3 s that a worker's start may take on a loaded machine
+        again = subprocess.run(distributed(site, data), cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr[-3000:]
+    urls = canonical_urls(data)
+    assert len(urls) == len(set(urls)) == len(expected)
+    assert run_cli(data, "warc", "check").returncode == 0
+
