@@ -52,3 +52,9 @@ class CanonicalRequestFingerprinter:
             run = f" run={self.run_token}" if is_discovery(request) else ""
             self._cache[request] = hashlib.sha1(f"{request.method} {key}{run}".encode()).digest()
         return self._cache[request]
+
+
+def fingerprint_of_key(key: str, method: str = "GET") -> bytes:
+    """What :class:`CanonicalRequestFingerprinter` gives a request for an article, page
+    requisite or document (no run token) whose URL's :func:`archive.urls.match_key` is ``key``."""
+    return hashlib.sha1(f"{method} {key}".encode()).digest()

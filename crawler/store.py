@@ -92,6 +92,9 @@ class ArchiveStore:
         self._aliases: list[tuple[str, str]] = []
         #: payload digest -> the response record that holds it (this crawl)
         self._payloads: dict[str, CaptureRecord] = {}
+        #: a distributed crawl's digests archived by its other processes
+        #: (:class:`crawler.distributed.payloads.SharedPayloads`), else None
+        self.shared_payloads: Any = None
         #: canonical URL -> crawl state not yet written, and a read cache
         self._url_state: dict[str, dict[str, Any]] = {}
         self._url_state_dirty: set[str] = set()
@@ -118,6 +121,10 @@ class ArchiveStore:
         if not settings.getbool("ARCHIVE_LOCK_HELD"):
             self._lock = lock_data_dir(self.data_dir)
         self.index = Index(self.layout.db)
+        if settings.get("CRAWL_REDIS_CRAWL"):
+            from crawler.distributed.payloads import SharedPayloads
+
+            self.shared_payloads = SharedPayloads.from_settings(settings)
         profile = getattr(spider, "profile", None)
         site = profile.name if profile else spider.name
         self.recover_after_crash(site)
@@ -375,17 +382,23 @@ class ArchiveStore:
             digest = sha1_digest(exchange.body)
             earlier = self._payloads.get(digest)
             earlier_dict = earlier.to_dict() if earlier else (self.index.capture_for_digest(digest) if self.index else None)
+            elsewhere = earlier_dict is None and self.shared_payloads is not None
+            if elsewhere:
+                earlier_dict = self.shared_payloads.get(digest)  # another process's record
             if earlier_dict is not None:
                 records = self.writer.write_revisit(
                     exchange, profile=PROFILE_IDENTICAL_PAYLOAD, refers_to_uri=earlier_dict["url"],
                     refers_to_date=earlier_dict["fetched_at"], refers_to_record_id=earlier_dict["record_id"],
                     payload_digest=digest)
                 self.crawler.stats.inc_value("newsarchive/revisits")
-                fields: dict[str, Any] = {k: earlier_dict.get(k) for k in CaptureRecord.__dataclass_fields__}
-                self._payload_of[records.response.record_id] = (CaptureRecord(**fields), earlier_dict.get("id"))
+                if not elsewhere:  # (a record in another process's WARC file has no place here)
+                    fields: dict[str, Any] = {k: earlier_dict.get(k) for k in CaptureRecord.__dataclass_fields__}
+                    self._payload_of[records.response.record_id] = (CaptureRecord(**fields), earlier_dict.get("id"))
             else:
                 records = self.writer.write_exchange(exchange)
                 self._payloads[digest] = records.response
+                if self.shared_payloads is not None:
+                    self.shared_payloads.publish(digest, records.response)
             if exchange.status == 200:
                 self.note_url_state(
                     exchange.url, etag=_text(headers.get(b"etag")), last_modified=_text(headers.get(b"last-modified")),

@@ -240,3 +240,21 @@ def test_robots_txt_fetched_once_for_all_processes(crawls):
     request for it, not one per process."""
     assert [e["path"] for e in crawls["log"]].count("/robots.txt") == 1
 
+
+def test_every_revisit_refers_to_a_response_in_the_merged_archive(crawls):
+    """An identical-payload revisit may refer to another process's response record (the shared
+    payload map): after the merge each one finds it, by URI, date and record ID."""
+    from archive.warc import iter_records
+
+    records = [r for p in (crawls["dist"] / "warc").glob("*.warc.gz") for _o, _l, r in iter_records(p)]
+    responses = {r.warc_headers["WARC-Record-ID"]: r for r in records if r.rec_type == "response"}
+    revisits = [r.warc_headers for r in records if r.rec_type == "revisit"
+                and r.warc_headers.get("WARC-Profile", "").endswith("identical-payload-digest")]
+    assert revisits, "the mock site serves one payload under several URLs"
+    for headers in revisits:
+        target = responses[headers["WARC-Refers-To"]].warc_headers
+        assert (target["WARC-Target-URI"], target["WARC-Date"], target["WARC-Payload-Digest"]) == (
+            headers["WARC-Refers-To-Target-URI"], headers["WARC-Refers-To-Date"], headers["WARC-Payload-Digest"])
+    empty = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"  # (a body-less answer is never a revisit)
+    digests = [d for r in responses.values() if (d := r.warc_headers.get("WARC-Payload-Digest")) not in (None, empty)]
+    assert len(digests) - len(set(digests)) <= 1, "a payload is archived once, whichever worker met it again"

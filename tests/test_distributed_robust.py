@@ -64,3 +64,23 @@ def test_all_workers_dead_fails_fast_and_the_next_run_goes_on(tmp_path):
     assert len(urls) == len(set(urls)) == len(expected)
     assert run_cli(data, "warc", "check").returncode == 0
 
+
+def test_an_incremental_distributed_crawl_fetches_no_archived_article(tmp_path):
+    """The coordinator seeds the shared seen-set with the archived articles (canonical URLs and
+    aliases): a second crawl of the same range, distributed, fetches none of them again, not
+    even through a shortlink or a redirect that a worker follows."""
+    require_redis_server()
+    data = tmp_path / "data"
+    with MockSite(log_path=tmp_path / "site.jsonl") as site:
+        first = run_cli(data, "crawl", "courthousenews", "--base-url", site.url, "--since", "2024-03-04",
+                        "--until", "2024-03-15", "-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False")
+        assert first.returncode == 0, first.stderr[-3000:]
+        before = len(site.requests())
+        command = distributed(site, data, "-s", "DOWNLOAD_DELAY=0.02")
+        again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr[-3000:]
+        second = site.requests()[before:]
+    assert second, "the second crawl asked the site for its listings"
+    assert not article_fetches(second), article_fetches(second)
+    urls = canonical_urls(data)
+    assert len(urls) == len(set(urls))

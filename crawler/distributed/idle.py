@@ -95,7 +95,12 @@ class CoordinatorIdle(_Base):
         reactor.callLater(0, self.publish, spider)  # after the archive store has opened
 
     def publish(self, spider: Any) -> None:
-        """Tell the workers the crawl's date range (the store may have made it incremental)."""
+        """Seed the shared seen-set with the archived articles, then tell the workers the
+        crawl's date range (the store may have made it incremental)."""
+        seed = getattr(self.crawler.engine.scheduler, "seed_archived", None)
+        if seed is not None:
+            seeded = seed(set(getattr(spider, "known_keys", ())))
+            self.crawler.stats.set_value("newsarchive/distributed/seeded", seeded)
         since, until = getattr(spider, "since", None), getattr(spider, "until", None)
         self.server.hset(self.keys.params, mapping={
             "since": since.isoformat() if since else "", "until": until.isoformat() if until else "", "ready": "1"})

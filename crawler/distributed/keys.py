@@ -41,6 +41,11 @@ class CrawlKeys:
         return self.base + ":leases"
 
     @property
+    def payloads(self) -> str:
+        """Hash: payload digest -> ``"<uri> <date> <record id>"`` of the response record holding it."""
+        return self.base + ":payloads"
+
+    @property
     def robots(self) -> str:
         """Hash: host:port -> the body of its robots.txt, as first fetched in this crawl."""
         return self.base + ":robots"

@@ -20,7 +20,7 @@ from scrapy_redis.queue import PriorityQueue
 
 from crawler.distributed.dupefilter import FingerprintDupeFilter
 from crawler.distributed.keys import CrawlKeys
-from crawler.fingerprint import ONCE_PER_JOB_ROLES
+from crawler.fingerprint import ONCE_PER_JOB_ROLES, fingerprint_of_key
 
 
 def handed_over(request: Request) -> bool:
@@ -44,7 +44,11 @@ class CoordinatorScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         if not handed_over(request):
             return super().enqueue_request(request)
-        if not request.dont_filter and self.shared_df.request_seen(request):
+        if request.meta.get("revalidate"):
+            # an archived article asked for again on purpose (revisit window, newer lastmod):
+            # its fingerprint is in the seen-set (seed_archived); the spider asks once a crawl
+            self.shared_df.mark_seen([self.shared_df.request_fingerprint(request)])
+        elif not request.dont_filter and self.shared_df.request_seen(request):
             self.shared_df.log(request, self.spider)
             return False
         self.shared_queue.push(request)
@@ -54,3 +58,12 @@ class CoordinatorScheduler(Scheduler):
         if jobstate is not None:
             jobstate.settle(request.meta.get("pending_key"))  # a worker answers it
         return True
+
+    def seed_archived(self, keys: set[str]) -> int:
+        """Put the fingerprints of the archived articles' URLs (match keys: canonical URLs and
+        aliases, the spider's ``known_keys``) in the shared seen-set, so that no worker fetches
+        one again (a shortlink or a redirect that leads to one) and an incremental distributed
+        crawl stays incremental. How many."""
+        fingerprints = [fingerprint_of_key(key).hex() for key in keys]
+        self.shared_df.mark_seen(fingerprints)
+        return len(fingerprints)
