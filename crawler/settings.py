@@ -10,7 +10,7 @@ import os
 from archive import __version__
 
 BOT_NAME = "newsarchive"
-SPIDER_MODULES = ["crawler.spiders"]
+SPIDER_MODULES = ["crawler.spiders", "crawler.distributed.spider"]  # backissues, backissues-worker
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # ---- the archive ---------------------------------------------------------------------

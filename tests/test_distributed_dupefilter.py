@@ -81,3 +81,28 @@ def test_discovery_pages_are_not_shared_across_processes(redis_server):
     assert not one.request_seen(Request("http://example.org/2024/03/", meta=listing))
     assert one.request_seen(Request("http://example.org/2024/03/", meta=listing))
     assert not two.request_seen(Request("http://example.org/2024/03/", meta=listing))
+
+
+def test_the_worker_spider_sets_up_a_worker_on_its_own_as_under_scrapyd():
+    """Scheduled by name with only the crawl's Redis, site, token, id and data folder (what the
+    README's Scrapyd example passes), the worker spider takes the other worker settings."""
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.settings import Settings
+
+    import crawler.settings as defaults
+    from crawler.distributed.spider import WorkerSpider
+
+    project = Settings()
+    project.setmodule(defaults, priority="project")
+    assert SpiderLoader.from_settings(project).load("backissues-worker") is WorkerSpider
+    settings = project.copy()
+    given = {"REDIS_URL": "redis://coordinator.lan:6379/0", "CRAWL_REDIS_SITE": "courthousenews",
+             "CRAWL_REDIS_CRAWL": "20261204T140501", "CRAWL_REDIS_WORKER_ID": "scrapyd1", "LOG_LEVEL": "INFO"}
+    for name, value in given.items():
+        settings.set(name, value, priority="cmdline")
+    WorkerSpider.update_settings(settings)
+    assert settings["CRAWL_REDIS_ROLE"] == "worker"
+    assert settings["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler"
+    assert settings["SCHEDULER_QUEUE_KEY"] == "newsarchive:courthousenews:20261204T140501:queue"
+    assert settings["ARCHIVE_WARC_PREFIX"] == "newsarchive-scrapyd1"
+    assert settings.getdict("DOWNLOADER_MIDDLEWARES")["crawler.distributed.robots.SharedRobotsTxtMiddleware"] == 100

@@ -16,6 +16,23 @@ class WorkerSpider(BackIssuesSpider):
 
     name = "backissues-worker"
 
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Run on its own (under Scrapyd: ``-d setting=REDIS_URL=…`` with ``CRAWL_REDIS_SITE``,
+        ``CRAWL_REDIS_CRAWL``, ``CRAWL_REDIS_WORKER_ID`` and ``ARCHIVE_DATA_DIR``), the spider
+        takes the rest of :func:`crawler.distributed.settings.worker_settings` itself, at spider
+        priority (what the command line sets stays). ``newsarchive worker`` sets them all."""
+        super().update_settings(settings)
+        if settings.get("CRAWL_REDIS_ROLE") or not (settings.get("REDIS_URL") and settings.get("CRAWL_REDIS_CRAWL")):
+            return
+        from crawler.distributed.keys import CrawlKeys
+        from crawler.distributed.queue import worker_id
+        from crawler.distributed.settings import worker_settings
+
+        for name, value in worker_settings(settings["REDIS_URL"], CrawlKeys.from_settings(settings),
+                                           worker_id(settings)).items():
+            settings.set(name, value, priority="spider")
+
     async def start(self) -> AsyncIterator[Any]:
         return
         yield  # an async generator that yields nothing
