@@ -69,7 +69,7 @@ def eval_(corpus: Path, score_py: Path | None, as_json: bool, show: int, minimum
     (LOPO) aggregate: the mean of the publishers' figures, each publisher one held-out fold
     of equal weight. The rules are hand-written with nothing fitted to the corpus, so a
     publisher is held out exactly when no rule names it; the rule check searches
-    archive/extract*.py for every publisher's domain and (two-word or longer) name, and lists
+    archive/extract/*.py for every publisher's domain and (two-word or longer) name, and lists
     any publisher a rule names, whose figure is then no held-out figure.
 
     --save FILE writes the per-page results; --compare FILE shows, per field, which pages

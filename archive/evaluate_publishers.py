@@ -11,7 +11,7 @@ What LOPO then measures is:
   publisher one fold, weighed the same whatever its page count, so a publisher with many
   pages cannot carry the figure), and
 * the **rule check**: whether any extraction rule names a publisher of the corpus (its
-  domain, or a publisher name of two words or more, found in ``archive/extract*.py``). A
+  domain, or a publisher name of two words or more, found in ``archive/extract/*.py``). A
   rule that does is tuned to the publisher it names, and its figure is no held-out figure;
   such publishers are listed.
 """
@@ -30,7 +30,7 @@ SCORES = {"title": "title_ok", "authors": "authors_f1", "date": "date_ok", "body
 #: The extracted value shown for a changed page, by figure name.
 VALUES = {"title": "title", "authors": "authors", "date": "published", "body_f1": "chars"}
 #: The modules that hold the extraction rules.
-RULE_SOURCES = Path(__file__).resolve().parent.glob("extract*.py")
+RULE_SOURCES = tuple((Path(__file__).resolve().parent / "extract").glob("*.py"))
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -85,10 +85,10 @@ def rule_check(rows: Iterable[dict[str, Any]], sources: Iterable[Path] | None = 
 
     Args:
         rows: Per-page rows (for the publishers, their names and URLs).
-        sources: The rule modules to search (default: ``archive/extract*.py``).
+        sources: The rule modules to search (default: ``archive/extract/*.py``).
 
     Returns:
-        ``{publisher: ["extract.py:123", ...]}`` for each publisher named; empty when none is.
+        ``{publisher: ["titles.py:123", ...]}`` for each publisher named; empty when none is.
     """
     lines = []
     for path in sorted(sources if sources is not None else RULE_SOURCES):

@@ -770,7 +770,7 @@ def test_correction_notice_outside_the_article_is_kept_with_the_text() -> None:
 # ----------------------------------------------------------------------------- trafilatura's fallback, only where it matters
 
 def _record_fast_flags(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    import archive.extract as extract_module
+    import archive.extract.body as extract_module
 
     calls: list[bool] = []
     real = extract_module.trafilatura.bare_extraction
@@ -800,7 +800,7 @@ def test_page_without_paragraph_markup_consults_the_fallback_extractors(monkeypa
 
 
 def test_fast_result_missing_most_paragraph_text_consults_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
-    import archive.extract as extract_module
+    import archive.extract.body as extract_module
 
     calls: list[bool] = []
     real = extract_module.trafilatura.bare_extraction

@@ -3,7 +3,7 @@ each kind has its own small page, and so has each case where the rule must not f
 from __future__ import annotations
 
 from archive.extract import extract
-from archive.extract_consent import is_notice, recover_body
+from archive.extract.body import is_notice, recover_body
 
 URL = "https://radio.example.org/2024/04/17/country-music/"
 HEADLINE = "Beyonce is bringing her fans of colour to country music"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.extract import extract
-from archive.extract_taxonomy import MAX_LABEL_CHARS, breadcrumb_category
+from archive.extract.taxonomy import MAX_LABEL_CHARS, breadcrumb_category
 
 CASES = Path(__file__).parent / "cases"
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -11,8 +11,8 @@ from typing import Any
 
 import lxml.etree
 
-from archive.extract_common import _as_strings, _dedupe, _key, _norm
-from archive.extract_titles import _is_site_name
+from archive.extract.common import _as_strings, _dedupe, _key, _norm
+from archive.extract.titles import _is_site_name
 
 
 _BY_PREFIX = re.compile(

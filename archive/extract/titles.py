@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 
-from archive.extract_common import _as_strings, _key, _norm
+from archive.extract.common import _as_strings, _key, _norm
 
 
 #: Separators between a headline and a site or section name. Strong ones are almost never

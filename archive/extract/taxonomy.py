@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from archive.extract_common import _as_strings, _key, _norm
+from archive.extract.common import _as_strings, _key, _norm
 
 #: The longest category or tag kept, in characters: section names and keywords are short,
 #: headlines (a frequent junk value) are longer.
@@ -33,7 +33,6 @@ _HOME_NAMES = frozenset({
     "home", "homepage", "start", "startseite", "accueil", "inicio", "portada", "início", "forside",
     "hem", "etusivu", "strona główna", "главная", "首页", "首頁", "ホーム", "トップ", "홈", "news home",
 })
-
 
 
 def _fold(value: str) -> str:
@@ -160,9 +159,9 @@ def categories_and_tags(page: Any, ld: Any, parsely: dict[str, Any], title: str 
     """The article's categories and tags (see the module docstring for the rules).
 
     Args:
-        page: The :class:`archive.extract._Page` (meta values, ``category_links``,
+        page: The :class:`archive.extract.structured._Page` (meta values, ``category_links``,
             ``tag_links``, ``html_title``, ``h1``, ``micro_headline``, ``url``).
-        ld: The page's :class:`archive.extract._JsonLd`.
+        ld: The page's :class:`archive.extract.structured._JsonLd`.
         parsely: The legacy Parse.ly ``parsely-page`` object (may be empty).
         title: The chosen title (also a title candidate).
         tree: The parsed page (for trafilatura's links).
