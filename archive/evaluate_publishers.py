@@ -167,7 +167,8 @@ def compare(rows: Sequence[dict[str, Any]], other: Sequence[dict[str, Any]]) -> 
     earlier = {row["id"]: row for row in other}
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for figure, field in SCORES.items():
-        better, worse = [], []
+        better: list[dict[str, Any]] = []
+        worse: list[dict[str, Any]] = []
         for row in rows:
             old = earlier.get(row["id"])
             if old is None or row.get(field) is None or old.get(field) is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
@@ -175,6 +175,21 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+@overload
+def _valid(value: str) -> str:
+    ...
+
+
+@overload
+def _valid(value: None) -> None:
+    ...
+
+
+@overload
+def _valid(value: str | None) -> str | None:
+    ...
+
+
 def _valid(value: str | None) -> str | None:
     """``value`` with lone surrogates (from a JSON ``"\\ud800"`` escape) replaced by U+FFFD:
     such a string cannot be written as UTF-8, to WARC or SQLite."""
@@ -192,7 +207,8 @@ class _LazyMetadata:
     """
 
     def __init__(self, tree: Any, url: str | None) -> None:
-        self._tree, self._url, self._values = tree, url, {}
+        self._tree, self._url = tree, url
+        self._values: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

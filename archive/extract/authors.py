@@ -82,7 +82,8 @@ def _split_on_conjunctions(part: str, conjunctions: frozenset[str]) -> list[str]
     """``"A og B"`` -> ``["A", "B"]`` for the given conjunctions (see
     :data:`_ALWAYS_SPLIT` for the ones that need full names on both sides)."""
     words = part.split(" ")
-    names, current = [], []
+    names: list[str] = []
+    current: list[str] = []
     for pos, word in enumerate(words):
         if word in conjunctions and current and pos < len(words) - 1:
             rest = words[pos + 1:]

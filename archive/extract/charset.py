@@ -139,9 +139,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     for label in (header_match.group(1) if header_match else None,
                   *(m.group(1).decode("ascii", "ignore") for m in _META_CHARSET.finditer(head)),
                   *(m.group(1).decode("ascii", "ignore") for m in [_XML_ENCODING.match(head)] if m)):
-        codec = _codec_name(label)
-        if codec and codec not in declared and not codec.startswith("utf-16") and codec != "utf-32":
-            declared.append(codec)
+        name = _codec_name(label)
+        if name and name not in declared and not name.startswith("utf-16") and name != "utf-32":
+            declared.append(name)
     if body.isascii():
         codec = next((c for c in declared if _strict(b"<a>", c) == "<a>"), "utf-8")
         return body.decode("ascii"), _public_name(codec)

@@ -226,7 +226,8 @@ class _Page:
         self.article_tags = sum(1 for _ in tree.iter("article"))
         # Microdata, in one scan: article-typed items (one or two: an article, maybe a
         # related one; many are teasers), datePublished and headline properties.
-        article_items, micro_dates, micro_headline = 0, [], ""
+        article_items, micro_headline = 0, ""
+        micro_dates: list[str] = []
         for el in _MICRODATA(tree):
             itemtype = el.get("itemtype")
             if itemtype and any(t.rsplit("/", 1)[-1].casefold() in ARTICLE_TYPES for t in itemtype.split()):
