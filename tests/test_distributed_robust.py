@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 from archive.index import Index
 from tests.helpers import ROOT, run_cli
@@ -84,3 +85,39 @@ def test_an_incremental_distributed_crawl_fetches_no_archived_article(tmp_path):
     assert not article_fetches(second), article_fetches(second)
     urls = canonical_urls(data)
     assert len(urls) == len(set(urls))
+
+
+def test_workers_stop_when_their_coordinator_is_killed(tmp_path):
+    """A SIGKILLed coordinator never says "done": its workers see its heartbeat gone from Redis
+    and stop (exit 1) instead of waiting for ever, their extraction pools with them."""
+    require_redis_server()
+    data = tmp_path / "data"
+    with MockSite(log_path=tmp_path / "site.jsonl") as site:
+        proc = subprocess.Popen(distributed(site, data, "-s", "CRAWL_REDIS_NO_COORDINATOR_SECS=3"), cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        left: list[int] = []
+        redis_pids: list[int] = []
+        try:
+            deadline, pids = time.monotonic() + 120, []
+            while time.monotonic() < deadline and not pids:
+                found = [worker_pid(data, name) for name in ("w1", "w2")]
+                if len(article_fetches(site.requests())) >= 3 and all(found):
+                    pids = [pid for pid in found if pid]
+                    trees = [pid for pid in pids for pid in [pid, *descendants(pid)]]
+                    redis_pids = [p for p in descendants(proc.pid) if b"redis-server" in Path(f"/proc/{p}/cmdline").read_bytes()]
+                    os.kill(proc.pid, signal.SIGKILL)
+                time.sleep(0.05)
+            assert pids, "the crawl ended before its coordinator could be killed"
+            proc.wait()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and (left := [pid for pid in trees if alive(pid)]):
+                time.sleep(0.2)
+            assert not left, left
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for pid in [*left, *redis_pids]:  # the private redis-server outlives a SIGKILLed parent
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+    assert "no_coordinator" in (data / "workers" / "w1" / "worker.log").read_text(errors="replace")

@@ -24,6 +24,7 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+import redis
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 #: The coordinator's close reason when every worker stopped with requests still waiting.
 NO_WORKERS = "no_workers"
+#: A worker's close reason when its coordinator stopped beating (killed, or its Redis gone).
+NO_COORDINATOR = "no_coordinator"
 #: Stat: how many requests waited then.
 NO_WORKERS_STAT = "newsarchive/distributed/no_workers"
 
@@ -106,6 +109,7 @@ class CoordinatorIdle(_Base):
             "since": since.isoformat() if since else "", "until": until.isoformat() if until else "", "ready": "1"})
 
     def reap(self) -> None:
+        self.server.set(self.keys.coordinator, b"1", px=max(1, int(self.lease_secs * 1000)))
         back = self.leases.requeue_expired()
         if back:
             logger.warning("%d leased requests went back to the queue: their worker's heartbeat stopped", back)
@@ -146,25 +150,58 @@ class CoordinatorIdle(_Base):
 class WorkerIdle(_Base):
     """Extension of a worker (``CRAWL_REDIS_ROLE = "worker"``)."""
 
+    #: seconds without a sign of the coordinator (:meth:`watch_coordinator`)
+    orphaned = 0.0
+    no_coordinator_secs = 60.0
+    closing = False
+    _last_tick = 0.0
+
     @classmethod
     def from_crawler(cls, crawler: Any) -> WorkerIdle:
         if crawler.settings.get("CRAWL_REDIS_ROLE") != "worker":
             raise NotConfigured("not a worker")
         ext = cls(crawler, worker_id(crawler.settings))
+        ext.no_coordinator_secs = crawler.settings.getfloat("CRAWL_REDIS_NO_COORDINATOR_SECS", 60.0)
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)
         return ext
 
     def opened(self, spider: Any) -> None:
+        self._last_tick = time.monotonic()
         self._start(self.tick)
 
     def tick(self) -> None:
-        self.leases.beat(self.lease_secs)
+        try:
+            self.leases.beat(self.lease_secs)
+            here = bool(self.server.exists(self.keys.coordinator) or self.server.exists(self.keys.done))
+        except redis.RedisError:
+            here = False  # the Redis is gone with it, or unreachable for now
+        self.watch_coordinator(here)
+        if not here:
+            return
         engine = self.crawler.engine
         slot = getattr(engine, "_slot", None)
         if slot is not None and engine.spider_is_idle() and self.queued():
             slot.nextcall.schedule()  # requests arrived while we waited: take them now
+
+    def watch_coordinator(self, here: bool) -> None:
+        """Close this worker (reason :data:`NO_COORDINATOR`) when neither the coordinator's
+        heartbeat nor the crawl's "done" has been seen for ``CRAWL_REDIS_NO_COORDINATOR_SECS``
+        (the coordinator was killed, or the Redis is gone): nothing would ever say "done". Time
+        counts as in :meth:`CoordinatorIdle.watch_workers`."""
+        now = time.monotonic()
+        step, self._last_tick = now - self._last_tick, now
+        if here:
+            self.orphaned = 0.0
+            return
+        self.orphaned += min(step, 2 * self.heartbeat)
+        if self.orphaned < self.no_coordinator_secs or self.closing:
+            return
+        self.closing = True
+        logger.error("the coordinator of %s has not beaten for %.0f s: stopping this worker (its leases go back "
+                     "to the queue when a coordinator runs again)", self.keys.base, self.orphaned)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=NO_COORDINATOR))
 
     def idle(self, spider: Any) -> None:
         self.leases.release_all()
@@ -174,6 +211,8 @@ class WorkerIdle(_Base):
 
     def closed(self, spider: Any, reason: str) -> None:
         self._stop()
+        if reason == NO_COORDINATOR:
+            return  # its pages in flight were not archived: their leases expire and go back
         self.leases.release_all()
         self.leases.stop_beating()
 

@@ -41,6 +41,11 @@ class CrawlKeys:
         return self.base + ":leases"
 
     @property
+    def coordinator(self) -> str:
+        """String with a TTL: the coordinator's heartbeat (gone, and no ``done``: workers stop)."""
+        return self.base + ":coordinator"
+
+    @property
     def payloads(self) -> str:
         """Hash: payload digest -> ``"<uri> <date> <record id>"`` of the response record holding it."""
         return self.base + ":payloads"
