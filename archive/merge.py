@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from archive.reindex import ReindexStats, reindex, warc_files
 from archive.warc import DEFAULT_MAX_BYTES, WarcWriter, iter_records
@@ -66,7 +67,7 @@ def merge_files(inputs: list[Path], warc_dir: Path, *, max_bytes: int = DEFAULT_
         "description": description or f"newsarchive merge of {len(inputs)} WARC files",
         "isPartOf": ", ".join(sorted({p.parent.parent.name for p in inputs})),
     })
-    handles = {}
+    handles: dict[int, BinaryIO] = {}
     try:
         for _date, number, offset, length in entries:
             handle = handles.get(number)

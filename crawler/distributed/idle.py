@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from typing import Any, cast
 
 import redis
 from scrapy import Request, signals
@@ -95,7 +95,7 @@ class CoordinatorIdle(_Base):
         self.server.delete(self.keys.done)
         self._last_tick = time.monotonic()
         self._start(self.reap)
-        reactor.callLater(0, self.publish, spider)  # after the archive store has opened
+        cast(Any, reactor).callLater(0, self.publish, spider)  # after the archive store has opened
 
     def publish(self, spider: Any) -> None:
         """Seed the shared seen-set with the archived articles, then tell the workers the

@@ -34,6 +34,7 @@ class CoordinatorScheduler(Scheduler):
 
     def open(self, spider: Any) -> Any:
         result = super().open(spider)
+        assert self.crawler is not None  # set by from_crawler, as Scrapy makes schedulers
         settings = self.crawler.settings
         server = get_redis_from_settings(settings)
         keys = CrawlKeys.from_settings(settings)
