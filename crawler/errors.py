@@ -26,6 +26,33 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 KINDS = ("retried", "gave up", "4xx", "5xx")
+
+
+class NotFetched(IgnoreRequest):
+    """A request one of our downloader middlewares chose not to send (Scrapy's
+    ``IgnoreRequest``, so its errback sees it). ``reason`` is how the crawl summary counts it
+    as skipped; None: counted where it was raised."""
+
+    reason: str | None = None
+
+
+class ArchivedEarlier(NotFetched):
+    """An article an earlier crawl archived, met again as a redirect's target."""
+
+    reason = "archived by an earlier crawl"
+
+
+class DeadRequisiteFolder(NotFetched):
+    """A page requisite in a folder that answered only 404 (crawler.requisites)."""
+
+    reason = "requisite in a folder that answered only 404"
+
+
+class RetryAfterTooLong(NotFetched):
+    """A page whose Retry-After is longer than ``CRAWL_RETRY_AFTER_MAX_SECS``: counted,
+    logged and kept for the next crawl by the middleware that raises it."""
+
+    reason = None
 _STAT = "newsarchive/errors/"
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.httpobj import urlparse_cached
@@ -19,6 +18,7 @@ from scrapy.utils.response import response_status_message
 from archive.urls import match_key
 from archive.warc import HttpExchange, WarcError, read_record
 from crawler.download import REQUEST_HEAD_META, RESPONSE_HEAD_META
+from crawler.errors import ArchivedEarlier, RetryAfterTooLong
 from crawler.store import ArchiveStore
 
 logger = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ class RetryAfterMiddleware(RetryMiddleware):
             ArchiveStore.for_crawler(self.crawler).defer(request.url, request.meta, wait)
             logger.warning("%s: Retry-After %.0f s is longer than CRAWL_RETRY_AFTER_MAX_SECS=%.0f; "
                            "left for the next crawl", request.url, wait, self.max_wait)
-            raise IgnoreRequest(f"Retry-After {wait:.0f} s exceeds the limit")
+            raise RetryAfterTooLong(f"Retry-After {wait:.0f} s exceeds the limit")
         if wait:
             self.hold_slot(request, wait)
         reason = response_status_message(response.status)
@@ -264,4 +264,4 @@ class ArchivedArticleFilterMiddleware:
             return
         known = getattr(self.crawler.spider, "known", None)
         if known and match_key(request.url) in known:
-            raise IgnoreRequest("archived by an earlier crawl (redirect target)")
+            raise ArchivedEarlier("archived by an earlier crawl (redirect target)")

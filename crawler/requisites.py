@@ -235,9 +235,9 @@ class RequisiteMiddleware:
             return
         folder = plan.dead_folder(request.url)
         if folder:
-            from scrapy.exceptions import IgnoreRequest
+            from crawler.errors import DeadRequisiteFolder
 
-            raise IgnoreRequest(f"requisite folder {folder} answered only 404")
+            raise DeadRequisiteFolder(f"requisite folder {folder} answered only 404")
 
     def process_response(self, request: Any, response: Any) -> Any:
         plan = self._plan()

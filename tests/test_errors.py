@@ -68,3 +68,51 @@ def test_progress_summary_and_crawls_stats_give_the_same_errors(tmp_path: Path) 
     assert first_faults and stats["error_kinds"]["retried"] == len([e for e in log if e["status"] in (429, 503)])
     assert stats["error_kinds"]["4xx"] == len([e for e in log if 400 <= e["status"] < 500
                                                and e["status"] != 429 and e["path"] != "/robots.txt"])
+
+
+def _spider(tmp_path: Path):
+    import crawler.settings as defaults
+    from crawler.spiders.backissues import BackIssuesSpider
+
+    settings = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
+    settings.update(ARCHIVE_DATA_DIR=str(tmp_path / "data"), ARCHIVE_EXTRACT_WORKERS=0)
+    crawler = get_crawler(BackIssuesSpider, settings)
+    return crawler._create_spider(site="http://127.0.0.1:9/")
+
+
+def _fail(spider, exc: Exception, url: str = "http://127.0.0.1:9/a/") -> None:
+    from twisted.python.failure import Failure
+
+    failure = Failure(exc)
+    failure.request = Request(url)  # type: ignore[attr-defined]
+    spider.on_error(failure)
+
+
+def test_not_fetched_is_sorted_by_its_class_not_its_message(tmp_path: Path, caplog) -> None:
+    """Our middlewares' refusals are named exceptions: the summary's skip reason comes from the
+    class, whatever the message says, and none of them is logged as a warning."""
+    from crawler.errors import ArchivedEarlier, DeadRequisiteFolder, NotFetched, RetryAfterTooLong
+
+    spider = _spider(tmp_path)
+    stats = spider.crawler.stats
+    for exc in (ArchivedEarlier("reworded"), DeadRequisiteFolder("/x/ is gone"), RetryAfterTooLong("later")):
+        assert isinstance(exc, NotFetched) and isinstance(exc, IgnoreRequest)
+        _fail(spider, exc)
+    assert stats.get_value("newsarchive/skipped/archived by an earlier crawl") == 1
+    assert stats.get_value("newsarchive/skipped/requisite in a folder that answered only 404") == 1
+    skipped = {k for k in stats.get_stats() if k.startswith("newsarchive/skipped/")}
+    assert len(skipped) == 2  # the Retry-After one is counted by its middleware, not here
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_messages_alone_no_longer_decide(tmp_path: Path, caplog) -> None:
+    """A plain IgnoreRequest whose text happens to mention an earlier crawl is just "ignored",
+    and warned about; Scrapy's own robots.txt refusal keeps its reason."""
+    spider = _spider(tmp_path)
+    stats = spider.crawler.stats
+    _fail(spider, IgnoreRequest("archived by an earlier crawl, says someone else"))
+    _fail(spider, IgnoreRequest("Forbidden by robots.txt"))
+    assert stats.get_value("newsarchive/skipped/ignored") == 1
+    assert stats.get_value("newsarchive/skipped/archived by an earlier crawl") is None
+    assert stats.get_value("newsarchive/skipped/forbidden by robots.txt") == 1
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 1

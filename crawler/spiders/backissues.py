@@ -39,6 +39,7 @@ from archive.urls import match_key, same_site, without_tracking
 from crawler.items import ArticleItem
 from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE, SiteProfile, resolve
 from crawler.discovery import article_day, date_span, is_dated_article
+from crawler.errors import NotFetched
 from crawler.jobstate import JobState
 from crawler.requisites import RequisitePlan
 from crawler.store import notice
@@ -825,14 +826,12 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             return  # the crawl is stopping: the site answers nothing (crawler.reachability)
         exc = failure.value
         text = str(exc)
-        if isinstance(exc, IgnoreRequest) and "robots.txt" in text:
+        if isinstance(exc, NotFetched):  # ours: the class says why
+            if exc.reason is None:
+                return  # counted where it was raised (a Retry-After kept for the next crawl)
+            reason = exc.reason
+        elif isinstance(exc, IgnoreRequest) and "robots.txt" in text:  # Scrapy's RobotsTxtMiddleware
             reason = "forbidden by robots.txt"
-        elif isinstance(exc, IgnoreRequest) and "earlier crawl" in text:
-            reason = "archived by an earlier crawl"
-        elif isinstance(exc, IgnoreRequest) and text.startswith("requisite folder"):
-            reason = "requisite in a folder that answered only 404"
-        elif isinstance(exc, IgnoreRequest) and "Retry-After" in text:
-            return  # counted, logged and kept for the next crawl by RetryAfterMiddleware
         elif "maxsize" in text.lower() or "max size" in text.lower() or "larger than download" in text.lower():
             reason = "larger than DOWNLOAD_MAXSIZE"
             if request.meta.get("requisite_kind") == "media":
@@ -842,8 +841,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         else:
             reason = type(exc).__name__
         self.skip(reason)
-        if reason not in ("forbidden by robots.txt", "archived by an earlier crawl",
-                          "requisite in a folder that answered only 404"):
+        if not isinstance(exc, NotFetched) and reason != "forbidden by robots.txt":
             self.logger.warning("%s: %s (%s)", request.url, reason, text[:200])
 
 
