@@ -92,7 +92,7 @@ def eval_(corpus: Path, score_py: Path | None, as_json: bool, show: int, minimum
       newsarchive eval --corpus ../shared/realsite/corpus --since 2024-01-01 --until 2026-12-31
     """
     from archive import evaluate_publishers as ep
-    from archive.evaluate import format_report, report_json, score_pages, summarize
+    from archive.evaluate import CorpusError, format_report, report_json, score_pages, summarize
 
     if score_py is None and not (corpus.parent / "score.py").is_file():
         raise click.UsageError(f"no score.py beside {corpus}; pass --score PATH/TO/score.py")
@@ -104,6 +104,8 @@ def eval_(corpus: Path, score_py: Path | None, as_json: bool, show: int, minimum
         rows = score_pages(corpus, score_py, since=_day(since), until=_day(until))
     except FileNotFoundError as exc:  # no truth.jsonl: not a corpus folder
         raise click.UsageError(str(exc)) from None
+    except CorpusError as exc:  # a bad truth.jsonl line, a missing page
+        raise click.ClickException(f"cannot score the corpus: {exc}") from None
     except (ImportError, SyntaxError) as exc:
         raise click.ClickException(f"cannot use the scorer: {exc}") from None
     figures, misses = summarize(rows)

@@ -64,21 +64,56 @@ def load_score_module(score_py: str | Path) -> ModuleType:
     return module
 
 
+class CorpusError(ValueError):
+    """A corpus that cannot be scored: a ``truth.jsonl`` line that is no JSON object with an
+    ``id``, a page file that is missing or unreadable, or no page at all."""
+
+
 def _read_truth(corpus: Path) -> list[dict[str, Any]]:
+    """The records of ``CORPUS/truth.jsonl``, one JSON object with an ``id`` a line.
+
+    Raises:
+        FileNotFoundError: no ``truth.jsonl``.
+        CorpusError: a line that is not such an object (its number said), or no record.
+    """
     truth_file = corpus / "truth.jsonl"
     if not truth_file.is_file():
         raise FileNotFoundError(f"{truth_file} not found; is {corpus} a realsite corpus folder?")
-    with truth_file.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    records = []
+    try:
+        lines = truth_file.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{truth_file} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise CorpusError(f"{truth_file} line {number}: not JSON ({exc})") from None
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not record["id"]:
+            raise CorpusError(f"{truth_file} line {number}: not a JSON object with a text \"id\"")
+        records.append(record)
+    if not records:
+        raise CorpusError(f"{truth_file} holds no record: nothing to score")
+    return records
 
 
 def _read_page(corpus: Path, record_id: str) -> bytes:
+    """The HTML of one corpus page (``html/ID.html.gz`` or ``html/ID.html``).
+
+    Raises:
+        CorpusError: neither file exists, or the gzip file is damaged.
+    """
     for name in (f"{record_id}.html.gz", f"{record_id}.html"):
         path = corpus / "html" / name
         if path.is_file():
             data = path.read_bytes()
-            return gzip.decompress(data) if name.endswith(".gz") else data
-    return b""
+            try:
+                return gzip.decompress(data) if name.endswith(".gz") else data
+            except (OSError, EOFError) as exc:
+                raise CorpusError(f"{path}: not a readable gzip file ({exc})") from None
+    raise CorpusError(f"{corpus / 'html' / (record_id + '.html.gz')} not found (page {record_id!r} of truth.jsonl)")
 
 
 def evaluate(
@@ -110,6 +145,7 @@ def evaluate(
     Raises:
         FileNotFoundError: When the corpus or score.py cannot be found.
         ImportError: When score.py cannot be imported.
+        CorpusError: A ``truth.jsonl`` line that is no record, a missing page, no record at all.
     """
     return summarize(score_pages(corpus_dir, score_py, extractor))
 
@@ -198,6 +234,7 @@ def score_pages(
     Raises:
         FileNotFoundError: When the corpus or score.py cannot be found.
         ImportError: When score.py cannot be imported.
+        CorpusError: A ``truth.jsonl`` line that is no record, a missing page, no record at all.
     """
     corpus = Path(corpus_dir)
     score = load_score_module(Path(score_py) if score_py else corpus.parent / "score.py")

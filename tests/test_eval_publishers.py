@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from click.testing import CliRunner
 
 from archive.cli import main
@@ -89,3 +91,29 @@ def test_cli_eval_since_until_scores_only_the_pages_in_range(tmp_path: Path) -> 
     assert outside.exit_code == 0 and json.loads(outside.output)["figures"]["pages"] == 0
     bad = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--until", "March 2024"])
     assert bad.exit_code == 2 and "--until" in bad.output
+
+
+@pytest.mark.parametrize("truth, says", [
+    (b'{"id": "b14"}\n{bad\n', b"line 2: not JSON"),
+    (b'{"title": "no id"}\n', b'line 1: not a JSON object with a text "id"'),
+    (b"[1, 2]\n", b'line 1: not a JSON object with a text "id"'),
+    (b'{"id": "b14", "title": "caf\xff"}\n', b"is not UTF-8 text"),
+    (b"\n\n", b"holds no record: nothing to score"),
+    (b'{"id": "gone"}\n', b"gone.html.gz not found"),
+])
+def test_cli_eval_a_corpus_that_cannot_be_scored_says_why(tmp_path: Path, truth: bytes, says: bytes) -> None:
+    """A bad truth.jsonl line, a page file that is missing, or no record at all: one line that
+    names the file and the line, exit 1, never a traceback or figures of an empty page."""
+    corpus = _small_corpus(tmp_path)
+    (corpus / "truth.jsonl").write_bytes(truth)
+    result = CliRunner().invoke(main, ["eval", "--corpus", str(corpus)])
+    assert result.exit_code == 1, result.output
+    assert says.decode("utf-8") in result.output and "Traceback" not in result.output
+    assert "title" not in result.output.split("Error:")[0]  # no figures were printed
+
+
+def test_cli_eval_a_damaged_page_file_says_which(tmp_path: Path) -> None:
+    corpus = _small_corpus(tmp_path)
+    (corpus / "html" / "b14.html.gz").write_bytes(b"\x1f\x8b not really gzip")
+    result = CliRunner().invoke(main, ["eval", "--corpus", str(corpus)])
+    assert result.exit_code == 1 and "b14.html.gz: not a readable gzip file" in result.output
