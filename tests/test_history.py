@@ -146,3 +146,24 @@ def test_an_unknown_article_is_one_line_and_exit_1(data: Path, ref: str) -> None
 def test_a_missing_archive_says_how_to_make_one(tmp_path: Path) -> None:
     result = run(tmp_path / "none", URL)
     assert result.exit_code == 1 and "no archive at" in result.output
+
+
+@pytest.mark.parametrize("command", [["history"], ["show"], ["show", "--json"]])
+@pytest.mark.parametrize("ref", ["\udcff", "http://x/\udcff", "https://news.example.org/?p=\udcc3\udca9"])
+def test_an_argument_that_is_not_utf8_is_no_traceback(data: Path, command: list[str], ref: str) -> None:
+    """Bytes that are not UTF-8 reach sys.argv as lone surrogates; show and history read them
+    as search does (their UTF-8 reading, else U+FFFD): "no article", exit 1, no traceback."""
+    result = CliRunner().invoke(main, ["--data", str(data), *command, ref])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "no article" in result.output.lower() or "no article" in (result.stderr or "").lower()
+
+
+def test_a_surrogate_spelling_finds_the_article_of_its_utf8_reading(tmp_path: Path) -> None:
+    url = "https://news.example.org/café/"
+    with Index(tmp_path / "archive.db") as index:
+        index.db["articles"].insert({"canonical_url": url, "url": url, "title": "Café", "text": "t",
+                                     "fetched_at": "2024-01-01T00:00:00Z", "warc_filename": "a.warc.gz",
+                                     "warc_offset": 1, "warc_length": 2})
+        assert index.article_id_for_spelling("https://news.example.org/caf\udcc3\udca9/") == 1
+        assert index.article_id_for("https://news.example.org/caf\udcc3\udca9/") == 1

@@ -10,7 +10,7 @@ from typing import Any
 from archive.index.base import IndexBase
 from archive.index.rows import _DATE_FILTER, _LIST_COLUMNS, ArticleDetail, _decode_list
 from archive.index.search_sql import _check_date, register_sql_functions
-from archive.query import QueryError
+from archive.query import QueryError, clean_text
 from archive.records import CaptureRecord
 from archive.stats import ArchiveStats
 
@@ -41,7 +41,8 @@ class ReadsMixin(IndexBase):
         """The article whose canonical URL, or one of whose aliases, is *url*.
 
         Args:
-            url: Any URL, compared exactly (canonicalise it first).
+            url: Any URL, compared exactly (canonicalise it first). Text that is not valid
+                Unicode (a non-UTF-8 argument) is read as :func:`archive.query.clean_text` does.
 
         Returns:
             ``articles.id`` or ``None``.
@@ -49,7 +50,7 @@ class ReadsMixin(IndexBase):
         row = self._conn.execute(
             "SELECT id FROM articles WHERE canonical_url = :url"
             " UNION ALL SELECT article_id FROM aliases WHERE url = :url LIMIT 1",
-            {"url": url},
+            {"url": clean_text(url)},
         ).fetchone()
         return None if row is None else int(row[0])
 
@@ -63,7 +64,7 @@ class ReadsMixin(IndexBase):
         """
         from archive.urls import canonical_url, match_key
 
-        url = url.strip()
+        url = clean_text(url).strip()  # a non-UTF-8 argument, read as search reads it
         candidates = [url]
         try:
             canonical, key = canonical_url(url), match_key(url)
