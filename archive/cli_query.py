@@ -31,7 +31,7 @@ def output_options(func: F) -> F:
     """Add ``--table`` (the default), ``--json``, ``--nl`` and ``--csv`` as one ``fmt``."""
     for flag, value, text in reversed([
         ("--table", "table", "A table for the terminal (the default)."),
-        ("--json", "json", "A JSON array."),
+        ("--json", "json", "One JSON object: query, total, offset, limit and the hits."),
         ("--nl", "nl", "One JSON object per line (JSON Lines)."),
         ("--csv", "csv", "CSV with a header row; lists joined with '; '."),
     ]):
@@ -133,7 +133,7 @@ def search(obj: Context, query_words: tuple[str, ...], since: str | None, until:
     whole name). Anything else typed is searched as text, never as syntax. An empty
     QUERY lists the latest articles. --raw takes SQLite FTS5 syntax instead. A word typed
     twice counts once; at most 64 different terms. A search that runs longer than
-    --time-limit (5 s) is stopped with a message (exit 1), as is one stopped with Ctrl-C.
+    --time-limit (5 s) is stopped with a message (exit 1); Ctrl-C stops one too (exit 130).
 
     The table shows id (for `newsarchive show ID`), date, title, snippet, the full URL and
     authors; its title says which hits of how many ("showing 1–20 of 57"). Where the
