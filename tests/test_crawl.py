@@ -264,7 +264,7 @@ def test_court_filings_linked_from_an_article_are_requested_without_parsing_the_
 
 
 def test_upload_hrefs_only_from_a_tags_and_unclosed_tags_yield_nothing():
-    from crawler.spiders.backissues import upload_hrefs
+    from crawler.profiles import upload_hrefs
 
     body = (b'<a title="/wp-content/uploads/2024/03/title.pdf" href="/x">t</a>'
             b'<a href="/x" title="/wp-content/uploads/2024/03/after.pdf">u</a>'

@@ -37,7 +37,8 @@ from w3lib.html import replace_entities
 from archive.requisites import css_requisites, html_requisites, requisite_urls
 from archive.urls import match_key, same_site, without_tracking
 from crawler.items import ArticleItem
-from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE, SiteProfile, resolve
+from crawler.profiles import ARCHIVE_LINK_RE, DATE_ARCHIVE_RE, DOCUMENT_RE, SiteProfile, resolve
+from crawler.dates import date_in_text, date_in_url, machine_date
 from crawler.discovery import article_day, date_span, is_dated_article
 from crawler.errors import NotFetched
 from crawler.jobstate import JobState
@@ -45,59 +46,7 @@ from crawler.requisites import RequisitePlan
 from crawler.store import notice
 from crawler.spiders.listings import ListingWalker
 
-MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], 1)}
-MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
-MONTHS["sept"] = 9
-_TEXT_DATE_RE = re.compile(
-    r"\b(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})\b",
-    re.IGNORECASE,
-)
-_ISO_DATE_RE = re.compile(r"(?<!\d)(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?!\d)")
-_URL_MDY_RE = re.compile(r"(?<!\d)(?P<m>\d{1,2})-(?P<d>\d{1,2})-(?P<y>\d{4})(?!\d)")
 _NEXT_TEXT_RE = re.compile(r"^\s*(next|older|more|»|&raquo;|next page|older (posts|entries))\b", re.IGNORECASE)
-_ARCHIVE_LINK_RE = re.compile(r"back[\s-]*issues?|archives?\b|past (issues|editions)|browse by date|by date\b",
-                              re.IGNORECASE)
-_UPLOAD_MARK = b"/wp-content/uploads/"
-#: Bytes looked at on either side of an upload path: an ``<a`` tag's start, its href value.
-_TAG_WINDOW = 4096
-_A_TAG_START = re.compile(rb"<a\s", re.IGNORECASE)
-_HREF_UP_TO_HERE = re.compile(rb"""\shref\s*=\s*(["']?)([^"'\s<>]*)\Z""", re.IGNORECASE)
-_UNQUOTED_END = re.compile(rb"[\s>]")
-
-
-def upload_hrefs(body: bytes) -> list[bytes]:
-    """The ``href`` values of ``<a>`` tags that name a WordPress upload, found in the raw
-    bytes: each occurrence of ``/wp-content/uploads/`` is checked to sit in the href of
-    an ``<a`` tag whose start is at most 4 KiB before it. Linear in the body's size (a
-    regex over the whole page backtracks quadratically on unclosed tags).
-
-    Returns:
-        The attribute values as written (entities not yet replaced), in page order.
-    """
-    found: list[bytes] = []
-    start = 0
-    while (at := body.find(_UPLOAD_MARK, start)) >= 0:
-        start = at + len(_UPLOAD_MARK)
-        tag = body.rfind(b"<", max(0, at - _TAG_WINDOW), at)
-        if tag < 0 or body.find(b">", tag, at) >= 0 or not _A_TAG_START.match(body, tag):
-            continue
-        value = _HREF_UP_TO_HERE.search(body, tag, at)
-        if value is None:
-            continue
-        quote = value.group(1)
-        if quote:
-            end = body.find(quote, at, at + _TAG_WINDOW)
-        else:
-            stop = _UNQUOTED_END.search(body, at, at + _TAG_WINDOW)
-            end = stop.start() if stop else -1
-        if end >= 0:
-            found.append(value.group(2) + body[at:end])
-    return found
-
-
 TEASER_XPATH = (
     "//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' post ')]"
     " | //*[contains(concat(' ', normalize-space(@class), ' '), ' teaser ')]"
@@ -125,50 +74,6 @@ def parse_day(value: str | dt.date | None) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         raise ValueError(f"not a date (want YYYY-MM-DD): {value!r}") from None
-
-
-def date_in_text(text: str) -> dt.date | None:
-    """The first calendar date written in ``text`` ("Monday, March 4, 2024", "2024-03-04")."""
-    for regex in (_TEXT_DATE_RE, _ISO_DATE_RE):
-        match = regex.search(text or "")
-        if match:
-            try:
-                month = match.group("mon") if "mon" in regex.groupindex else None
-                m = MONTHS[month.lower().rstrip(".")[:4] if month.lower().startswith("sept") else month.lower()[:3]] \
-                    if month else int(match.group("m"))
-                return dt.date(int(match.group("y")), m, int(match.group("d")))
-            except (ValueError, KeyError):
-                continue
-    return None
-
-
-def date_in_url(path: str) -> dt.date | None:
-    """A date spelled in a URL path: ``/2024/03/04/``, ``-3-4-2024``, ``2024-03-04``."""
-    for regex in (_ISO_DATE_RE, _URL_MDY_RE):
-        match = regex.search(path)
-        if match:
-            try:
-                return dt.date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
-            except ValueError:
-                continue
-    return None
-
-
-def machine_date(value: str | None) -> dt.date | None:
-    """The date of an ISO 8601 / RFC 2822 timestamp (``<time datetime>``, ``lastmod``, ``pubDate``)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        pass
-    try:
-        from email.utils import parsedate_to_datetime
-
-        return parsedate_to_datetime(value).date()
-    except (TypeError, ValueError, IndexError):
-        return date_in_text(value)
 
 
 class BackIssuesSpider(ListingWalker, scrapy.Spider):
@@ -543,13 +448,9 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         generator = " ".join(response.xpath("//meta[@name='generator']/@content").getall())
         if "wordpress" in generator.lower() or b"/wp-content/" in response.body:
             self.wordpress = True
-        for anchor in response.xpath("//a[@href]"):
-            if _ARCHIVE_LINK_RE.search(" ".join(anchor.xpath(".//text()").getall())):
-                # Courthouse News' header: "<weekday, month day, year> | Back issues"
-                header_day = date_in_text(" ".join(anchor.xpath("../text()").getall()))
-                if header_day is not None:
-                    self.site_today = header_day
-                    break
+        header_day = self.profile.header_date(response)
+        if header_day is not None:
+            self.site_today = header_day
         for href in response.xpath("//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')"
                                    " or contains(@type,'rdf')]/@href").getall():
             url = response.urljoin(href)
@@ -558,7 +459,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         if not self.profile.back_issues_path:
             for anchor in response.xpath("//a[@href]"):
                 text = " ".join(anchor.xpath(".//text()").getall())
-                if _ARCHIVE_LINK_RE.search(text):
+                if ARCHIVE_LINK_RE.search(text):
                     url = response.urljoin(anchor.xpath("@href").get(""))
                     if same_site(url, self.profile.base_url):
                         yield self.request(url, self.parse_back_issues, "back-issues")
@@ -656,7 +557,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         if self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and (day is None or self.in_range(day)):
             for href in response.xpath("//a/@href").getall():
                 url = response.urljoin(href)
-                if DOCUMENT_RE.match(urlsplit(url).path) and same_site(url, self.profile.base_url):
+                if self.profile.is_document(url):
                     yield self.request(url, self.parse_document, "document", issue_date=day)
         if meta["role"] != "date-archive":
             if meta["role"] in ("section", "edition") and not self.wordpress:
@@ -741,18 +642,18 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             revalidate=bool(meta.get("revalidate")),
             deferred=bool(meta.get("deferred")),
         )
-        # Court filings. An article page is never parsed in the crawler's process (a tree
-        # of a big page costs more than its extraction worker saves): the href attributes
-        # that name an upload are found in the bytes.
-        if (self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and isinstance(response, TextResponse)
-                and b"/wp-content/uploads/" in response.body):
-            for href in upload_hrefs(response.body):
+        # Documents (court filings). An article page is never parsed in the crawler's process
+        # (a tree of a big page costs more than its extraction worker saves): the profile
+        # finds the hrefs that may name one in the bytes.
+        if self.settings.getbool("CRAWL_FETCH_DOCUMENTS") and isinstance(response, TextResponse):
+            for href in self.profile.document_hrefs(response.body):
                 url = response.urljoin(replace_entities(href.decode(response.encoding, "replace")).strip())
-                if DOCUMENT_RE.match(urlsplit(url).path) and same_site(url, self.profile.base_url):
+                if self.profile.is_document(url):
                     yield self.request(url, self.parse_document, "document")
 
     def parse_document(self, response: Response) -> None:
-        """A court filing or other document: archived in WARC by the capture middleware."""
+        """A document (:meth:`SiteProfile.is_document`; a court filing): archived in WARC by the
+        capture middleware."""
         self.count("documents" if response.status == 200 else f"skipped/HTTP {response.status}")
 
     # ---- the end of the crawl -----------------------------------------------------------------

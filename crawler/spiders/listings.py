@@ -25,6 +25,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from archive.urls import same_site
+from crawler.dates import date_in_text, machine_date
 from crawler.discovery import (DateSpan, article_day, date_span, has_sort_params, is_dated_article, is_next_page,
                                 is_sort_twin)
 from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE
@@ -151,8 +152,6 @@ def dated_links(response: TextResponse, anchors: Any) -> list[tuple[str, dt.date
     """``(url, day)`` of each anchor: the day its URL names, else the day of a
     ``<time datetime>`` or a date written in the small block around it (up to three levels up,
     at most 400 characters, no other link), else None (the fetched page's date decides)."""
-    from crawler.spiders.backissues import date_in_text, machine_date
-
     found = []
     for anchor in anchors:
         href = anchor.attrib.get("href", "")
