@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy.http import HtmlResponse, Request
@@ -186,3 +187,36 @@ def test_spider_fetches_the_documents_the_profile_names(tmp_path: Path) -> None:
                            request=Request(url, meta={"role": "edition", "issue_date": dt.date(2024, 3, 4)}))
     documents = [r.url for r in spider.parse_listing(listing) if r.meta.get("role") == "document"]
     assert documents == [site.url("/files/ruling.pdf")]
+
+
+# ---- no site's paths in the production lists: the mock site's traps stay out by generic rules ----
+def _fetch(url: str, role: str, **meta) -> HtmlResponse:
+    import urllib.request
+
+    with urllib.request.urlopen(url) as resp:
+        body = resp.read()
+    return HtmlResponse(url, body=body, encoding="utf-8", request=Request(url, meta={"role": role, **meta}))
+
+
+def test_footer_traps_are_not_followed_by_any_rule(tmp_path: Path) -> None:
+    """The mock site's footer links its 8 MB /big-page/ and the robots-disallowed
+    /private/staff/ from every page. Neither path is in WORDPRESS_RESERVED: a root-level slug
+    is an article path on Courthouse News, yet no page's rule reads links from the footer
+    (teasers, the main content, the navigation's sections, dated links, documents), so
+    nothing asks for them. (/private/ is also refused by robots.txt: tests/test_crawl.py.)"""
+    from tests.mocksite import MockSite
+
+    with MockSite() as site:
+        for profile in (courthousenews(site.url), generic(site.url)):
+            assert profile.is_article_path("/big-page/") is (True if profile.name == "courthousenews" else None)
+            spider = _spider(tmp_path, profile)
+            spider.since, spider.until = dt.date(2024, 3, 1), dt.date(2024, 3, 31)
+            requests = [*spider.parse_home(_fetch(site.url + "/", "home")),
+                        *spider.parse_back_issues(_fetch(site.url + "/back-issues/", "back-issues")),
+                        *spider.parse_listing(_fetch(site.url + "/top-8-today-3-4-2024/", "edition",
+                                                     issue_date=dt.date(2024, 3, 4))),
+                        *spider.parse_listing(_fetch(site.url + "/2024/03/04/", "date-archive",
+                                                     issue_date=dt.date(2024, 3, 4)))]
+            paths = {urlsplit(r.url).path for r in requests}
+            assert any(r.meta.get("role") == "article" for r in requests), profile.name
+            assert "/big-page/" not in paths and not [p for p in paths if p.startswith("/private/")], profile.name

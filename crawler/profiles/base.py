@@ -39,9 +39,8 @@ class ProfileError(ValueError):
 #: non-story pages), on every profile.
 WORDPRESS_RESERVED = (
     "category", "tag", "author", "page", "feed", "comments", "wp-content", "wp-json", "wp-admin",
-    "wp-includes", "wp-login.php", "xmlrpc.php", "search", "calendar", "back-issues", "private",
-    "newsletter", "subscribe", "about", "contact", "privacy-policy", "terms", "advertise",
-    "big-page", "amp",
+    "wp-includes", "wp-login.php", "xmlrpc.php", "search", "calendar", "back-issues",
+    "newsletter", "subscribe", "about", "contact", "privacy-policy", "terms", "advertise", "amp",
 )
 #: A WordPress date archive: ``/YYYY/MM/``, ``/YYYY/MM/DD/``, with ``/page/N/``.
 DATE_ARCHIVE_RE = re.compile(r"^/(\d{4})/(\d{2})(?:/(\d{2}))?/(?:page/\d+/?)?$")
