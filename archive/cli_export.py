@@ -59,7 +59,7 @@ def export(obj: Context, fmt: str, output: Path | None, since: str | None, until
 def _export_wacz(obj: Context, output: Path | None, since: str | None, until: str | None) -> None:
     """``export --format wacz``: package the WARC files and the articles' page list (py-wacz)."""
     from archive.index import IndexNotFound
-    from archive.wacz import WaczError, create_wacz
+    from archive.warc.wacz import WaczError, create_wacz
 
     if output is None:
         raise click.UsageError("--format wacz writes a ZIP file: give it a name with -o, e.g. -o archive.wacz")

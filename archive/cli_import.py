@@ -41,7 +41,7 @@ def import_(obj: Context, files: tuple[Path, ...], site: str | None, workers: in
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from archive.importer import ImportFailed, ImportProgress, describe, import_warcs
+    from archive.warc.importer import ImportFailed, ImportProgress, describe, import_warcs
 
     obj.data.mkdir(parents=True, exist_ok=True)
     lock = writer_lock(obj)

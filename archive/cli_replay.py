@@ -36,7 +36,7 @@ def replay(obj: Context, host: str, port: int) -> None:
       newsarchive --data data replay --port 8081
       newsarchive replay --host 0.0.0.0      # reachable from other machines
     """
-    from archive.cdxj import update_index_report
+    from archive.warc.cdxj import update_index_report
 
     data = obj.data
     if not obj.layout.warc.is_dir() and not obj.db_path.is_file():

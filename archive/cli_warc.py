@@ -102,7 +102,7 @@ def reindex(obj: Context, re_extract: bool, force: bool) -> None:
 
 def _echo_damaged(stats: Any) -> None:
     """One line per stretch of bytes the rebuild left out (the text is escaped already)."""
-    from archive.resync import escape
+    from archive.warc.resync import escape
 
     for filename, offset, why in stats.damaged:
         click.echo(f"Left out {escape(filename, 300)} at offset {offset}: {why}", err=True)
@@ -150,7 +150,7 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
       newsarchive warc check --repair
     """
     from archive.reindex import warc_files
-    from archive.warc_check import check_file, repair_tail
+    from archive.warc.check import check_file, repair_tail
 
     if not files:
         warc_dir = obj.layout.warc
@@ -205,7 +205,7 @@ def _refresh_cdxj(obj: Context) -> None:
     if not obj.layout.indexes.is_dir():
         return
     try:
-        from archive.cdxj import update_index
+        from archive.warc.cdxj import update_index
     except ImportError:  # pragma: no cover - the replay index is optional here
         return
     try:

@@ -8,7 +8,7 @@ member, so digests and payloads are untouched), into new files ordered by ``WARC
 before its response and a response before its metadata record). :func:`finish` then
 rebuilds the index from the WARC files with :func:`archive.reindex.reindex` (which reads
 files in name order: the merged files are named like a crawl's, by the merge's time),
-regenerates the CDXJ for replay and checks every merged file (:mod:`archive.warc_check`).
+regenerates the CDXJ for replay and checks every merged file (:mod:`archive.warc.check`).
 """
 from __future__ import annotations
 
@@ -84,8 +84,8 @@ def merge_files(inputs: list[Path], warc_dir: Path, *, max_bytes: int = DEFAULT_
 
 def finish(data_dir: Path, result: MergeResult) -> MergeResult:
     """Rebuild ``data_dir``'s index and CDXJ from its WARC files and check the merged ones."""
-    from archive.cdxj import update_index
-    from archive.warc_check import check_file
+    from archive.warc.cdxj import update_index
+    from archive.warc.check import check_file
 
     result.index = reindex(data_dir)
     update_index(data_dir)

@@ -4,7 +4,7 @@ hold that the index did not get (the WARCs are the source of truth).
 A crawl killed by SIGKILL or a power cut can leave (1) a half-written last record in the
 WARC file it had open (case B11) and (2) WARC records whose ``captures``/``articles`` rows
 were still in the batch buffer. :func:`repair_tails` handles the first with
-:func:`archive.warc_check.repair_tail`; :func:`recover_index` the second with
+:func:`archive.warc.check.repair_tail`; :func:`recover_index` the second with
 :func:`archive.reindex.index_warc_files`, which is idempotent.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from archive.index import Index
 from archive.reindex import ARTICLE_RECORD_FORMAT, index_warc_files, warc_files
 from archive.warc import WarcError, iter_records
-from archive.warc_check import check_file, repair_tail
+from archive.warc.check import check_file, repair_tail
 
 
 def repair_tails(warc_dir: Path, *, newest: int = 1) -> list[str]:

@@ -22,7 +22,7 @@ old one is kept as ``archive.db.bak``), unless it holds fewer articles or captur
 old one: then :class:`ReindexRefused` says what would be lost and ``archive.db`` is left
 as it was (``force`` replaces it anyway).
 
-The files are read with :func:`archive.resync.scan`: damaged bytes cost only themselves. A
+The files are read with :func:`archive.warc.resync.scan`: damaged bytes cost only themselves. A
 member that does not inflate, a record whose Content-Length disagrees with its member,
 junk between members, a gzip bomb (inflating stops once a member yields more than its
 record declares) or a cut-off tail (case B11, never indexed) is one entry of
@@ -44,7 +44,7 @@ from archive.index import ArticleRow, Index
 from archive.layout import DataDir
 from archive.records import CaptureRecord, ExtractedArticle
 from archive.replayable import HeadPairs, drop_shadowed_bodiless, is_bodiless
-from archive.resync import Gap, Record, escape, scan
+from archive.warc.resync import Gap, Record, escape, scan
 from archive.urls import canonical_url
 from archive.warc import read_record
 
@@ -377,7 +377,7 @@ def _read_file(path: Path, base: int, builder: _Builder, stats: ReindexStats, pr
 
     Damaged bytes (a member that does not inflate, a record whose Content-Length is wrong,
     junk between members, a cut-off tail, a gzip bomb) are skipped past, each stretch noted
-    in ``stats.damaged``; the records after them are read (:func:`archive.resync.scan`).
+    in ``stats.damaged``; the records after them are read (:func:`archive.warc.resync.scan`).
     """
     filename = path.name
     pairs = HeadPairs()
@@ -488,7 +488,7 @@ def reindex(
     """Rebuild ``DATA/archive.db`` from ``DATA/warc/`` alone.
 
     Damaged bytes in the WARC files cost only themselves: the reader resynchronises at the
-    next readable record (:mod:`archive.resync`) and notes each gap in ``stats.damaged``.
+    next readable record (:mod:`archive.warc.resync`) and notes each gap in ``stats.damaged``.
     A rebuilt index that holds fewer articles or captures than the current ``archive.db``
     does not replace it unless ``force`` is given.
 

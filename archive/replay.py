@@ -9,7 +9,7 @@ configure it, we do not replay ourselves. One WSGI app (:class:`ReplayApp`) serv
     capture (``/archive/<14-digit timestamp>/<url>``) and to the article's other versions.
 ``/archive/<timestamp>/<url>``, ``/archive/*/<url>``, ``/archive/cdx``, ``/static/...``
     pywb's ``FrontEndApp`` over one collection, ``archive``: the WARC files in ``DATA/warc``
-    and the CDXJ index ``DATA/indexes/index.cdxj`` (:mod:`archive.cdxj`). Framed replay: the
+    and the CDXJ index ``DATA/indexes/index.cdxj`` (:mod:`archive.warc.cdxj`). Framed replay: the
     top frame is pywb's banner (the capture's title and date), the page is rewritten so that
     every link and resource points back into ``/archive/``.
 
@@ -530,7 +530,7 @@ def make_app(data_dir: str | os.PathLike[str]) -> ReplayApp:
 
     Raises:
         FileNotFoundError: the data folder has no ``indexes/index.cdxj`` (run
-            :func:`archive.cdxj.update_index` first).
+            :func:`archive.warc.cdxj.update_index` first).
     """
     data = Path(data_dir)
     index = DataDir(data).cdxj

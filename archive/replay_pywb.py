@@ -2,7 +2,7 @@
 
 :func:`customise` is applied by :func:`archive.replay.make_app` to pywb's ``FrontEndApp``:
 
-- warcio, which pywb reads records with, learns ``br`` and ``zstd`` (:mod:`archive.codings`).
+- warcio, which pywb reads records with, learns ``br`` and ``zstd`` (:mod:`archive.warc.codings`).
 - A capture that is missing answers our branded "Not archived" page (HTML, about 2 kB) only when
   a person navigated to it; an iframe, image, script, stylesheet, font, media file or
   ``fetch()`` inside a replayed page gets a plain ``404`` of 13 bytes (``text/plain``), so a
@@ -348,7 +348,7 @@ def customise(frontend_app: Any) -> Any:
     """
     from pywb.utils.wbexception import NotFoundException
 
-    from archive.codings import register_warcio
+    from archive.warc.codings import register_warcio
 
     register_warcio()
     rewriter = frontend_app.rewriterapp

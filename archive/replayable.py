@@ -13,7 +13,7 @@ like any capture, it makes replay near its time serve 0 bytes (brozzler#80). So:
   capture of the same URL holds a payload (a 2xx response or revisit whose payload digest is
   not the empty one): a genuinely empty page with nothing better stays replayable.
 
-``archive.cdxj`` applies both to the CDXJ index (replay), ``archive.reindex`` to the
+``archive.warc.cdxj`` applies both to the CDXJ index (replay), ``archive.reindex`` to the
 ``captures`` rows of ``reindex`` and ``import``, ``crawler.store`` to a crawl's rows
 (:meth:`archive.index.Index.drop_shadowed_bodiless`).
 """
@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from archive.resync import Record, header_end
+from archive.warc.resync import Record, header_end
 
 if TYPE_CHECKING:
     from archive.index import Index

@@ -22,7 +22,7 @@ ARCHIVE_WARC_MAX_BYTES = 1_000_000_000
 #: (benchmarks/warc_gzip.py): half the cost of 6 on HTML bodies, for files about 12% larger.
 ARCHIVE_WARC_GZIP_LEVEL = 3
 #: Bytes of WARC written between two ranges indexed for replay while the crawl runs, in a
-#: worker process of its own (archive.cdxj_ahead); 0: the whole file after the crawl.
+#: worker process of its own (archive.warc.cdxj_ahead); 0: the whole file after the crawl.
 ARCHIVE_CDXJ_AHEAD_BYTES = 16 * 1024 * 1024
 #: WARC file name prefix.
 ARCHIVE_WARC_PREFIX = "newsarchive"

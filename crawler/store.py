@@ -24,7 +24,7 @@ from scrapy import Spider, signals
 from scrapy.exceptions import NotConfigured
 
 from archive import __version__
-from archive.cdxj_ahead import DEFAULT_CHUNK_BYTES, AheadIndexer
+from archive.warc.cdxj_ahead import DEFAULT_CHUNK_BYTES, AheadIndexer
 from archive.index import ArchiveIndexError, ArticleRow, Index
 from archive.layout import DataDir
 from archive.lock import ArchiveLocked, lock_data_dir
@@ -312,7 +312,7 @@ class ArchiveStore:
     def after_crawl(self, spider: Spider) -> None:
         """A finished crawl leaves no resume state, and its derived indexes are brought up to date."""
         self.discard_job_state()
-        for name, hook in (("CDXJ index", "archive.cdxj:update_index"),
+        for name, hook in (("CDXJ index", "archive.warc.cdxj:update_index"),
                            ("Datasette metadata", "archive.datasette:write_datasette_metadata")):
             module_name, _, func_name = hook.partition(":")
             try:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from archive.cdxj import index_path, update_index_report
+from archive.warc.cdxj import index_path, update_index_report
 from archive.index import Index
 from archive.records import CaptureRecord
 from archive.replayable import EMPTY_PAYLOAD_DIGESTS, drop_shadowed_bodiless, is_empty_digest

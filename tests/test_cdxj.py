@@ -1,4 +1,4 @@
-"""archive.cdxj: the data folder's CDXJ index, kept current incrementally."""
+"""archive.warc.cdxj: the data folder's CDXJ index, kept current incrementally."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.cdxj import index_path, update_index, update_index_report
+from archive.warc.cdxj import index_path, update_index, update_index_report
 from archive.warc import HttpExchange, WarcWriter
 
 

@@ -1,4 +1,4 @@
-"""archive.cdxj_ahead: a WARC file indexed range by range while it is written gives the same
+"""archive.warc.cdxj_ahead: a WARC file indexed range by range while it is written gives the same
 CDXJ as the whole file indexed afterwards, and anything doubtful is left to update_index."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.cdxj import index_path, index_warc, update_index_report
-from archive.cdxj_file import index_file
-from archive.cdxj_ahead import AheadIndexer
+from archive.warc.cdxj import index_path, index_warc, update_index_report
+from archive.warc.cdxj_file import index_file
+from archive.warc.cdxj_ahead import AheadIndexer
 from archive.records import CaptureRecord
 from archive.warc import WarcWriter
 from tests.test_cdxj import exchange

@@ -326,7 +326,7 @@ def test_reindex_refuses_to_shrink_the_index_without_force(original, tmp_path: P
 def test_offset_index_of_the_good_records_skips_the_damage(original, tmp_path: Path) -> None:
     """readable_ranges: every record but the damaged one, each readable alone by a seek
     (what a CDXJ indexer or a replay that cannot resynchronise needs)."""
-    from archive.resync import readable_ranges
+    from archive.warc.resync import readable_ranges
 
     content = flipped(original)
     data = damaged_copy(original, tmp_path, content)

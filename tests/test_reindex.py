@@ -315,7 +315,7 @@ def test_a_truncated_tail_is_never_indexed(original, tmp_path: Path) -> None:
         fh.truncate(size - 40)
     stats = reindex(data)
     assert len(stats.damaged) == 1 and stats.damaged[0][0] == last.name and "truncated" in stats.damaged[0][2]
-    from archive.warc_check import check_file
+    from archive.warc.check import check_file
 
     good_end = check_file(last).good_end
     assert stats.damaged[0][1] == good_end

@@ -20,7 +20,7 @@ from typing import Any
 import brotli
 import pytest
 
-from archive.codings import ACCEPTED, ZstdDecompressor, _zstd, decode
+from archive.warc.codings import ACCEPTED, ZstdDecompressor, _zstd, decode
 from archive.index import Index
 from archive.warc import decode_content, iter_records
 from tests.helpers import http_get, run_cli

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.cdxj import update_index
+from archive.warc.cdxj import update_index
 from archive.replay_pywb import SMALL_NOT_FOUND, is_embedded, replay_modifier
 from archive.warc import HttpExchange, WarcWriter
 from tests.helpers import http_get

@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from archive.cdxj import update_index_report
+from archive.warc.cdxj import update_index_report
 from archive.reindex import ARTICLE_RECORD_FORMAT
 from archive.replay import ReplayApp, SearchForm, search_page
 from archive.replay_pywb import archive_location

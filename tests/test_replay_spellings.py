@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.cdxj import index_path, update_index_report
+from archive.warc.cdxj import index_path, update_index_report
 from archive.index import Index
 from archive.reindex import ARTICLE_RECORD_FORMAT
 from archive.warc import HttpExchange, WarcWriter

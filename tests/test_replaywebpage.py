@@ -12,7 +12,7 @@ shadow roots and same-origin frames.
 Hashes: the viewer shows "N invalid" for files it never hashed. From ``datapackage.json`` it
 records the expected hashes of ``pages/pages.jsonl`` and ``indexes/index.idx`` as unmatched, and
 only a hash check it does not run by default (wabac.js 2.23.4 made it opt-in, ``sw.js?useHashCheck=1``)
-would mark them matched; so any WACZ shows "2 invalid" there (see ``archive/wacz.py``). The test
+would mark them matched; so any WACZ shows "2 invalid" there (see ``archive/warc/wacz.py``). The test
 reads the viewer's own verification records and checks that the invalid ones are exactly those
 two, that the viewer holds our hashes for them, and that our hashes are right.
 Skipped (failed when ``NEWSARCHIVE_REQUIRE_BROWSER=1``) when

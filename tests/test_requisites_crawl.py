@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.cdxj import index_path
+from archive.warc.cdxj import index_path
 from archive.index import Index
 from archive.warc import iter_records
 from crawler.spiders.backissues import PRIORITY

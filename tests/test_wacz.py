@@ -17,7 +17,7 @@ from warcio.timeutils import iso_date_to_timestamp
 
 from archive.cli import main
 from archive.index import Index
-from archive.wacz import create_wacz, validate_wacz
+from archive.warc.wacz import create_wacz, validate_wacz
 from tests.test_reindex import Archive, article_html, build_archive, paragraphs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -242,7 +242,7 @@ def test_wacz_without_an_archive(tmp_path: Path) -> None:
 
 def test_a_damaged_warc_tail_is_refused_before_packaging(tmp_path: Path) -> None:
     """A WACZ made of a truncated WARC would not validate: export says so and makes none."""
-    from archive.wacz import WaczError, create_wacz
+    from archive.warc.wacz import WaczError, create_wacz
     from archive.warc import HttpExchange, WarcWriter
     from archive.index import Index
 

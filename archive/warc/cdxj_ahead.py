@@ -1,21 +1,21 @@
 """CDXJ ahead of time: a WARC file is indexed range by range while a crawl writes it.
 
-:func:`archive.cdxj.update_index` reads every WARC file that is new since the last update.
+:func:`archive.warc.cdxj.update_index` reads every WARC file that is new since the last update.
 After a crawl that is the whole of the file the crawl wrote (200 MB at 2,500 articles,
 about 4 s of cdxj-indexer), and it runs after the last response, on one core, while
 nothing else is left to do. :class:`AheadIndexer` spreads that work over the crawl: the
 writer reports each record boundary (:attr:`archive.warc.WarcWriter.on_boundary`), and
 each time ``chunk_bytes`` more bytes are written behind the last range, the new range goes
-to a separate worker process (:func:`archive.cdxj_file.index_file` over the range), beside the
+to a separate worker process (:func:`archive.warc.cdxj_file.index_file` over the range), beside the
 extraction workers. :meth:`AheadIndexer.finish`, once the writer is closed, indexes the
 last range, and stores each file's lines as that file's cached index
-(:func:`archive.cdxj.store_file_index`), so the update after the crawl only merges.
+(:func:`archive.warc.cdxj.store_file_index`), so the update after the crawl only merges.
 
 The result is the same index: a range ends only where a whole exchange (request and
 response) or record has been written, and a file is stored only when its ranges cover it
 from offset 0 to its size, every range was indexed, and the size is the last boundary the
 writer reported. Anything else (a failed range, a file another program appended to, a
-worker that could not start) leaves that file to :func:`~archive.cdxj.update_index`, which
+worker that could not start) leaves that file to :func:`~archive.warc.cdxj.update_index`, which
 reads it whole as before. A crawl that is killed stores nothing.
 """
 from __future__ import annotations
@@ -27,8 +27,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.cdxj import store_file_index
-from archive.cdxj_file import FileIndex, index_file
+from archive.warc.cdxj import store_file_index
+from archive.warc.cdxj_file import FileIndex, index_file
 from archive.layout import DataDir
 from archive.workers import init_pool_worker
 
@@ -101,7 +101,7 @@ class AheadIndexer:
         """Index the last ranges, store each fully covered file's index, stop the worker.
 
         Call it once the writer is closed. Returns the names of the files stored; the others
-        are left to :func:`archive.cdxj.update_index`. Never raises for a file it could not
+        are left to :func:`archive.warc.cdxj.update_index`. Never raises for a file it could not
         index (that file is simply not stored).
         """
         stored = []

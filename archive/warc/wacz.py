@@ -179,7 +179,7 @@ def create_wacz(
     files = [f for f in files if f.name.endswith(".warc.gz")]
     if not files:
         raise WaczError(f"no WARC files in {warc_dir}: nothing to package")
-    from archive.warc_check import check_file
+    from archive.warc.check import check_file
 
     checked = [(f, check_file(f)) for f in files]
     damaged = [(f.name, r.good_end) for f, r in checked if r.damaged_tail]

@@ -1,8 +1,8 @@
 """One WARC file's CDXJ lines for replay, read past damage, without HEAD responses.
 
 :func:`index_file` finds the file's readable records with the resynchronising reader
-(:func:`archive.resync.scan`), so a damaged gzip member, a wrong ``Content-Length`` or junk
-between members costs only its own bytes (each is a :class:`archive.resync.Gap`), and
+(:func:`archive.warc.resync.scan`), so a damaged gzip member, a wrong ``Content-Length`` or junk
+between members costs only its own bytes (each is a :class:`archive.warc.resync.Gap`), and
 hands each stretch of whole records to cdxj-indexer (``cdxj_indexer.main.CDXJIndexer``,
 the indexer pywb uses), which writes the lines: ``SURT-urlkey 14-digit-timestamp {json}``
 (https://pywb.readthedocs.io/en/latest/manual/indexing.html), offsets and lengths in
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from archive.replayable import HeadPairs, is_bodiless
-from archive.resync import Gap, escape, header_end, scan
+from archive.warc.resync import Gap, escape, header_end, scan
 
 __all__ = ["FileIndex", "INDEXED_RECORDS", "index_file"]
 
@@ -231,7 +231,7 @@ def index_file(path: Path, start: int = 0, end: int | None = None) -> FileIndex:
         start, end: Only the records in bytes ``start`` to ``end`` (None: to the file's
             end); both must be record boundaries. The results of consecutive ranges that
             cover a file and have no gaps, put together, are those of the whole file, as
-            long as no range parts a request from its response (:mod:`archive.cdxj_ahead`).
+            long as no range parts a request from its response (:mod:`archive.warc.cdxj_ahead`).
 
     Returns:
         A :class:`FileIndex`: every readable response, revisit and resource record but the

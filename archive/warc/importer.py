@@ -8,7 +8,7 @@ read ``DATA/warc/``, and nothing breaks when the original is moved or deleted. T
 
 * every readable ``response`` and ``revisit`` record gets a ``captures`` row pointing at
   the exact record in the copy (file, offset, length), read by the same resynchronising
-  reader as ``reindex`` (:mod:`archive.resync`): damaged bytes cost only themselves, and
+  reader as ``reindex`` (:mod:`archive.warc.resync`): damaged bytes cost only themselves, and
   each stretch left out is named. The responses of HEAD requests get none, nor do 2xx
   responses with no payload of a URL another capture holds a payload of: they do not
   replay (:mod:`archive.replayable`; the CDXJ index leaves them out too);
@@ -45,7 +45,7 @@ from archive.index import ArticleRow, Index
 from archive.layout import DataDir
 from archive.records import CaptureRecord, choose_canonical, is_article, metadata_fields
 from archive.reindex import ReindexProgress, index_warc_files, warc_files
-from archive.resync import Record, escape, is_gzip, scan
+from archive.warc.resync import Record, escape, is_gzip, scan
 from archive.urls import canonical_url
 from archive.warc import WarcError, WarcWriter, read_record
 
@@ -401,7 +401,7 @@ def import_warcs(
     stats.metadata_files = list(writer.files_written)
     if update_cdxj:
         try:
-            from archive.cdxj import update_index_report
+            from archive.warc.cdxj import update_index_report
 
             stats.cdxj_lines = update_index_report(data.root).lines
         except Exception as exc:  # noqa: BLE001 - the import stands; only the replay index is stale

@@ -24,183 +24,27 @@ This module never imports Scrapy: the crawler hands it plain :class:`HttpExchang
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import io
 import json
 import os
 import re
 import socket
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from http import HTTPStatus
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from w3lib.url import safe_url_string
-from warcio.archiveiterator import ArchiveIterator
 from warcio.recordbuilder import RecordBuilder
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive import __version__
-from archive.codings import decode as decode_coding, register_warcio
 from archive.records import CaptureRecord
-
-register_warcio()  # warcio reads br and zstd bodies too (archive.codings)
-
-WARC_VERSION = "WARC/1.1"
-#: Default size at which a WARC file is closed and the next one begun (bytes).
-DEFAULT_MAX_BYTES = 1_000_000_000
-#: Default zlib level for each record's gzip member (1 fastest .. 9 smallest).
-DEFAULT_GZIP_LEVEL = 6
-#: Revisit profiles (WARC 1.1 sections 6.7.2 and 6.7.3).
-PROFILE_IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
-PROFILE_SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
-#: Content-Type of our metadata records: the extracted article as one JSON object.
-METADATA_CONTENT_TYPE = "application/json"
-
-HeaderList = Sequence[tuple[bytes, bytes]]
-
-
-class WarcError(Exception):
-    """A WARC file could not be written or read."""
-
-
-@dataclass
-class HttpExchange:
-    """One HTTP request and the response it got, as the crawler saw them on the wire.
-
-    Attributes:
-        url: the request URL (any spelling; it is normalised to an ASCII URI on writing).
-        method: the HTTP method, e.g. ``"GET"``.
-        request_headers: the request header fields as sent, in order, as bytes pairs.
-        status: the response status code.
-        response_headers: the response header fields as received, in order, names in the
-            case the server sent, repeated fields (``Set-Cookie``) as separate pairs, the
-            framing fields (``Transfer-Encoding``, ``Content-Length``) included when known.
-        body: the response entity body after transfer decoding, before content decoding:
-            still gzip when the response says ``Content-Encoding: gzip``.
-        protocol: the HTTP version of the status line.
-        reason: the reason phrase; the standard phrase for ``status`` when ``None``.
-        ip_address: the server's IP address, for ``WARC-IP-Address``.
-        fetched_at: when the response began (UTC); now when ``None``.
-        truncated: a WARC 1.1 ``WARC-Truncated`` reason (``"length"``, ``"time"``,
-            ``"disconnect"``, ``"unspecified"``) when the body is incomplete.
-    """
-
-    url: str
-    method: str
-    request_headers: HeaderList
-    status: int
-    response_headers: HeaderList
-    body: bytes
-    protocol: str = "HTTP/1.1"
-    reason: str | None = None
-    request_body: bytes = b""
-    ip_address: str | None = None
-    fetched_at: dt.datetime | None = None
-    truncated: str | None = None
-
-
-@dataclass
-class ExchangeRecords:
-    """Pointers to the two records one exchange became."""
-
-    request: CaptureRecord
-    response: CaptureRecord
-
-
-def sha1_digest(data: bytes) -> str:
-    """The WARC digest label of ``data``: ``sha1:`` and the base32 SHA-1 (WARC 1.1 section 5.8)."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
-
-
-def target_uri(url: str) -> str:
-    """Spell ``url`` as the ASCII URI WARC-Target-URI needs (RFC 3987 section 3.1).
-
-    Non-ASCII path, query and fragment characters are percent-encoded as UTF-8, an IDN host
-    becomes punycode, and what is already ASCII is left alone (case B12).
-    """
-    return safe_url_string(url, encoding="utf-8")
-
-
-def warc_date(moment: dt.datetime | None = None) -> str:
-    """A WARC 1.1 ``WARC-Date`` (W3C-DTF, UTC, microseconds; section 5.4)."""
-    moment = (moment or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _header_value(headers: HeaderList, name: bytes) -> bytes | None:
-    lname = name.lower()
-    for key, value in headers:
-        if key.lower() == lname:
-            return value
-    return None
-
-
-def http_response_block(exchange: HttpExchange) -> tuple[bytes, bytes]:
-    """The ``application/http`` block of a response record, and its payload.
-
-    The header block keeps every field as received, with two repairs so that headers and
-    payload agree (RFC 9112 sections 6.1-6.3): ``Transfer-Encoding`` is renamed to
-    ``X-Archive-Orig-Transfer-Encoding`` (the body is stored de-chunked), and
-    ``Content-Length`` is set to the stored body's length (a differing original is kept
-    as ``X-Archive-Orig-Content-Length``).
-
-    Returns:
-        ``(block, payload)``: the bytes of the whole record block, and the entity body.
-    """
-    body = exchange.body
-    reason = exchange.reason
-    if reason is None:
-        try:
-            reason = HTTPStatus(exchange.status).phrase
-        except ValueError:
-            reason = ""
-    lines = [f"{exchange.protocol or 'HTTP/1.1'} {exchange.status} {reason}".rstrip().encode("latin-1")]
-    length_seen = False
-    for name, value in exchange.response_headers:
-        lname = name.lower()
-        if lname == b"transfer-encoding":
-            lines.append(b"X-Archive-Orig-Transfer-Encoding: " + value)
-            continue
-        if lname == b"content-length":
-            if length_seen:
-                continue
-            length_seen = True
-            if value.strip() != str(len(body)).encode():
-                lines.append(b"X-Archive-Orig-Content-Length: " + value)
-            lines.append(b"Content-Length: " + str(len(body)).encode())
-            continue
-        lines.append(name + b": " + value)
-    if not length_seen:
-        lines.append(b"Content-Length: " + str(len(body)).encode())
-    head = b"\r\n".join(lines) + b"\r\n\r\n"
-    return head + body, body
-
-
-def http_request_block(exchange: HttpExchange) -> bytes:
-    """The ``application/http`` block of a request record (RFC 9112 section 3).
-
-    The request line uses the origin form (path and query) and a ``Host`` field is added
-    when the client would add it itself.
-    """
-    uri = target_uri(exchange.url)
-    match = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#]*)([^#]*)", uri)
-    host, path = (match.group(1), match.group(2)) if match else ("", uri)
-    if "@" in host:
-        host = host.rsplit("@", 1)[1]
-    if not path.startswith("/"):
-        path = "/" + path
-    lines = [f"{exchange.method} {path} {exchange.protocol or 'HTTP/1.1'}".encode("latin-1")]
-    if _header_value(exchange.request_headers, b"Host") is None:
-        lines.append(b"Host: " + host.encode("ascii", "replace"))
-    for name, value in exchange.request_headers:
-        lines.append(name + b": " + value)
-    return b"\r\n".join(lines) + b"\r\n\r\n" + exchange.request_body
+from archive.warc.blocks import (
+    DEFAULT_GZIP_LEVEL, DEFAULT_MAX_BYTES, METADATA_CONTENT_TYPE, PROFILE_IDENTICAL_PAYLOAD, WARC_VERSION, ExchangeRecords, HttpExchange,
+    WarcError, header_value, http_request_block, http_response_block, sha1_digest, target_uri, warc_date,
+)
 
 
 class WarcWriter:
@@ -250,7 +94,7 @@ class WarcWriter:
         self._stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
         self.files_written: list[str] = []
         #: Called with (file name, size) after each whole record or exchange is written:
-        #: a point where the file can be read to its end (:mod:`archive.cdxj_ahead`).
+        #: a point where the file can be read to its end (:mod:`archive.warc.cdxj_ahead`).
         self.on_boundary: Callable[[str, int], None] | None = None
 
     # ---- files -----------------------------------------------------------------------
@@ -468,8 +312,8 @@ class WarcWriter:
         # A body the server compressed (gzip, br ...), or in a compressed format (PNG, JPEG,
         # WOFF2, video ...), does not shrink again: deflating it costs about 1 ms per page
         # and saves 0.1%, so its record is stored (level 0).
-        coding = (_header_value(exchange.response_headers, b"Content-Encoding") or b"").strip().lower()
-        mime = _header_value(exchange.response_headers, b"Content-Type")
+        coding = (header_value(exchange.response_headers, b"Content-Encoding") or b"").strip().lower()
+        mime = header_value(exchange.response_headers, b"Content-Type")
         packed = coding not in (b"", b"identity") or _compressed_format(mime)
         level = 0 if revisit is None and packed and len(payload) > 1024 else None
         resp_file, resp_offset, resp_length = self._write(response, level)
@@ -535,176 +379,3 @@ _COMPRESSED_TYPES = frozenset({
 def _compressed_format(mime: bytes | None) -> bool:
     kind = (mime or b"").split(b";")[0].strip().lower()
     return kind in _COMPRESSED_TYPES or kind.startswith((b"video/", b"audio/"))
-
-
-# ---- reading -----------------------------------------------------------------------------
-@dataclass
-class StoredRecord:
-    """One WARC record read back: its WARC headers, HTTP status and headers, and bytes."""
-
-    rec_type: str
-    warc_headers: dict[str, str]
-    status: int | None
-    http_headers: list[tuple[str, str]] = field(default_factory=list)
-    #: the entity body as stored (still content-encoded)
-    raw_payload: bytes = b""
-    #: the entity body after content decoding (gzip, deflate, br undone)
-    payload: bytes = b""
-
-    def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for key, value in self.http_headers:
-            if key.lower() == lname:
-                return value
-        return None
-
-
-def dechunk(data: bytes) -> bytes:
-    """Undo ``Transfer-Encoding: chunked`` framing (RFC 9112 section 7.1).
-
-    Raises:
-        ValueError: the data is not validly chunked.
-    """
-    out, pos = io.BytesIO(), 0
-    while True:
-        end = data.find(b"\r\n", pos)
-        if end < 0:
-            raise ValueError("chunk size line not terminated")
-        size = int(data[pos:end].split(b";")[0].strip(), 16)
-        pos = end + 2
-        if size == 0:
-            return out.getvalue()
-        if pos + size > len(data):
-            raise ValueError("chunk runs past the end of the data")
-        out.write(data[pos:pos + size])
-        pos += size
-        if data[pos:pos + 2] != b"\r\n":
-            raise ValueError("chunk data not followed by CRLF")
-        pos += 2
-
-
-def decode_content(body: bytes, content_encoding: str | None) -> bytes:
-    """Undo a ``Content-Encoding`` (gzip, x-gzip, deflate, br, zstd; RFC 9110 section 8.4).
-
-    Raises:
-        ValueError: the body does not decode under the coding its header names.
-    """
-    for coding in reversed([c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]):
-        if coding in ("gzip", "x-gzip"):
-            body = _gunzip_members(body)
-        elif coding == "deflate":
-            try:
-                body = zlib.decompress(body)
-            except zlib.error:
-                try:
-                    body = zlib.decompress(body, -zlib.MAX_WBITS)
-                except zlib.error as exc:
-                    raise ValueError(f"body is not valid deflate: {exc}") from exc
-        elif coding in ("br", "zstd"):
-            body = decode_coding(body, coding)
-        elif coding != "identity":
-            raise ValueError(f"unsupported Content-Encoding {coding!r}")
-    return body
-
-
-def _gunzip_members(body: bytes) -> bytes:
-    """Decompress every member of a gzip body (RFC 1952 section 2.2: members may follow
-    one another).
-
-    Raises:
-        ValueError: the body is not gzip, a member is cut short, or junk follows.
-    """
-    out = bytearray()
-    data = body
-    while True:
-        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        try:
-            out += decompressor.decompress(data)
-            out += decompressor.flush()
-        except zlib.error as exc:
-            raise ValueError(f"body is not valid gzip: {exc}") from exc
-        if not decompressor.eof:
-            raise ValueError("gzip body is truncated")
-        data = decompressor.unused_data
-        if not data:
-            return bytes(out)
-        if data[:2] != b"\x1f\x8b":
-            raise ValueError(f"{len(data)} bytes of junk after the gzip data")
-
-
-def _stored(record: Any) -> StoredRecord:
-    if getattr(record, "format", "warc") != "warc":
-        # warcio falls back to the old ARC format for bytes that are no WARC record
-        raise WarcError(f"not a WARC record (read as {record.format})")
-    raw = record.raw_stream.read()
-    head = record.http_headers.total_len if record.http_headers is not None else 0
-    if record.length is not None and head + len(raw) < int(record.length):
-        raise WarcError(f"truncated {record.rec_type} record: Content-Length {record.length}, "
-                        f"{head + len(raw)} bytes present")
-    status = None
-    headers: list[tuple[str, str]] = []
-    decoded = raw
-    if record.http_headers is not None:
-        headers = list(record.http_headers.headers)
-        if record.rec_type in ("response", "revisit"):
-            try:
-                status = int(record.http_headers.get_statuscode())
-            except (TypeError, ValueError):
-                status = None
-        stored = StoredRecord(record.rec_type, dict(record.rec_headers.headers), status, headers, raw, raw)
-        try:
-            if "chunked" in (stored.header("Transfer-Encoding") or "").lower():
-                decoded = dechunk(decoded)
-            decoded = decode_content(decoded, stored.header("Content-Encoding"))
-        except ValueError:
-            decoded = raw
-        stored.payload = decoded
-        return stored
-    return StoredRecord(record.rec_type, dict(record.rec_headers.headers), status, headers, raw, raw)
-
-
-def read_record(path: str | os.PathLike[str], offset: int) -> StoredRecord:
-    """Read the one record that starts at ``offset`` in ``path`` (a seek, not a scan).
-
-    Raises:
-        WarcError: the file is missing or no whole record starts there.
-    """
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            for record in ArchiveIterator(fh):
-                return _stored(record)
-    except OSError as exc:
-        raise WarcError(f"cannot read {path}: {exc}") from exc
-    except WarcError as exc:
-        raise WarcError(f"{path}:{offset}: {exc}") from exc
-    except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bad bytes
-        raise WarcError(f"no readable WARC record at {path}:{offset}: {exc}") from exc
-    raise WarcError(f"no WARC record at {path}:{offset}")
-
-
-def iter_records(path: str | os.PathLike[str]) -> Iterator[tuple[int, int, StoredRecord]]:
-    """Yield ``(offset, length, record)`` for every record of a WARC file, in order.
-
-    Raises:
-        WarcError: the file cannot be opened or a record cannot be parsed.
-    """
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise WarcError(f"cannot read {path}: {exc}") from exc
-    with fh:
-        iterator = ArchiveIterator(fh)
-        offset = 0  # where the record being read starts (warcio knows only after reading it)
-        try:
-            for record in iterator:
-                stored = _stored(record)
-                iterator.read_to_end(record)
-                offset = iterator.get_record_offset()
-                length = iterator.get_record_length()
-                yield offset, length, stored
-                offset += length
-        except WarcError as exc:
-            raise WarcError(f"{path}:{offset}: {exc}") from exc
-        except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bad bytes
-            raise WarcError(f"{path}: unreadable record: {exc}") from exc

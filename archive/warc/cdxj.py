@@ -19,7 +19,7 @@ changed since the last update (a file a crawl appended to), are read again; the 
 server reading it never sees half a file.
 
 **Damage costs only itself.** Each file is read by the resynchronising reader
-(:mod:`archive.cdxj_file`, :func:`archive.resync.scan`): a damaged gzip member, a wrong
+(:mod:`archive.warc.cdxj_file`, :func:`archive.warc.resync.scan`): a damaged gzip member, a wrong
 ``Content-Length``, junk between members or a cut-off tail is a gap, reported with its
 offset and length (:attr:`IndexUpdate.damaged`, and a warning), and the readable records
 before and after it are indexed. A file with no readable record at all (not WARC, not
@@ -54,10 +54,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive.cdxj_file import FileIndex, index_file
+from archive.warc.cdxj_file import FileIndex, index_file
 from archive.layout import DataDir
 from archive.replayable import is_empty_digest
-from archive.resync import escape
+from archive.warc.resync import escape
 
 __all__ = ["IndexUpdate", "alias_lines", "index_path", "store_file_index", "update_index", "update_index_report",
            "WARC_SUFFIXES"]
@@ -148,7 +148,7 @@ def _atomic_write(path: Path, lines: Iterator[str]) -> int:
 
 def index_warc(path: Path) -> list[str]:
     """The sorted CDXJ lines of one WARC file, ``filename`` relative to its folder, read past
-    damage, without the responses of HEAD requests (:func:`archive.cdxj_file.index_file`).
+    damage, without the responses of HEAD requests (:func:`archive.warc.cdxj_file.index_file`).
 
     Raises:
         ValueError: the file holds no readable WARC record.
@@ -277,8 +277,8 @@ def store_file_index(data_dir: str | os.PathLike[str], warc: Path, found: FileIn
     """Keep ``found`` as the index of the whole WARC file ``warc`` in ``DATA/indexes/files/``,
     stamped with the file's size and mtime now, so that :func:`update_index` reuses it.
 
-    The caller vouches that ``found`` is what :func:`archive.cdxj_file.index_file` gives for
-    the file as it is now (:mod:`archive.cdxj_ahead` built it range by range while a crawl
+    The caller vouches that ``found`` is what :func:`archive.warc.cdxj_file.index_file` gives for
+    the file as it is now (:mod:`archive.warc.cdxj_ahead` built it range by range while a crawl
     wrote the file).
 
     Raises:
