@@ -780,6 +780,48 @@ def test_read_record_keeps_raw_payload_when_body_does_not_decode(tmp_path: Path,
     assert [r.rec_type for _, _, r in iter_records(path)] == ["warcinfo"] + ["request", "response"] * 2
 
 
+_HALVES = (b"<html><body>first half ", b"second half</body></html>")
+
+
+@pytest.mark.parametrize("coding, body, entity", [
+    ("gzip", gzip.compress(_HALVES[0], mtime=0) + gzip.compress(_HALVES[1], mtime=0), b"".join(_HALVES)),
+    ("x-gzip", gzip.compress(B01_HTML, mtime=0), B01_HTML),  # RFC 9110 section 8.4.1.3
+    ("gzip, br", brotli.compress(gzip.compress(B01_HTML, mtime=0)), B01_HTML),  # a list: warcio leaves it
+    ("gzip", gzip.compress(B01_HTML, mtime=0)[:40], None),  # cut short: read as stored
+    ("gzip", gzip.compress(B01_HTML, mtime=0) + b"junk after", None),  # junk after the member
+], ids=["gzip-members", "x-gzip", "coding-list", "gzip-cut-short", "gzip-then-junk"])
+def test_read_record_payload_through_content_stream(tmp_path: Path, coding: str, body: bytes,
+                                                    entity: bytes | None) -> None:
+    # read_record reads the payload as warcio's content_stream() does (every gzip member),
+    # and a body that does not decode to its end as stored, as before
+    exchange = simple_exchange(body=body, headers=[(b"Content-Encoding", coding.encode())])
+    writer, [pointers] = write_all(tmp_path, exchange)
+    record = read_record(tmp_path / writer.files_written[0], pointers.response.warc_offset)
+    assert record.raw_payload == body
+    assert record.payload == (body if entity is None else entity)
+
+
+@pytest.mark.parametrize("framed, entity", [
+    (b"5\r\nHello\r\n6\r\n world\r\n0\r\n\r\n", b"Hello world"),
+    (b"Hello world", b"Hello world"),  # stored de-chunked under its chunked header: as stored
+    (b"5\r\nHello\r\nzz\r\n world\r\n0\r\n\r\n", b"5\r\nHello\r\nzz\r\n world\r\n0\r\n\r\n"),
+], ids=["chunked", "not-chunked-after-all", "bad-chunk-size"])
+def test_read_record_dechunks_a_foreign_chunked_body(tmp_path: Path, framed: bytes, entity: bytes) -> None:
+    # another tool's WARC may keep Transfer-Encoding: chunked and the chunk framing
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "foreign.warc.gz"
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        head = StatusAndHeaders("200 OK", [("Transfer-Encoding", "chunked")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("http://example.com/", "response",
+                                                      payload=io.BytesIO(framed), http_headers=head))
+    record = read_record(path, 0)
+    assert record.raw_payload == framed
+    assert record.payload == entity
+
+
 @pytest.mark.parametrize("framed, entity", [
     (b"a\r\n<html><bod\r\n23\r\ny>Hello chunked world</body></html>\r\n0\r\n\r\n", B02_ENTITY),
     (b"5;name=value\r\nHello\r\n6;a=1;b=\"x\"\r\n world\r\n0\r\n\r\n", b"Hello world"),  # chunk extensions

@@ -6,7 +6,12 @@ order. Both give :class:`StoredRecord` values: the WARC headers, the HTTP status
 fields, the entity body as stored (``raw_payload``: still gzip under ``Content-Encoding:
 gzip``) and decoded (``payload``).
 
-warcio learns the ``br`` and ``zstd`` content codings first (:mod:`archive.warc.codings`).
+The payload is read through warcio's streaming ``content_stream()`` (chunked framing and
+the content coding undone as pywb undoes them for replay); warcio learns the ``br`` and
+``zstd`` codings first (:mod:`archive.warc.codings`). :func:`dechunk` and
+:func:`decode_content` decode whole bodies for callers that hold one, and a coding list
+warcio does not read (``gzip, br``). The strict decoding that reports what readers forgive
+is ``warc check``'s own (:mod:`archive.warc.check_record`).
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader, ChunkedDataException, ChunkedDataReader
 
 from archive.warc.blocks import WarcError
 from archive.warc.codings import decode as decode_coding, register_warcio
@@ -119,7 +125,65 @@ def _gunzip_members(body: bytes) -> bytes:
             raise ValueError(f"{len(data)} bytes of junk after the gzip data")
 
 
+def _payload(record: Any, raw: bytes) -> bytes:
+    """The entity body of ``record`` after transfer and content decoding, read through warcio's
+    ``content_stream()`` over the stored bytes ``raw`` (as pywb reads it for replay).
+
+    warcio undoes ``Transfer-Encoding: chunked`` (RFC 9112 section 7.1) and one content
+    coding it has a decompressor for (gzip, x-gzip, deflate, br, zstd: RFC 9110 section 8.4,
+    :mod:`archive.warc.codings`), every member of a gzip body included (RFC 1952 section 2.2).
+    A coding it does not know (a list such as ``gzip, br``) is undone by
+    :func:`decode_content`. A body that does not decode under its headers (a server that
+    lied about its coding, bad chunk framing, a stream cut short) is given as stored.
+    """
+    stored, record.raw_stream = record.raw_stream, io.BytesIO(raw)  # the block is read already
+    try:
+        stream = record.content_stream()
+    finally:
+        record.raw_stream = stored  # ArchiveIterator reads on from its own stream
+    coded = isinstance(stream, BufferedReader) and stream.decompressor is not None
+    if isinstance(stream, ChunkedDataReader):
+        stream.raise_chunked_data_exceptions = True
+    if isinstance(stream, BufferedReader):
+        stream.read_all_members = True
+    try:
+        body = stream.read()
+    except ChunkedDataException:
+        return raw
+    if coded and not _decoded_to_end(stream):
+        return raw
+    coding = record.http_headers.get_header("Content-Encoding")
+    if coding and not coded and coding.strip().lower() not in ("", "identity"):
+        try:
+            return decode_content(body, coding)
+        except ValueError:
+            return raw
+    return body
+
+
+def _decoded_to_end(stream: BufferedReader) -> bool:
+    """Whether warcio's decompressor read the body to the end of its stream: it passes bytes
+    through undecoded when its first block fails, and drops a later block that fails."""
+    decompressor = stream.decompressor
+    return decompressor is not None and bool(getattr(decompressor, "eof", True))
+
+
+def _status(record: Any) -> int | None:
+    """The HTTP status code of a response or revisit record, None for others or a bad line."""
+    if record.http_headers is None or record.rec_type not in ("response", "revisit"):
+        return None
+    try:
+        return int(record.http_headers.get_statuscode())
+    except (TypeError, ValueError):
+        return None
+
+
 def _stored(record: Any) -> StoredRecord:
+    """One record of warcio's ``ArchiveIterator`` as a :class:`StoredRecord`.
+
+    Raises:
+        WarcError: the bytes are no WARC record, or the record is cut short.
+    """
     if getattr(record, "format", "warc") != "warc":
         # warcio falls back to the old ARC format for bytes that are no WARC record
         raise WarcError(f"not a WARC record (read as {record.format})")
@@ -128,26 +192,9 @@ def _stored(record: Any) -> StoredRecord:
     if record.length is not None and head + len(raw) < int(record.length):
         raise WarcError(f"truncated {record.rec_type} record: Content-Length {record.length}, "
                         f"{head + len(raw)} bytes present")
-    status = None
-    headers: list[tuple[str, str]] = []
-    decoded = raw
-    if record.http_headers is not None:
-        headers = list(record.http_headers.headers)
-        if record.rec_type in ("response", "revisit"):
-            try:
-                status = int(record.http_headers.get_statuscode())
-            except (TypeError, ValueError):
-                status = None
-        stored = StoredRecord(record.rec_type, dict(record.rec_headers.headers), status, headers, raw, raw)
-        try:
-            if "chunked" in (stored.header("Transfer-Encoding") or "").lower():
-                decoded = dechunk(decoded)
-            decoded = decode_content(decoded, stored.header("Content-Encoding"))
-        except ValueError:
-            decoded = raw
-        stored.payload = decoded
-        return stored
-    return StoredRecord(record.rec_type, dict(record.rec_headers.headers), status, headers, raw, raw)
+    headers = list(record.http_headers.headers) if record.http_headers is not None else []
+    payload = _payload(record, raw) if record.http_headers is not None else raw
+    return StoredRecord(record.rec_type, dict(record.rec_headers.headers), _status(record), headers, raw, payload)
 
 
 def read_record(path: str | os.PathLike[str], offset: int) -> StoredRecord:
