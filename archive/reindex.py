@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from archive.dbswap import carry_over, checkpoint, counts, remove_db, swap_in
+from archive.dbswap import remove_db, swap_in
 from archive.index import ArticleRow, Index
 from archive.layout import DataDir
 from archive.records import CaptureRecord, ExtractedArticle
@@ -515,38 +515,47 @@ def reindex(
     if not files:
         raise ReindexError(f"no WARC files in {warc_dir}: nothing to rebuild the index from")
     report = progress or (lambda _p: None)
-    target = data.db
-    rebuilt = data.db_rebuild
+    target, rebuilt = data.db, data.db_rebuild
     remove_db(rebuilt)
     index = Index(rebuilt)
     try:
         stats = index_warc_files(index, warc_dir, files, re_extract=re_extract, progress=report)
         stats.articles = index.count_articles()
         stats.aliases = index.count_aliases()
+        if target.exists():
+            _refuse_to_lose(index, target, stats, force)
+            stats.carried_over = index.carry_over_from(target)
     except BaseException:
         index.close()
         remove_db(rebuilt)
         raise
     index.close()
-    checkpoint(rebuilt)
-    previous = counts(target, stats.not_replayable) if target.exists() else None
-    if previous is not None:
-        stats.previous = previous
-        now = counts(rebuilt) or {"articles": stats.articles, "captures": stats.captures}
-        lost = {"articles": max(0, previous["articles"] - now["articles"]),
-                "captures": max(0, previous["captures"] - now["captures"])}
-        if any(lost.values()) and not force:
-            remove_db(rebuilt)
-            raise ReindexRefused(
-                f"the rebuilt index would hold {now['articles']} articles and {now['captures']} captures, "
-                f"the current {target} holds {previous['articles']} and {previous['captures']}: it would lose "
-                f"{lost['articles']} articles and {lost['captures']} captures. {target} is unchanged; "
-                "use --force to replace it anyway", stats, lost)
-    if target.exists():
-        stats.carried_over = carry_over(target, rebuilt)
+    Index.checkpoint_file(rebuilt)
     try:
         stats.backup_path = swap_in(rebuilt, target)
     except OSError as exc:
         raise ReindexError(f"rebuilt {rebuilt} but could not move it to {target}: {exc}") from exc
     stats.db_path = target
     return stats
+
+
+def _refuse_to_lose(index: Index, target: Path, stats: ReindexStats, force: bool) -> None:
+    """Compare the rebuilt ``index`` with the current one at ``target`` (which may be damaged:
+    then there is nothing to compare, and the rebuild goes ahead).
+
+    Raises:
+        ReindexRefused: The rebuilt index holds fewer articles or captures, and not ``force``.
+    """
+    previous = Index.row_counts(target, stats.not_replayable)
+    if previous is None:
+        return
+    stats.previous = previous
+    now = {"articles": index.count_articles(), "captures": index.count_captures()}
+    lost = {"articles": max(0, previous["articles"] - now["articles"]),
+            "captures": max(0, previous["captures"] - now["captures"])}
+    if any(lost.values()) and not force:
+        raise ReindexRefused(
+            f"the rebuilt index would hold {now['articles']} articles and {now['captures']} captures, "
+            f"the current {target} holds {previous['articles']} and {previous['captures']}: it would lose "
+            f"{lost['articles']} articles and {lost['captures']} captures. {target} is unchanged; "
+            "use --force to replace it anyway", stats, lost)

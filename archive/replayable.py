@@ -152,19 +152,6 @@ def _spellings() -> list[str]:
     return sorted(out)
 
 
-#: The 2xx responses without a payload (named in ``temp.bodiless_ids`` or with the empty
-#: payload's digest) of a URL that has another 2xx response or revisit holding a payload.
-_SHADOWED = """
-    SELECT x.record_id FROM captures AS x
-     WHERE x.record_type = 'response' AND x.status BETWEEN 200 AND 299
-       AND (x.record_id IN (SELECT record_id FROM temp.bodiless_ids) OR x.payload_digest IN ({empty}))
-       AND EXISTS (SELECT 1 FROM captures AS y WHERE y.url = x.url AND y.id != x.id
-                   AND (y.record_type = 'revisit' OR (y.record_type = 'response' AND y.status BETWEEN 200 AND 299))
-                   AND coalesce(y.payload_digest, '') NOT IN ({empty})
-                   AND y.record_id NOT IN (SELECT record_id FROM temp.bodiless_ids))
-"""
-
-
 def drop_shadowed_bodiless(index: Index, record_ids: Iterable[str] = ()) -> list[str]:
     """Delete the ``captures`` rows of 2xx responses with no payload whose URL has a capture
     holding one (an article's own capture is kept).
@@ -175,18 +162,7 @@ def drop_shadowed_bodiless(index: Index, record_ids: Iterable[str] = ()) -> list
             records; a row whose payload digest is the empty payload's counts too).
 
     Returns:
-        The record ids whose row was deleted.
+        The record ids whose row was deleted (the SQL is
+        :meth:`archive.index.Index.drop_shadowed_bodiless`).
     """
-    spellings = _spellings()
-    conn = index.db.conn
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS bodiless_ids (record_id TEXT PRIMARY KEY)")
-    try:
-        conn.execute("DELETE FROM temp.bodiless_ids")
-        conn.executemany("INSERT OR IGNORE INTO temp.bodiless_ids VALUES (?)", ((r,) for r in record_ids))
-        marks = ", ".join("?" for _ in spellings)
-        found = [row[0] for row in conn.execute(_SHADOWED.format(empty=marks), spellings + spellings)]
-    finally:
-        conn.execute("DELETE FROM temp.bodiless_ids")
-        if conn.in_transaction:
-            conn.commit()
-    return index.delete_captures(found) if found else []
+    return index.drop_shadowed_bodiless(record_ids, _spellings())

@@ -572,3 +572,41 @@ def test_urls_captured_since_compares_to_the_second(index: Index) -> None:
                         capture(3, fetched_at="2024-03-02T10:01:00Z")], None)
     since = set(index.urls_captured_since("2024-03-02T10:00:51Z"))
     assert since == {capture(1).url, capture(3).url}
+
+
+# -- a rebuild's part (archive.index.rebuild) -----------------------------------------
+def test_row_counts_skip_not_replayable_and_survive_a_damaged_file(index: Index, db_path: Path, tmp_path: Path) -> None:
+    index.add_captures([capture(1), capture(2), capture(3)], None)
+    index.upsert_articles([article(1, capture_id=1)])
+    assert Index.row_counts(db_path) == {"articles": 1, "captures": 3}
+    assert Index.row_counts(db_path, [capture(2).record_id, "<urn:unknown>"]) == {"articles": 1, "captures": 2}
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"not an SQLite file at all" * 100)
+    assert Index.row_counts(damaged) is None
+
+
+def test_carry_over_from_copies_what_the_warc_files_do_not_hold(index: Index, tmp_path: Path) -> None:
+    crawl_id = index.start_crawl("example", since="2024-03-01", until="2024-03-02", args={})
+    index.upsert_url_state([{"url": "https://news.example.org/", "etag": "x"}])
+    with Index(tmp_path / "rebuilt.db") as rebuilt:
+        copied = rebuilt.carry_over_from(index.path)
+        assert copied["crawls"] == 1 and copied["url_state"] == 1
+        assert rebuilt.last_crawl_id() == crawl_id
+        assert rebuilt.carry_over_from(index.path)["crawls"] == 0  # INSERT OR IGNORE: twice is harmless
+        damaged = tmp_path / "damaged.db"
+        damaged.write_bytes(b"not an SQLite file at all" * 100)
+        assert rebuilt.carry_over_from(damaged) == {}
+        rebuilt.add_captures([capture(9)], None)  # still writable: old is detached
+
+
+# -- replay's part (archive.index.replay) -----------------------------------------------
+def test_article_capture_offsets_and_shadowed_bodiless(index: Index) -> None:
+    empty = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
+    bodiless = capture(2, url=capture(1).url)
+    bodiless.payload_digest = empty
+    index.add_captures([capture(1), bodiless], None)
+    index.upsert_articles([article(1, capture_id=1)])
+    assert index.article_capture_offsets() == {capture(1).warc_filename: {1000: {article(1).canonical_url}}}
+    assert index.shadowed_bodiless([], [empty]) == [bodiless.record_id]
+    assert index.drop_shadowed_bodiless([], [empty]) == [bodiless.record_id]
+    assert index.shadowed_bodiless([], [empty]) == []

@@ -14,6 +14,8 @@ A package of one concept per module, put together as :class:`Index`:
 ``state``                 per-URL crawl state and deferred pages (incremental crawls)
 ``schedules``             recurring crawls
 ``history``               an article's versions (``history``, the replay page's version bar)
+``replay``                bodiless captures that would shadow a real one; captures by article
+``rebuild``               a rebuild's checkpoint, row counts and rows carried over
 ========================  =====================================================================
 
 The database (``DATA/archive.db``) is opened through sqlite-utils in WAL mode with a 10 s
@@ -36,6 +38,8 @@ from archive.index.base import BUSY_TIMEOUT_S, IndexNotFound, SchemaOutdated
 from archive.index.crawls import CRAWL_STATUSES, CrawlsMixin
 from archive.index.history import HistoryMixin
 from archive.index.reads import ReadsMixin
+from archive.index.rebuild import CARRIED_OVER_TABLES, RebuildMixin
+from archive.index.replay import ReplayMixin
 from archive.index.rows import VERSION_FIELDS, ArticleDetail, ArticleRow, SearchHit, replay_url
 from archive.index.schedules import SchedulesMixin
 from archive.index.schema import FTS_COLUMNS, FTS_TOKENIZE, migrations
@@ -56,6 +60,7 @@ __all__ = [
     "ArticleDetail",
     "ArticleRow",
     "BUSY_TIMEOUT_S",
+    "CARRIED_OVER_TABLES",
     "CRAWL_STATUSES",
     "DEFAULT_SEARCH_TIME_LIMIT_S",
     "FTS_COLUMNS",
@@ -80,7 +85,8 @@ __all__ = [
 ]
 
 
-class Index(WritesMixin, ReadsMixin, SearchMixin, CrawlsMixin, CrawlStateMixin, SchedulesMixin, HistoryMixin):
+class Index(WritesMixin, ReadsMixin, SearchMixin, CrawlsMixin, CrawlStateMixin, SchedulesMixin, HistoryMixin,
+            ReplayMixin, RebuildMixin):
     """The archive's SQLite index (``DATA/archive.db``).
 
     Example::

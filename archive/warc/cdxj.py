@@ -354,49 +354,22 @@ def _url_key(url: str) -> str:
         return url
 
 
-#: Every capture the SQLite index ties to an article: ``(canonical_url, file, offset)``. A
-#: capture under another spelling counts only when it holds the article's payload: a redirect
-#: source that answered 200 (a meta-refresh stub) is an alias, but its page is not the article.
-_ARTICLE_CAPTURES = """
-    WITH spellings(article_id, url) AS (SELECT id, url FROM articles
-                                        UNION SELECT article_id, url FROM aliases)
-    SELECT a.canonical_url, c.warc_filename, c.warc_offset FROM spellings AS s
-      JOIN captures AS c ON c.url = s.url JOIN articles AS a ON a.id = s.article_id
-      WHERE a.capture_id IS NULL OR c.payload_digest IS NULL
-         OR coalesce(c.payload_digest = (SELECT own.payload_digest FROM captures AS own WHERE own.id = a.capture_id), 1)
-    UNION SELECT a.canonical_url, c.warc_filename, c.warc_offset FROM articles AS a
-      JOIN captures AS c ON c.id = a.capture_id
-"""
-_VERSION_CAPTURES = """
-    UNION SELECT a.canonical_url, c.warc_filename, c.warc_offset FROM article_versions AS v
-      JOIN articles AS a ON a.id = v.article_id JOIN captures AS c ON c.id = v.capture_id
-"""
-
-
 def _article_captures(db_path: Path) -> dict[str, dict[int, set[str]]]:
-    """``{warc file: {offset: canonical URLs}}`` from the SQLite index (read-only); empty
-    when there is no index or it cannot be read."""
+    """``{warc file: {offset: canonical URLs}}`` from the SQLite index
+    (:meth:`archive.index.Index.article_capture_offsets`); empty when there is no index or
+    it cannot be read."""
     import sqlite3
+
+    from archive.index import ArchiveIndexError, Index
 
     if not db_path.is_file():
         return {}
-    rows: list[tuple[str, str, int]] = []
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
-        try:
-            try:
-                rows = conn.execute(_ARTICLE_CAPTURES + _VERSION_CAPTURES).fetchall()
-            except sqlite3.OperationalError:  # an older index without article_versions
-                rows = conn.execute(_ARTICLE_CAPTURES).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
+        with Index.open_readonly(db_path) as index:
+            return index.article_capture_offsets()
+    except (ArchiveIndexError, sqlite3.Error) as exc:
         logger.warning("CDXJ index: no canonical-URL lines, %s cannot be read: %s", db_path, exc)
-    out: dict[str, dict[int, set[str]]] = {}
-    for canonical, filename, offset in rows:
-        if canonical and filename and offset is not None:
-            out.setdefault(filename, {}).setdefault(int(offset), set()).add(canonical)
-    return out
+        return {}
 
 
 def alias_lines(db_path: Path, caches: dict[str, Path]) -> list[str]:
