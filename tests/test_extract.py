@@ -796,7 +796,27 @@ def test_page_without_paragraph_markup_consults_the_fallback_extractors(monkeypa
     body = "".join(f"<div>Line {n}: {' '.join(['council'] * 30)} approved the budget.</div>" for n in range(6))
     art = extract(page("", body), "https://news.example.org/a", HTML)
     assert "Line 5" in art.text
-    assert calls == [True, False]
+    assert calls == [False]  # the full extraction at once: the fast one would not decide
+
+
+def test_page_without_paragraph_markup_falls_back_to_fast_when_the_full_extraction_fails(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.extract.body as extract_module
+
+    calls: list[bool] = []
+    real = extract_module.trafilatura.bare_extraction
+
+    def failing_when_full(*args, **kwargs):
+        calls.append(kwargs.get("fast"))
+        if not kwargs.get("fast"):
+            raise ValueError("readability failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(extract_module.trafilatura, "bare_extraction", failing_when_full)
+    body = "".join(f"<div>Line {n}: {' '.join(['council'] * 30)} approved the budget.</div>" for n in range(6))
+    art = extract(page("", body), "https://news.example.org/a", HTML)
+    assert calls[:2] == [False, True]
+    assert "Line 5" in art.text and art.error is None
 
 
 def test_fast_result_missing_most_paragraph_text_consults_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:

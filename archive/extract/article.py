@@ -7,7 +7,6 @@ whether the page is one article.
 """
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, overload
@@ -223,14 +222,16 @@ class _LazyMetadata:
 
 
 def _trafilatura_date(tree: Any, url: str | None) -> str | None:
+    """htmldate's date of the page (it copies a tree it is given before pruning it)."""
     import htmldate
 
-    return htmldate.find_date(copy.deepcopy(tree), **{**trafilatura.settings.set_date_params(True), "url": url})
+    return htmldate.find_date(tree, **{**trafilatura.settings.set_date_params(True), "url": url})
 
 
 _TRAFILATURA_FIELDS: dict[str, Callable[[Any, str | None], Any]] = {
     "title": lambda tree, url: trafilatura.metadata.extract_title(tree),
-    "author": lambda tree, url: trafilatura.metadata.extract_author(copy.deepcopy(tree)),
+    # extract_author prunes a deep copy of its own.
+    "author": lambda tree, url: trafilatura.metadata.extract_author(tree),
     "date": _trafilatura_date,
     "sitename": lambda tree, url: trafilatura.metadata.extract_sitename(tree),
 }

@@ -213,28 +213,36 @@ def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
     unless ``fast=True``; that comparison is a fifth of its cost, and on the evaluation
     corpus it changes the text of 6 pages in 129. Those pages are the ones where the fast
     result misses most of the page's paragraph text (under half of the characters inside
-    ``<p>``), or where the page barely uses ``<p>`` at all. So the fast extraction runs
-    first, and the full one (``fast=False``) only on such pages. A body that is a consent,
+    ``<p>``), or where the page barely uses ``<p>`` at all. So the full extraction
+    (``fast=False``) runs at once on a page barely in ``<p>``; elsewhere the fast one runs
+    first, and the full one only when the fast one missed most of the paragraph text. A body that is a consent,
     cookie or subscription notice, or much shorter than the page's longest text block, is
     asked again (:func:`recover_body`).
 
     Returns:
         trafilatura's ``Document`` (``.text`` is the body), or None when it fails.
     """
-    try:
-        doc = trafilatura.bare_extraction(tree, url=url, fast=True, **_TRAFILATURA_OPTIONS)
-    except Exception:  # noqa: BLE001 - trafilatura failures become an error field
-        doc = None
     paragraph_chars = sum(len(t) for t in _PARAGRAPH_TEXT(tree))
-    found = len(getattr(doc, "text", None) or "")
-    if paragraph_chars < _FEW_PARAGRAPH_CHARS or found < paragraph_chars // 2:
-        try:
-            doc = trafilatura.bare_extraction(tree, url=url, fast=False, **_TRAFILATURA_OPTIONS) or doc
-        except Exception:  # noqa: BLE001 - keep the fast result
-            pass
+    # A page barely written in <p> gets the full extraction whatever the fast one finds, so
+    # the fast one runs first only where its result decides (or where the full one fails).
+    few_paragraphs = paragraph_chars < _FEW_PARAGRAPH_CHARS
+    doc = _bare_extraction(tree, url, fast=False) if few_paragraphs else None
+    if doc is None:
+        doc = _bare_extraction(tree, url, fast=True)
+        found = len(getattr(doc, "text", None) or "")
+        if not few_paragraphs and found < paragraph_chars // 2:
+            doc = _bare_extraction(tree, url, fast=False) or doc
     better = recover_body(tree, getattr(doc, "text", None) or "", paragraph_chars, lambda source, **options:
                           trafilatura.bare_extraction(source, url=url, **options, **_TRAFILATURA_OPTIONS))
     return SimpleNamespace(text=better) if better else doc
+
+
+def _bare_extraction(tree: lxml.html.HtmlElement, url: str | None, *, fast: bool) -> Any:
+    """trafilatura's ``bare_extraction`` of ``tree`` (which it copies), or None when it fails."""
+    try:
+        return trafilatura.bare_extraction(tree, url=url, fast=fast, **_TRAFILATURA_OPTIONS)
+    except Exception:  # noqa: BLE001 - trafilatura failures become an error field
+        return None
 
 
 def _word_count(text: str) -> int:
