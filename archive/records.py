@@ -9,7 +9,7 @@ WARC ``metadata`` record holds; a crawl and ``newsarchive import`` both use them
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -54,7 +54,7 @@ class ExtractedArticle:
     requisites: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _fields(self)
 
 
 @dataclass
@@ -84,7 +84,14 @@ class CaptureRecord:
     refers_to_date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return _fields(self)
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    """A record's fields as a new dict, its lists copied: what ``dataclasses.asdict`` gives
+    for these flat records (no nested dataclass; tuples and strings are immutable), without
+    its recursive deep copy, which cost a crawl's main process about 1% of its time."""
+    return {f.name: (list(v) if isinstance(v := getattr(record, f.name), list) else v) for f in fields(record)}
 
 
 # ---- the article rule ---------------------------------------------------------------------
