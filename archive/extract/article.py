@@ -19,7 +19,7 @@ import trafilatura.settings
 import archive
 from archive.extract.authors import _choose_authors
 from archive.extract.body import (
-    _SCRIPT_BODY_WORDS, _clean_text, _flagged, _main_text, _notices, _prefer_article_body, _prune_boilerplate,
+    _SCRIPT_BODY_WORDS, _clean_text, _drop_code, _flagged, _main_text, _notices, _prefer_article_body, _prune_boilerplate,
     _prune_comments, _script_rendered_body, _word_count,
 )
 from archive.extract.charset import _not_html_reason, _parse, decode_html
@@ -116,6 +116,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     notices = _notices(notice_candidates)
     _prune_comments(tree, comment_candidates)
     _prune_boilerplate(tree)
+    _drop_code(tree)  # after the requisites and _Page read scripts and styles
     meta = _LazyMetadata(tree, url or None)
     doc = _main_text(tree, url or None)
 

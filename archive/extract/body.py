@@ -113,6 +113,24 @@ def _prune_boilerplate(tree: lxml.html.HtmlElement) -> None:
             el.drop_tree()
 
 
+#: Script code and style sheets; a ``<script>`` whose type names JSON is data (JSON-LD,
+#: settings) that trafilatura's and htmldate's fallbacks read, and stays.
+_CODE = lxml.etree.XPath('//script[not(contains(@type, "json"))]|//style')
+
+
+def _drop_code(tree: lxml.html.HtmlElement) -> None:
+    """Remove script code and style sheets from the tree (each element's tail text stays).
+
+    Call it after the page's requisites and structured data were read (both read scripts
+    and styles). trafilatura removes them too, but only after copying the whole tree; a
+    news page's inline scripts are often most of its bytes, so the tree it copies three
+    times or more is smaller without them: its main-text pass costs about a tenth less.
+    """
+    for el in _CODE(tree):
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
 def _clean_text(text: str, title: str | None, h1: str) -> str:
     """Drop leading lines that repeat the headline (the headline is metadata)."""
     lines = [line.strip() for line in (text or "").splitlines()]
