@@ -15,6 +15,11 @@ Kinds (they add up to the total):
 Requests a middleware chose not to send (robots.txt forbids, a dead requisite folder, an
 archived article, a Retry-After kept for the next crawl) and downloads cancelled for their
 size (counted as skipped, with that reason) are no errors.
+
+The named exceptions here: :class:`NotFetched` and its kinds (requests our middlewares chose
+not to send), and :class:`CrawlError` and its kinds (a whole crawl that could not start or
+did not complete, raised by :func:`crawler.run.run_crawl`, turned into a message and an exit
+code by the ``crawl`` command and into a status by the scheduler).
 """
 from __future__ import annotations
 
@@ -53,6 +58,70 @@ class RetryAfterTooLong(NotFetched):
     logged and kept for the next crawl by the middleware that raises it."""
 
     reason = None
+
+
+# ---- a crawl that could not start or did not complete (crawler.run.run_crawl) -----------------
+class CrawlError(Exception):
+    """A foreseeable failure of a whole crawl; the message says what to do about it.
+    ``exit_code`` is the command's: 1, or 2 for a usage error."""
+
+    exit_code = 1
+
+
+class CrawlUsageError(CrawlError):
+    """The crawl's arguments cannot work: an unknown site, a bad URL, ``--since`` after ``--until``."""
+
+    exit_code = 2
+
+
+class SchemeUnreachable(CrawlError):
+    """An address given with no scheme answers on neither https nor http."""
+
+
+class DataDirUnusable(CrawlError):
+    """The data folder (or its ``logs/``, its lock file) cannot be made or written."""
+
+
+class IndexUnusable(CrawlError):
+    """``DATA/archive.db`` cannot be opened as the index (a damaged file, not SQLite)."""
+
+
+class CrawlBusy(CrawlError):
+    """Another crawl holds the data folder (``DATA/crawl.lock``); this one did not start."""
+
+
+class SiteUnreachable(CrawlError):
+    """robots.txt and the home page both failed to connect (crawler.reachability): nothing
+    was archived and there is nothing to resume."""
+
+
+class NoPageFetched(CrawlError):
+    """The crawl ended without one response from the site."""
+
+
+class IndexWriteFailed(CrawlError):
+    """The index could not be written during the crawl; the WARC files hold everything
+    fetched, and ``reindex`` rebuilds the index from them."""
+
+
+class WorkersLost(CrawlError):
+    """Every worker of a distributed crawl stopped with requests still queued."""
+
+
+class CrawlEndedEarly(CrawlError):
+    """Scrapy closed the spider for another reason than ``finished`` (``shutdown`` after
+    SIGTERM or Ctrl-C, a ``CLOSESPIDER_*`` limit); the same command goes on."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class CrawlIncomplete(CrawlError):
+    """The crawl finished, but some article it asked for never got an answer; it is
+    recorded ``interrupted`` and the same command goes on."""
+
+
 _STAT = "newsarchive/errors/"
 
 
