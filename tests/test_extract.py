@@ -978,3 +978,22 @@ def test_reader_comments_are_pruned_before_bylines_are_read() -> None:
     assert art.authors == []
     assert "First!" not in art.text
     assert art.text.startswith("Paragraph 1:")
+
+
+@pytest.mark.parametrize("html_text", [
+    '<html><head><meta charset="iso-8859-1"><title>Café — x</title></head><body><p>naïve 日本 &amp; &eacute;</p></body></html>',
+    '<!doctype html><html lang="ja"><body><h1>見出し\u3000二</h1><p>本文\u200bです</p></body></html>',
+    '<html><body><p>a replaced byte \ufffd stays as text</p></body></html>',
+    '\ufeff<html><body><p>after a byte order mark</p></body></html>',
+])
+def test_utf8_bytes_parse_to_the_same_tree_as_their_text(html_text: str) -> None:
+    import lxml.etree
+
+    from archive.extract.charset import _parse, decode_html
+
+    raw = html_text.encode("utf-8")
+    text, encoding = decode_html(raw, "text/html; charset=iso-8859-1")
+    assert encoding == "utf-8"
+    from_text, from_bytes = _parse(text), _parse(text, raw, encoding)
+    assert from_text is not None and from_bytes is not None
+    assert lxml.etree.tostring(from_bytes, encoding="unicode") == lxml.etree.tostring(from_text, encoding="unicode")

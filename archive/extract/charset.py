@@ -229,7 +229,8 @@ def _parse(text: str, raw: bytes | None = None, encoding: str = "") -> lxml.html
     ASCII-compatible charset, bytes free of control characters (a C-speed check) mean the
     text is too, and the character scan of the whole text is skipped.
     """
-    if text[:200].lstrip()[:5].lower() == "<?xml":
+    xml_declared = text[:200].lstrip()[:5].lower() == "<?xml"
+    if xml_declared:
         text = _XML_DECL.sub("", text, count=1)
     clean = (raw is not None and _control_bytes_are_control_chars(encoding)
              and len(raw.translate(None, _LXML_REFUSED_BYTES)) == len(raw)
@@ -238,9 +239,15 @@ def _parse(text: str, raw: bytes | None = None, encoding: str = "") -> lxml.html
         text = _INVALID_XML_CHARS.sub("", text)
     if not text.strip():
         return None
-    parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
+    # Valid UTF-8 bytes, free of what lxml refuses, parse to the same tree as their text,
+    # about a quarter faster (no round trip through Python's str). A U+FFFD in the text may
+    # be a replaced byte, and a BOM or an XML declaration changed the text: those parse text.
+    as_bytes = (clean and raw is not None and encoding == "utf-8" and not xml_declared
+                and not raw.startswith(b"\xef\xbb\xbf") and "\ufffd" not in text)
+    parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True,
+                                  encoding="utf-8" if as_bytes else None)
     try:
-        tree = lxml.html.document_fromstring(text, parser=parser)
+        tree = lxml.html.document_fromstring(raw if as_bytes and raw is not None else text, parser=parser)
     except (lxml.etree.ParserError, ValueError, TypeError):
         return None
     return tree if tree is not None and len(tree) else None
