@@ -138,8 +138,8 @@ def schedule_remove(obj: Context, schedule_id: int) -> None:
 def schedule_run(obj: Context, max_runs: int | None, grace: float, reload_secs: float) -> None:
     """Run due crawls in the foreground until stopped (SIGTERM or Ctrl-C).
 
-    Crawls run one at a time per data folder, as `newsarchive --data DATA crawl SITE
-    OPTIONS` subprocesses. Runs missed while a crawl ran or while no scheduler was
+    Crawls run one at a time per data folder, each in a process of its own, as
+    `newsarchive --data DATA crawl SITE OPTIONS` would run them. Runs missed while a crawl ran or while no scheduler was
     running become one run. Each run is logged (start, end, exit code, duration) to
     stderr and DATA/logs/schedule.log. On SIGTERM/Ctrl-C no new crawl starts; a
     running crawl gets --grace seconds to finish, then is stopped cleanly (SIGTERM,

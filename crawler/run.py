@@ -1,6 +1,6 @@
 """One crawl of one site into one data folder, as a library call: :func:`run_crawl`.
 
-``newsarchive crawl`` and the scheduler's runs (:mod:`crawler.schedule_run`) both call it.
+``newsarchive crawl`` and the scheduler's runs (:mod:`crawler.schedule.child`) both call it.
 It takes the data folder's lock (``DATA/crawl.lock``), opens (creates or migrates) the
 index, resumes or discards the site's unfinished job (``DATA/jobs/<site>/``), runs
 :class:`~crawler.spiders.backissues.BackIssuesSpider` in a Scrapy ``CrawlerProcess`` (with

@@ -1,5 +1,6 @@
 """``crawler.run.run_crawl``: each outcome, and each named error with its exit code, as a
-library call; then how ``crawl`` turns them into messages and exit codes. A real crawl runs Scrapy's reactor, which runs once per process, so
+library call; then how ``crawl`` and a scheduled run's child turn them into messages, codes
+and a schedule's status. A real crawl runs Scrapy's reactor, which runs once per process, so
 those calls run in a subprocess of their own."""
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from archive.cli import main
 from crawler.errors import (CrawlBusy, CrawlEndedEarly, CrawlError, CrawlUsageError, DataDirUnusable, IndexUnusable,
                             NoPageFetched, SiteUnreachable)
 from crawler.run import CrawlOptions, run_crawl
+from crawler.schedule.child import ChildResult
 from tests.mocksite import MockSite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,3 +150,33 @@ def test_the_command_says_the_error_and_exits_with_its_code(tmp_path: Path) -> N
     assert busy.exit_code == 1 and "Error: " in busy.output and "another crawl" in busy.output
     usage = CliRunner().invoke(main, ["--data", str(tmp_path), "crawl", "nosuchsite"])
     assert usage.exit_code == 2 and "Usage:" in usage.output and "unknown site" in usage.output
+
+
+def test_the_scheduled_child_writes_its_outcome(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from crawler.schedule.child import main as child_main
+    from crawler.store import lock_data_dir
+
+    outcome = tmp_path / "outcome.json"
+    holder = lock_data_dir(tmp_path)
+    try:
+        code = child_main([str(tmp_path), str(outcome), "courthousenews", "--since", "2024-04-01"])
+    finally:
+        holder.close()
+    assert code == 1 and "Error: " in capsys.readouterr().err
+    assert json.loads(outcome.read_text(encoding="utf-8"))["status"] == "busy"
+    code = child_main([str(tmp_path), str(outcome), "courthousenews", "--since", "yesterday"])
+    assert code == 2 and json.loads(outcome.read_text(encoding="utf-8"))["status"] == "failed"
+
+
+@pytest.mark.parametrize("code, interrupted, outcome, status", [
+    (0, False, {"status": "ok"}, "ok"),
+    (1, False, {"status": "busy", "error": "CrawlBusy"}, "skipped (busy)"),
+    (1, True, {"status": "failed", "error": "CrawlEndedEarly"}, "interrupted"),
+    (1, False, {"status": "failed", "error": "SiteUnreachable"}, "failed (exit 1)"),
+    (-9, True, {}, "interrupted"),  # killed: it wrote nothing
+    (1, False, {}, "failed (exit 1)"),  # a traceback: nothing written, whatever its last lines say
+])
+def test_a_runs_status_comes_from_its_outcome_not_its_output(code: int, interrupted: bool, outcome: dict,
+                                                              status: str) -> None:
+    tail = ["Error: another crawl is already running"]  # what the text match used to read
+    assert ChildResult(code, interrupted, tail, outcome).status == status
