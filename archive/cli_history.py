@@ -1,21 +1,20 @@
 """``newsarchive history URL``: an article's versions, and what changed between them."""
 from __future__ import annotations
 
-import json
-
 import click
 
 from archive.cli import Context, main
+from archive.cli_output import is_table, output_options, write_records
 
 
 @main.command()
 @click.argument("url")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Also show a unified diff of the text between consecutive versions.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON array, one object per version (with --diff, each has a \"diff\").")
+@output_options(json_help="A JSON array, one object per version (with --diff, each has a \"diff\").",
+                table_help="A table of the versions, then the diffs (the default).")
 @click.pass_obj
-def history(obj: Context, url: str, show_diff: bool, as_json: bool) -> None:
+def history(obj: Context, url: str, show_diff: bool, fmt: str | None) -> None:
     """List the versions of the article at URL: when captured, digest, WARC record, what changed.
 
     URL is the article's canonical URL or any other URL that led to it (tracking
@@ -27,8 +26,9 @@ def history(obj: Context, url: str, show_diff: bool, as_json: bool) -> None:
       newsarchive history https://www.courthousenews.com/some-story/
       newsarchive history https://www.courthousenews.com/some-story/ --diff
       newsarchive history 42 --json | jq '.[-1].changed'
+      newsarchive history 42 --csv > versions.csv
     """
-    from archive.history import UnknownArticle, find_article, text_diff, versions
+    from archive.history import ArticleVersion, UnknownArticle, find_article, text_diff, versions
 
     with obj.open_index() as index:
         try:
@@ -39,12 +39,12 @@ def history(obj: Context, url: str, show_diff: bool, as_json: bool) -> None:
             ) from None
         found = versions(index, article["id"])
     diffs = [list(text_diff(old, new)) for old, new in zip(found, found[1:])]
-    if as_json:
+    if not is_table(fmt):
         items = [v.summary() for v in found]
         if show_diff:
             for item, diff in zip(items, [None, *diffs]):
                 item["diff"] = None if diff is None else "\n".join(diff)
-        click.echo(json.dumps(items, ensure_ascii=False, indent=1))
+        write_records(fmt or "json", items, [*ArticleVersion.SUMMARY_KEYS, *(["diff"] if show_diff else [])])
         return
 
     from rich.console import Console

@@ -5,17 +5,14 @@ works while a crawl writes to the same database (WAL; case B22).
 """
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from archive.cli import Context, check_date, main, plural
-
-F = TypeVar("F", bound=Callable[..., Any])
+from archive.cli_output import is_table, output_options, write_records
 
 #: Snippet highlight markers for the terminal table (never in article text), made bold.
 _HL_OPEN, _HL_CLOSE = "\x02", "\x03"
@@ -27,41 +24,10 @@ SEARCH_CSV_COLUMNS = (
 )
 
 
-def output_options(func: F) -> F:
-    """Add ``--table`` (the default), ``--json``, ``--nl`` and ``--csv`` as one ``fmt``."""
-    for flag, value, text in reversed([
-        ("--table", "table", "A table for the terminal (the default)."),
-        ("--json", "json", "One JSON object: query, total, offset, limit and the hits."),
-        ("--nl", "nl", "One JSON object per line (JSON Lines)."),
-        ("--csv", "csv", "CSV with a header row; lists joined with '; '."),
-    ]):
-        func = click.option(flag, "fmt", flag_value=value, help=text)(func)
-    return func
-
-
 def _usage_error(message: str) -> None:
     """Print a one-line usage error and exit 2."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(2)
-
-
-def _write_records(fmt: str, records: Iterable[dict[str, Any]], columns: Iterable[str]) -> None:
-    """Print *records* as a JSON array, JSON Lines or CSV."""
-    out = sys.stdout
-    if fmt == "json":
-        out.write(json.dumps(list(records), ensure_ascii=False, indent=1) + "\n")
-    elif fmt == "nl":
-        for record in records:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    else:
-        writer = csv.writer(out, lineterminator="\n")
-        names = list(columns)
-        writer.writerow(names)
-        for record in records:
-            writer.writerow([
-                "; ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
-                for v in (record.get(n) for n in names)
-            ])
 
 
 # -- search -----------------------------------------------------------------------------
@@ -120,7 +86,7 @@ class _SearchCommand(click.Command):
 @click.option("--replay", envvar="NEWSARCHIVE_REPLAY", metavar="URL",
               help="Where `newsarchive replay` serves, for the table's links (default http://127.0.0.1:8080, "
                    "or $NEWSARCHIVE_REPLAY).")
-@output_options
+@output_options(json_help="One JSON object: query, total, offset, limit and the hits.")
 @click.pass_obj
 def search(obj: Context, query_words: tuple[str, ...], since: str | None, until: str | None, author: str | None,
            category: str | None, tag: str | None, site: str | None, lang: str | None, sort: str,
@@ -158,7 +124,7 @@ def search(obj: Context, query_words: tuple[str, ...], since: str | None, until:
     query = clean_text(" ".join(query_words))
     author, category, tag, site, lang = (None if v is None else clean_text(v)
                                          for v in (author, category, tag, site, lang))
-    table = fmt in (None, "table")
+    table = is_table(fmt)
     options = SearchOptions(
         since=since, until=until, author=author, category=category, tag=tag, site=site,
         lang=lang, sort=sort, limit=limit, offset=offset, raw=raw,
@@ -238,9 +204,9 @@ def write_page(fmt: str, page: SearchPage) -> None:
     if fmt == "json":
         sys.stdout.write(json.dumps(page.to_dict(), ensure_ascii=False, indent=1) + "\n")
     elif not page.limit:
-        _write_records(fmt, [{"total": page.total}], ["total"])
+        write_records(fmt, [{"total": page.total}], ["total"])
     else:
-        _write_records(fmt, page.hit_dicts(), SEARCH_CSV_COLUMNS)
+        write_records(fmt, page.hit_dicts(), SEARCH_CSV_COLUMNS)
 
 
 def hit_dict(hit: Any) -> dict[str, Any]:

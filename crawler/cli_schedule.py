@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import json
-
 import click
 
 from archive.cli import Context, main
+from archive.cli_output import is_table, output_options, write_records
+
+#: Columns of ``schedule list --csv``, in order (the keys of ``--json``'s objects).
+SCHEDULE_COLUMNS = ("id", "site", "args", "every_secs", "cron", "when", "created_at", "last_run_at",
+                    "last_status", "enabled", "next_run_at")
 
 
 @main.group()
@@ -69,15 +72,16 @@ def schedule_add(obj: Context, site: str, every: str | None, cron: str | None, c
 
 
 @schedule.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of schedules instead of a table.")
+@output_options(json_help="A JSON array of schedules instead of a table.")
 @click.pass_obj
-def schedule_list(obj: Context, as_json: bool) -> None:
+def schedule_list(obj: Context, fmt: str | None) -> None:
     """List the schedules: id, crawl, when, next run, last run and its status.
 
     \b
     Examples:
       newsarchive schedule list
       newsarchive schedule list --json | jq '.[].last_status'
+      newsarchive schedule list --csv > schedules.csv
     """
     from crawler.schedule import first_run_time, list_schedules
 
@@ -85,9 +89,9 @@ def schedule_list(obj: Context, as_json: bool) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     # what `schedule run` would do now: a schedule never run, or overdue, runs at once
     upcoming = {s.id: first_run_time(s, now) if s.enabled else None for s in schedules}
-    if as_json:
-        click.echo(json.dumps([{**s.to_dict(), "next_run_at": _utc(upcoming[s.id])} for s in schedules],
-                              ensure_ascii=False, indent=1))
+    if not is_table(fmt):
+        write_records(fmt or "json", [{**s.to_dict(), "next_run_at": _utc(upcoming[s.id])} for s in schedules],
+                      SCHEDULE_COLUMNS)
         return
     from rich.console import Console
     from rich.markup import escape

@@ -92,6 +92,21 @@ def test_json_is_one_object_per_version(data: Path) -> None:
                         "warc_length": 900, "changed": ["text", "modified"], "title": "Council passes budget"}
 
 
+def test_nl_and_csv_are_the_json_objects_line_by_line(data: Path) -> None:
+    import csv
+    import io
+
+    items = json.loads(run(data, URL, "--json").output)
+    lines = run(data, URL, "--nl").output.splitlines()
+    assert [json.loads(line) for line in lines] == items
+    rows = list(csv.DictReader(io.StringIO(run(data, URL, "--csv", "--diff").output)))
+    assert list(rows[0]) == [*items[0], "diff"]
+    assert [r["version"] for r in rows] == ["1", "2", "3"]
+    assert rows[1]["changed"] == "text; modified" and rows[0]["changed"] == "" and rows[0]["diff"] == ""
+    assert "+It approved the amended budget." in rows[1]["diff"]
+    assert "3 version(s)" in run(data, URL, "--table").output
+
+
 def test_table(data: Path) -> None:
     result = run(data, "https://news.example.org/?p=77")
     assert result.exit_code == 0, result.output
