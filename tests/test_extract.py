@@ -997,3 +997,28 @@ def test_utf8_bytes_parse_to_the_same_tree_as_their_text(html_text: str) -> None
     from_text, from_bytes = _parse(text), _parse(text, raw, encoding)
     assert from_text is not None and from_bytes is not None
     assert lxml.etree.tostring(from_bytes, encoding="unicode") == lxml.etree.tostring(from_text, encoding="unicode")
+
+
+def test_fast_result_with_a_third_of_the_paragraph_text_is_not_asked_again_in_full(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over a quarter of the ``<p>`` text found (a page's paragraphs also hold teasers and
+    footers): no plain full extraction. (A body this short beside the page's longest text
+    block is still asked again in recall mode, by recover_body.)"""
+    import archive.extract.body as extract_module
+
+    calls: list[tuple[object, object]] = []
+    real = extract_module.trafilatura.bare_extraction
+
+    def a_third_when_fast(*args, **kwargs):
+        calls.append((kwargs.get("fast"), kwargs.get("favor_recall")))
+        doc = real(*args, **kwargs)
+        if kwargs.get("fast"):
+            doc.text = doc.text[: len(doc.text) // 3]
+        return doc
+
+    monkeypatch.setattr(extract_module.trafilatura, "bare_extraction", a_third_when_fast)
+    body = "".join(f"<p>Paragraph {n}: {' '.join(['council'] * 30)} approved the budget.</p>" for n in range(6))
+    extract(page("", body), "https://news.example.org/a", HTML)
+    assert calls[0] == (True, None)
+    assert (False, None) not in calls
+    assert extract_module.FAST_MISS_SHARE < 1 / 3

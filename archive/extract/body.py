@@ -222,6 +222,9 @@ def _script_rendered_body(payloads: Iterable[str], url: str | None) -> str:
 #: paragraphs", and trafilatura's fallback extractors are consulted.
 _FEW_PARAGRAPH_CHARS = 1000
 _PARAGRAPH_TEXT = lxml.etree.XPath("//p//text()")
+#: The fast extraction "missed the body" when it found less text than this share of the
+#: characters in the page's ``<p>`` elements (teasers, captions and footers included).
+FAST_MISS_SHARE = 0.25
 
 
 def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
@@ -229,13 +232,14 @@ def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
 
     trafilatura compares its result with readability-lxml's and jusText's on every page
     unless ``fast=True``; that comparison is a fifth of its cost, and on the evaluation
-    corpus it changes the text of 6 pages in 129. Those pages are the ones where the fast
-    result misses most of the page's paragraph text (under half of the characters inside
-    ``<p>``), or where the page barely uses ``<p>`` at all. So the full extraction
-    (``fast=False``) runs at once on a page barely in ``<p>``; elsewhere the fast one runs
-    first, and the full one only when the fast one missed most of the paragraph text. A body that is a consent,
-    cookie or subscription notice, or much shorter than the page's longest text block, is
-    asked again (:func:`recover_body`).
+    corpus it changes the text of 6 pages in 129. Those pages are the ones where the page
+    barely uses ``<p>`` at all, or where the fast result found under a quarter
+    (:data:`FAST_MISS_SHARE`) of the characters inside ``<p>``. Between a quarter and a
+    half (7 pages: a page's ``<p>`` also hold teasers, captions and footers) the full
+    extraction gave the same text on every one. So the full extraction runs at once on a
+    page barely in ``<p>``; elsewhere the fast one runs first, and the full one only when
+    the fast one missed the body. A body that is a consent, cookie or subscription notice,
+    or much shorter than the page's longest text block, is asked again (:func:`recover_body`).
 
     Returns:
         trafilatura's ``Document`` (``.text`` is the body), or None when it fails.
@@ -248,7 +252,7 @@ def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
     if doc is None:
         doc = _bare_extraction(tree, url, fast=True)
         found = len(getattr(doc, "text", None) or "")
-        if not few_paragraphs and found < paragraph_chars // 2:
+        if not few_paragraphs and found < paragraph_chars * FAST_MISS_SHARE:
             doc = _bare_extraction(tree, url, fast=False) or doc
     better = recover_body(tree, getattr(doc, "text", None) or "", paragraph_chars, lambda source, **options:
                           trafilatura.bare_extraction(source, url=url, **options, **_TRAFILATURA_OPTIONS))
