@@ -1022,3 +1022,39 @@ def test_fast_result_with_a_third_of_the_paragraph_text_is_not_asked_again_in_fu
     assert calls[0] == (True, None)
     assert (False, None) not in calls
     assert extract_module.FAST_MISS_SHARE < 1 / 3
+
+
+def test_navigation_and_footers_are_set_aside_for_trafilatura_and_put_back() -> None:
+    """trafilatura discards <nav> and <footer> anyway; they leave the tree while it copies
+    it, and the tree is whole (same serialization) afterwards. A footer followed by text
+    stays, so that text is not lost."""
+    import lxml.etree
+
+    from archive.extract.body import _main_text, _set_aside
+    from archive.extract.charset import _parse
+
+    story = "".join(f"<p>Paragraph {n}: {' '.join(['council'] * 30)} approved the budget.</p>" for n in range(6))
+    html_text = (f"<html><body><nav><a href='/'>Home</a></nav>\n<article>{story}"
+                 f"<footer>Filed under budget</footer> Tail words stay.</article>"
+                 f"<footer><nav>Site map</nav> About us</footer>\n</body></html>")
+    tree = _parse(html_text)
+    before = lxml.etree.tostring(tree)
+    seen: list[bytes] = []
+    import archive.extract.body as body_module
+    real = body_module.trafilatura.bare_extraction
+
+    def recording(source, **kwargs):
+        seen.append(lxml.etree.tostring(source))
+        return real(source, **kwargs)
+
+    body_module.trafilatura.bare_extraction = recording
+    try:
+        doc = _main_text(tree, "https://news.example.org/a")
+    finally:
+        body_module.trafilatura.bare_extraction = real
+    assert "Paragraph 5" in doc.text
+    assert lxml.etree.tostring(tree) == before
+    assert seen and b"Site map" not in seen[0] and b"Home" not in seen[0]
+    assert b"Filed under budget" in seen[0]  # its tail holds text: kept
+    removed = _set_aside(tree)
+    assert [el.tag for _, _, el in removed] == ["nav", "footer"]

@@ -227,7 +227,46 @@ _PARAGRAPH_TEXT = lxml.etree.XPath("//p//text()")
 FAST_MISS_SHARE = 0.25
 
 
+#: Navigation and page footers: every path of trafilatura discards them (tree cleaning, its
+#: baseline's and the external extractors' sanitizing), but only after copying the tree.
+_DISCARDED_BY_TRAFILATURA = lxml.etree.XPath("//nav|//footer")
+
+
+def _set_aside(tree: lxml.html.HtmlElement) -> list[tuple[Any, int, Any]]:
+    """Detach the page's ``<nav>`` and ``<footer>`` elements (the outermost ones, whose tail
+    is blank, so that no text is lost with them) so that trafilatura copies a smaller tree.
+
+    Returns:
+        ``(parent, index, element)`` for each, in document order, for :func:`_put_back`.
+    """
+    removed: list[tuple[Any, int, Any]] = []
+    root = tree.getroottree().getroot()
+    for el in _DISCARDED_BY_TRAFILATURA(tree):
+        parent = el.getparent()
+        if parent is None or (el.tail and el.tail.strip()) or el.getroottree().getroot() is not root:
+            continue  # text follows it, or it sits inside one already set aside
+        removed.append((parent, parent.index(el), el))
+        parent.remove(el)
+    return removed
+
+
+def _put_back(removed: list[tuple[Any, int, Any]]) -> None:
+    """Undo :func:`_set_aside`: each element back at its place, last removed first."""
+    for parent, index, el in reversed(removed):
+        parent.insert(index, el)
+
+
 def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
+    """The body as trafilatura finds it (:func:`_trafilatura_text`), with the page's
+    navigation and footers set aside meanwhile: the tree is whole again afterwards."""
+    removed = _set_aside(tree)
+    try:
+        return _trafilatura_text(tree, url)
+    finally:
+        _put_back(removed)
+
+
+def _trafilatura_text(tree: lxml.html.HtmlElement, url: str | None) -> Any:
     """trafilatura's main-text extraction, its fallback extractors only where they matter.
 
     trafilatura compares its result with readability-lxml's and jusText's on every page
