@@ -227,8 +227,11 @@ _PARAGRAPH_TEXT = lxml.etree.XPath("//p//text()")
 FAST_MISS_SHARE = 0.25
 
 
-#: Navigation and page footers: every path of trafilatura discards them (tree cleaning, its
-#: baseline's and the external extractors' sanitizing), but only after copying the tree.
+#: Navigation and page footers. trafilatura's tree cleaning and its external extractors'
+#: sanitizing discard both, but only after copying the tree; its baseline (a rescue for an
+#: extraction under 250 characters) and the page text its recall retry is measured against
+#: discard footers but keep navigation text, which is boilerplate there too. On the 129
+#: corpus pages the text was the same with and without them, in fast and in full mode.
 _DISCARDED_BY_TRAFILATURA = lxml.etree.XPath("//nav|//footer")
 
 
