@@ -180,3 +180,58 @@ def test_a_runs_status_comes_from_its_outcome_not_its_output(code: int, interrup
                                                               status: str) -> None:
     tail = ["Error: another crawl is already running"]  # what the text match used to read
     assert ChildResult(code, interrupted, tail, outcome).status == status
+
+
+# ---- how the end of a crawl is judged (crawler.run._judge, over a crawler's stats and store) --------
+class _Stats:
+    def __init__(self, **values: object) -> None:
+        self.values = {k.replace("__", "/"): v for k, v in values.items()}
+
+    def get_value(self, key: str, default: object = None) -> object:
+        return self.values.get(key, default)
+
+
+def _ended(tmp_path: Path, store: object = None, unreachable: str | None = None, **stats: object) -> None:
+    from types import SimpleNamespace
+
+    from crawler.profiles import resolve
+    from crawler.run import _judge
+
+    crawler = SimpleNamespace(stats=_Stats(**stats), unreachable=unreachable, _newsarchive_store=store)
+    _judge(crawler, CrawlOptions(data=tmp_path, site="courthousenews"), resolve("courthousenews"), tmp_path / "jobs")
+
+
+def test_the_end_of_a_crawl_is_judged_by_kind(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from crawler.errors import CrawlIncomplete, IndexWriteFailed, WorkersLost
+
+    fine = SimpleNamespace(failure=None, summary={"unaccounted": 0})
+    _ended(tmp_path, fine, finish_reason="finished", downloader__response_count=5)  # no error: complete
+    with pytest.raises(SiteUnreachable, match="Nothing was archived"):
+        _ended(tmp_path, fine, unreachable="connection refused", finish_reason="finished")
+    with pytest.raises(IndexWriteFailed, match="reindex"):
+        _ended(tmp_path, SimpleNamespace(failure="disk full", summary=None), finish_reason="finished",
+               downloader__response_count=5)
+    with pytest.raises(NoPageFetched, match="nothing was archived"):
+        _ended(tmp_path, fine, finish_reason="finished", downloader__response_count=0)
+    with pytest.raises(CrawlEndedEarly) as early:
+        _ended(tmp_path, fine, finish_reason="shutdown", downloader__response_count=5)
+    assert early.value.reason == "shutdown"
+    with pytest.raises(CrawlIncomplete, match="3 articles"):
+        _ended(tmp_path, SimpleNamespace(failure=None, summary={"unaccounted": 3, "reason": "3 articles unanswered"}),
+               finish_reason="finished", downloader__response_count=5)
+    (tmp_path / "jobs").mkdir()
+    with pytest.raises(WorkersLost, match="with 7 requests still to fetch"):
+        _ended(tmp_path, fine, finish_reason="no_workers", downloader__response_count=5,
+               newsarchive__distributed__no_workers=7)
+    assert not (tmp_path / "jobs").exists()  # the next run starts from the archive
+
+
+def test_an_address_that_answers_on_no_scheme(tmp_path: Path) -> None:
+    from crawler.errors import SchemeUnreachable
+
+    with pytest.raises(SchemeUnreachable):
+        run_crawl(CrawlOptions(data=tmp_path / "data", site="courthousenews", base_url=f"127.0.0.1:{closed_port()}"),
+                  say=print)
+    assert not (tmp_path / "data").exists()
