@@ -14,7 +14,7 @@ like any capture, it makes replay near its time serve 0 bytes (brozzler#80). So:
   not the empty one): a genuinely empty page with nothing better stays replayable.
 
 ``archive.warc.cdxj`` applies both to the CDXJ index (replay), ``archive.reindex`` to the
-``captures`` rows of ``reindex`` and ``import``, ``crawler.store`` to a crawl's rows
+``captures`` rows of ``reindex`` and ``import``, ``crawler.session`` to a crawl's rows
 (:meth:`archive.index.Index.drop_shadowed_bodiless`).
 """
 from __future__ import annotations

@@ -13,7 +13,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from crawler.errors import brief_errors, error_counts
-from crawler.store import ArchiveStore
+from crawler.session import crawl_session
 from crawler.summary import format_summary
 
 
@@ -21,8 +21,8 @@ class CrawlProgress:
     """Print a progress line every ``CRAWL_PROGRESS_INTERVAL_SECS`` seconds (the phase, its
     done/known requests, rate and ETA from :mod:`crawler.progress`, then the totals; on a
     terminal rich's live display instead, every second at most) and a summary at the end
-    (articles per issue date, pages skipped and why), and flush the index so that search
-    sees the crawl's articles as they come.
+    (articles per issue date, pages skipped and why). (The index buffer flushes on its own
+    timer, ``ARCHIVE_INDEX_FLUSH_SECS``, progress lines or not.)
 
     Raises:
         NotConfigured: when ``CRAWL_PROGRESS_INTERVAL_SECS`` is 0.
@@ -32,7 +32,8 @@ class CrawlProgress:
         self.crawler = crawler
         self.interval = interval
         self.out = out
-        self.store = ArchiveStore.for_crawler(crawler)
+        #: built here, so its spider_closed handler runs before ours (its summary is ready)
+        self.session = crawl_session(crawler)
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
         #: list articles per issue date whatever the range's length (--per-day)
@@ -52,7 +53,7 @@ class CrawlProgress:
             raise NotConfigured
         ext = cls(crawler, interval)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        # connected after the store's own handler, so it runs after the store has closed
+        # connected after the session's own handler, so it runs after the session has closed
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -83,7 +84,6 @@ class CrawlProgress:
                 f"  queued {max(0, stats.get('scheduler/enqueued', 0) - stats.get('scheduler/dequeued', 0))}")
 
     def tick(self) -> None:
-        self.store.flush()
         phases = getattr(self.crawler, "phases", None)
         if self.live is not None and phases is not None:
             self.live.update(phases, f"{self.elapsed()}  {self.totals()}", time.monotonic())
@@ -97,7 +97,7 @@ class CrawlProgress:
             self.live.stop()
         if getattr(self.crawler, "unreachable", None):
             return  # nothing was fetched: the command line says why, in one line
-        summary = getattr(self.store, "summary", None)
+        summary = self.session.summary
         print(self.line(), file=self.out, flush=True)
         if summary:
             print(format_summary(summary, self.per_day), file=self.out, flush=True)

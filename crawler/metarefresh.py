@@ -25,7 +25,7 @@ from scrapy.http import HtmlResponse, Response
 from w3lib.html import get_meta_refresh
 
 from archive.urls import match_key, same_site
-from crawler.store import ArchiveStore
+from crawler.session import crawl_session
 
 logger = logging.getLogger(__name__)
 #: The refresh pragma, matched on the body in ASCII lower case (HTML attribute names and the
@@ -86,7 +86,7 @@ class SameSiteMetaRefreshMiddleware(MetaRefreshMiddleware):
             return response  # a page that reloads itself
         redirected = self._redirect_request_using_get(request, response, url)
         if request.meta.get("role") == "article":
-            ArchiveStore.for_crawler(self.crawler).add_redirect(request.url, url)
+            crawl_session(self.crawler).buffer.add_redirect(request.url, url)
         logger.debug("%s: meta refresh (%s s) to %s, followed as a redirect", response.url, interval, url)
         self.count("meta refreshes followed", skipped=False)
         return self._redirect(redirected, request, "meta refresh")

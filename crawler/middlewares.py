@@ -19,7 +19,8 @@ from archive.urls import match_key
 from archive.warc import HttpExchange, WarcError, read_record
 from crawler.download import REQUEST_HEAD_META, RESPONSE_HEAD_META
 from crawler.errors import ArchivedEarlier, RetryAfterTooLong
-from crawler.store import ArchiveStore
+from crawler.capture import CaptureWriter
+from crawler.session import CrawlSession, crawl_session
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +37,23 @@ class WarcCaptureMiddleware:
     request's as written (``request.meta["request_head"]``); Scrapy's normalised headers
     are used only for an exchange of another handler. The response
     record's pointer is put in ``request.meta["capture"]`` for the pipelines.
+
+    The records are written by the session's :class:`~crawler.capture.CaptureWriter`, which
+    also decides revisits; the URL states behind conditional requests are the session's
+    :class:`~crawler.indexbuffer.IndexBuffer`'s, the pages a killed crawl left unextracted
+    its :class:`~crawler.session.CrawlPlan`'s.
     """
 
-    def __init__(self, store: ArchiveStore) -> None:
-        self.store = store
+    def __init__(self, session: CrawlSession) -> None:
+        self.session = session
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WarcCaptureMiddleware:
-        return cls(ArchiveStore.for_crawler(crawler))
+        return cls(crawl_session(crawler))
+
+    @property
+    def writer(self) -> CaptureWriter:
+        return self.session.writer
 
     def process_response(self, request: Request, response: Response) -> Response:
         if "recovered" in response.flags:
@@ -73,11 +83,11 @@ class WarcCaptureMiddleware:
         )
         role = request.meta.get("role")
         conditional = bool(request.meta.get("conditional"))
-        capture = self.store.write_exchange(exchange, role=role, conditional=conditional)
+        capture = self.writer.write_exchange(exchange, role=role, conditional=conditional)
         request.meta["capture"] = capture
         location = response.headers.get("Location")
         if 300 <= response.status < 400 and location and role == "article":
-            self.store.add_redirect(request.url, response.urljoin(location.decode("latin-1")))
+            self.session.buffer.add_redirect(request.url, response.urljoin(location.decode("latin-1")))
         # a listing's (or a stylesheet's) archived copy is read again for its links; an
         # image's is not needed
         rereads = role != "article" and (role != "requisite" or request.meta.get("requisite_kind") == "stylesheet")
@@ -91,12 +101,13 @@ class WarcCaptureMiddleware:
         """Note the start time, and make the request conditional (RFC 9110 section 13.1)
         when the URL was archived before: listings, feeds and sitemaps always, articles
         when ``meta["revalidate"]`` asks for it. An article page that a killed crawl archived
-        and did not extract (:attr:`ArchiveStore.unextracted`) is answered from WARC, not
+        and did not extract (the plan's :attr:`~crawler.session.Recovered.unextracted`) is answered from WARC, not
         fetched again."""
         request.meta["download_started"] = time.time()
         for key in (RESPONSE_HEAD_META, REQUEST_HEAD_META):
             request.meta.pop(key, None)  # heads left by an attempt that failed after them
-        row = self.store.unextracted.pop(match_key(request.url), None) if self.store.unextracted else None
+        unextracted = self.session.plan.recovered.unextracted
+        row = unextracted.pop(match_key(request.url), None) if unextracted else None
         if row and request.meta.get("role") == "article":
             recovered = self.recovered_response(request, row)
             if recovered is not None:
@@ -108,7 +119,7 @@ class WarcCaptureMiddleware:
         role = request.meta.get("role")
         if not role or (role == "article" and not request.meta.get("revalidate")) or role == "robots":
             return None
-        state = self.store.url_state(request.url)
+        state = self.session.buffer.url_state(request.url)
         if not state or not state.get("payload_digest"):
             return None
         if state.get("etag"):
@@ -122,11 +133,11 @@ class WarcCaptureMiddleware:
         """The archived 200 of ``row`` (a ``captures`` row) as the response to ``request``, or
         None when it cannot be read (the page is then fetched)."""
         try:
-            record = read_record(self.store.layout.warc_file(row["warc_filename"]), row["warc_offset"])
+            record = read_record(self.session.layout.warc_file(row["warc_filename"]), row["warc_offset"])
         except (WarcError, OSError, KeyError) as exc:
             logger.warning("%s: the archived copy cannot be read, fetching it again: %s", request.url, exc)
             return None
-        request.meta["capture"] = self.store.recovered_capture(row)
+        request.meta["capture"] = self.writer.recovered_capture(row)
         return response_from_record(record, row["url"], request, flags=["archived", "recovered"])
 
     def archived_response(self, request: Request, response: Response) -> Response | None:
@@ -134,11 +145,11 @@ class WarcCaptureMiddleware:
 
         Returns None when the earlier capture cannot be read (the 304 then stands).
         """
-        previous = self.store.previous_capture(request.url)
+        previous = self.writer.previous_capture(request.url)
         if previous is None:
             return None
         try:
-            record = read_record(self.store.layout.warc_file(previous["warc_filename"]), previous["warc_offset"])
+            record = read_record(self.session.layout.warc_file(previous["warc_filename"]), previous["warc_offset"])
         except WarcError as exc:
             logger.warning("%s: 304, but the archived copy cannot be read: %s", request.url, exc)
             return None
@@ -213,12 +224,12 @@ class RetryAfterMiddleware(RetryMiddleware):
     # still takes the deprecated spider argument, which a method without it is not asked for.
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
-            ArchiveStore.for_crawler(self.crawler).fetched(request.url)
+            crawl_session(self.crawler).fetched(request.url)
             return response
         wait = retry_after_seconds(response.headers.get("Retry-After"), response.headers.get("Date"))
         if wait is not None and wait > self.max_wait:
             self.crawler.stats.inc_value("newsarchive/skipped/deferred by Retry-After")
-            ArchiveStore.for_crawler(self.crawler).defer(request.url, request.meta, wait)
+            crawl_session(self.crawler).defer(request.url, request.meta, wait)
             logger.warning("%s: Retry-After %.0f s is longer than CRAWL_RETRY_AFTER_MAX_SECS=%.0f; "
                            "left for the next crawl", request.url, wait, self.max_wait)
             raise RetryAfterTooLong(f"Retry-After {wait:.0f} s exceeds the limit")
@@ -262,6 +273,6 @@ class ArchivedArticleFilterMiddleware:
     def process_request(self, request: Request) -> None:
         if request.meta.get("role") != "article" or not request.meta.get("redirect_urls"):
             return
-        known = getattr(self.crawler.spider, "known", None)
+        known = crawl_session(self.crawler).plan.known
         if known and match_key(request.url) in known:
             raise ArchivedEarlier("archived by an earlier crawl (redirect target)")

@@ -33,7 +33,7 @@ from archive.records import (  # noqa: F401 - the article rule lives in archive/
 )
 from archive.urls import canonical_url, match_key
 from crawler.items import ArticleItem
-from crawler.store import ArchiveStore
+from crawler.session import crawl_session
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class IndexPipeline:
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.store = ArchiveStore.for_crawler(crawler)
+        self.session = crawl_session(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> IndexPipeline:
@@ -154,19 +154,18 @@ class IndexPipeline:
             raise self.drop("not an article page", item)
         logger.debug("%s is an article: %s", item["url"], extracted.article_evidence or "a dated teaser's long text")
         canonical = choose_canonical(extracted.canonical_url, item["url"])
-        known: set[str] = getattr(spider, "known", set())
+        plan = self.session.plan
+        known = plan.known
         if capture is not None and capture.record_type == "revisit" and (
                 match_key(canonical) in known or match_key(item["url"]) in known):
             raise self.drop("unchanged since the last crawl (same payload)", item)
         day = published_day(extracted) or issue_date  # the page's own date first, whatever its listing said
-        in_range = getattr(spider, "in_range", None)
-        if (not item.get("revalidate") and not item.get("deferred") and day is not None
-                and in_range is not None and not in_range(day)):
+        if not item.get("revalidate") and not item.get("deferred") and day is not None and not plan.in_range(day):
             raise self.drop("published outside the date range", item)
         if extracted.error:
             self.crawler.stats.inc_value(f"newsarchive/extraction_errors/{extracted.error}")
         # a page whose payload is already archived (a revisit) points at the record holding it
-        payload_capture, payload_capture_id = self.store.payload_capture(capture) if capture else (None, None)
+        payload_capture, payload_capture_id = self.session.writer.payload_capture(capture) if capture else (None, None)
         # the capture middleware gives every downloaded or recovered page its capture
         assert payload_capture is not None, f"{item['url']} has no capture"
         row = ArticleRow.from_extracted(
@@ -181,8 +180,8 @@ class IndexPipeline:
         urls = [item.get("request_url"), *(item.get("redirect_urls") or []), item["url"]]
         aliases = sorted(({canonical_url(u) for u in urls if u} | {u for u in urls if u}) - {canonical})
         if capture is not None:
-            self.store.write_metadata(capture, metadata_fields(extracted, row, aliases))
-        self.store.add_article(row, payload_capture, aliases)
+            self.session.writer.write_metadata(capture, metadata_fields(extracted, row, aliases))
+        self.session.buffer.add_article(row, payload_capture, aliases)
         self.crawler.stats.inc_value("newsarchive/articles")
         self.crawler.stats.inc_value(f"newsarchive/found_by/{SOURCE_NAMES.get(item.get('source') or '', item.get('source') or 'other')}")
         if item.get("revalidate"):

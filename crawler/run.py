@@ -266,7 +266,7 @@ def _lock(data: Path) -> Any:
         CrawlBusy: another crawl holds it.
         DataDirUnusable: the folder cannot be made or the lock file written.
     """
-    from crawler.store import ArchiveLocked, lock_data_dir
+    from crawler.session import ArchiveLocked, lock_data_dir
 
     try:
         return lock_data_dir(data)
@@ -296,7 +296,7 @@ def _count_crawls(data: Path) -> int:
 def _prepare_job(options: CrawlOptions, site: str, say: Say) -> Path:
     """The site's JOBDIR (``DATA/jobs/<site>``): discarded (``fresh``), cleared after a
     killed crawl (the archive is the state to resume from), or kept to resume."""
-    from crawler.store import job_dir
+    from crawler.session import job_dir
 
     jobs = job_dir(options.data, site)
     if options.fresh and jobs.exists():
@@ -362,8 +362,10 @@ def _run_process(options: CrawlOptions, profile_name: str, site: str, base_url: 
 
 # ---- after the crawl -------------------------------------------------------------------------
 def _store_of(crawler: Any) -> Any:
-    """The crawl's archive store (its index failure and summary), or None."""
-    return getattr(crawler, "_newsarchive_store", None)
+    """The crawl's session (its index failure and summary), or None."""
+    from crawler.session import session_if_any
+
+    return session_if_any(crawler)
 
 
 def _judge(crawler: Any, options: CrawlOptions, profile: SiteProfile, jobs: Path) -> None:

@@ -28,6 +28,9 @@ ARCHIVE_CDXJ_AHEAD_BYTES = 16 * 1024 * 1024
 ARCHIVE_WARC_PREFIX = "newsarchive"
 #: Rows buffered before one write transaction to archive.db.
 ARCHIVE_INDEX_BATCH_SIZE = 50
+#: Seconds between two writes of the buffered rows while a crawl runs, so that search sees
+#: its articles as they come (0: only full batches and the crawl's end).
+ARCHIVE_INDEX_FLUSH_SECS = 5.0
 #: Extraction worker processes (-1: one per core; 0: extract in the crawler's own process).
 ARCHIVE_EXTRACT_WORKERS = -1
 #: Pages waiting for extraction at most (back-pressure; default 4 per worker).
@@ -58,6 +61,11 @@ CRAWL_OVERLAP_DAYS = 2
 CRAWL_REVISIT_DAYS = 3
 #: Start a crawl with no --since from the last crawl's horizon (False: from the beginning).
 CRAWL_INCREMENTAL = True
+#: The crawl's session (start, finish, horizon, deferred pages, recovery; crawler.session)
+#: and its WARC capture writer (records and the revisit rule; crawler.capture), chosen as
+#: Scrapy chooses SCHEDULER: a distributed crawl sets its own writer.
+CRAWL_SESSION_CLASS = "crawler.session.CrawlSession"
+CRAWL_CAPTURE_WRITER_CLASS = "crawler.capture.CaptureWriter"
 #: Seconds between progress lines on the terminal (0 turns them off).
 CRAWL_PROGRESS_INTERVAL_SECS = 5.0
 #: Plain progress lines even on a terminal (else rich's live display there).

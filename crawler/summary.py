@@ -64,7 +64,7 @@ def format_summary(summary: Mapping[str, Any], per_day: bool = False) -> str:
     """The summary as plain text lines (see the module's docstring).
 
     Args:
-        summary: ``ArchiveStore.summary`` (``reason``, ``pages``, ``articles``,
+        summary: ``CrawlSession.summary`` (``reason``, ``pages``, ``articles``,
             ``articles_by_day``, ``found_by``, ``skipped``, ``errors``, ``warc_files`` ...).
         per_day: list articles per issue date even for a range over a month.
     """

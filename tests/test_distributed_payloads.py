@@ -14,7 +14,9 @@ import crawler.settings as defaults
 from archive.warc import HttpExchange, iter_records
 from crawler.distributed.keys import CrawlKeys
 from crawler.spiders.backissues import BackIssuesSpider
-from crawler.store import ArchiveStore
+from crawler.distributed.payloads import SharedCaptureWriter
+from crawler.distributed.settings import worker_settings
+from crawler.session import CrawlSession, crawl_session
 from tests.helpers import run_cli
 from tests.redis_server import redis_server  # noqa: F401 - the fixture
 
@@ -22,14 +24,17 @@ KEYS = CrawlKeys("courthousenews", "c1")
 BODY = b"<html><body>" + b"the same page under two addresses " * 50 + b"</body></html>"
 
 
-def worker_store(url: str, data: Path, name: str) -> tuple[ArchiveStore, object]:
+def worker_store(url: str, data: Path, name: str) -> tuple[CrawlSession, object]:
+    """A worker's crawl session (its settings: :func:`worker_settings`), opened."""
     settings = {n: getattr(defaults, n) for n in dir(defaults) if n.isupper()}
-    settings.update(ARCHIVE_DATA_DIR=str(data), ARCHIVE_EXTRACT_WORKERS=0, ARCHIVE_CDXJ_AHEAD_BYTES=0,
-                    REDIS_URL=url, CRAWL_REDIS_SITE=KEYS.site, CRAWL_REDIS_CRAWL=KEYS.crawl,
-                    CRAWL_REDIS_ROLE="worker", CRAWL_REDIS_WORKER_ID=name, ARCHIVE_WARC_PREFIX=f"newsarchive-{name}")
+    wanted = worker_settings(url, KEYS, name)
+    settings.update({n: wanted[n] for n in ("REDIS_URL", "CRAWL_REDIS_SITE", "CRAWL_REDIS_CRAWL", "CRAWL_REDIS_ROLE",
+                                            "CRAWL_REDIS_WORKER_ID", "ARCHIVE_WARC_PREFIX", "CRAWL_CAPTURE_WRITER_CLASS")})
+    settings.update(ARCHIVE_DATA_DIR=str(data), ARCHIVE_EXTRACT_WORKERS=0, ARCHIVE_CDXJ_AHEAD_BYTES=0)
     crawler = get_crawler(BackIssuesSpider, settings)
     spider = crawler._create_spider(site="http://127.0.0.1:9/")
-    store = ArchiveStore.for_crawler(crawler)
+    store = crawl_session(crawler)
+    assert isinstance(store.writer, SharedCaptureWriter)
     store.open(spider)
     return store, spider
 
@@ -42,9 +47,9 @@ def exchange(url: str) -> HttpExchange:
 def test_a_payload_another_worker_archived_is_a_revisit_of_its_record(redis_server, tmp_path):
     first, first_spider = worker_store(redis_server.url, tmp_path / "w1", "w1")
     second, second_spider = worker_store(redis_server.url, tmp_path / "w2", "w2")
-    original = first.write_exchange(exchange("http://127.0.0.1:9/a/"))
-    revisit = second.write_exchange(exchange("http://127.0.0.1:9/b/"))
-    fresh = second.write_exchange(HttpExchange(**{**exchange("http://127.0.0.1:9/c/").__dict__, "body": b"other"}))
+    original = first.writer.write_exchange(exchange("http://127.0.0.1:9/a/"))
+    revisit = second.writer.write_exchange(exchange("http://127.0.0.1:9/b/"))
+    fresh = second.writer.write_exchange(HttpExchange(**{**exchange("http://127.0.0.1:9/c/").__dict__, "body": b"other"}))
     assert original.record_type == "response" and fresh.record_type == "response"
     assert revisit.record_type == "revisit" and revisit.payload_digest == original.payload_digest
     assert (revisit.refers_to_uri, revisit.refers_to_date) == (original.url, original.fetched_at)

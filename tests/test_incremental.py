@@ -136,7 +136,7 @@ def test_every_article_has_a_metadata_record(two_crawls):
 
 
 def test_a_second_crawl_of_the_same_data_dir_is_refused_while_one_runs(tmp_path):
-    from crawler.store import lock_data_dir
+    from crawler.session import lock_data_dir
 
     holder = lock_data_dir(tmp_path)
     try:

@@ -14,6 +14,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.profiles import (PROFILES, ProfileError, SiteProfile, base_url_of, courthousenews, generic, resolve,
                               upload_hrefs, wordpress)
+from crawler.session import CrawlPlan
 
 CHN = "https://www.courthousenews.com"
 
@@ -210,7 +211,7 @@ def test_footer_traps_are_not_followed_by_any_rule(tmp_path: Path) -> None:
         for profile in (courthousenews(site.url), generic(site.url)):
             assert profile.is_article_path("/big-page/") is (True if profile.name == "courthousenews" else None)
             spider = _spider(tmp_path, profile)
-            spider.since, spider.until = dt.date(2024, 3, 1), dt.date(2024, 3, 31)
+            spider.plan = CrawlPlan(since=dt.date(2024, 3, 1), until=dt.date(2024, 3, 31))
             requests = [*spider.parse_home(_fetch(site.url + "/", "home")),
                         *spider.parse_back_issues(_fetch(site.url + "/back-issues/", "back-issues")),
                         *spider.parse_listing(_fetch(site.url + "/top-8-today-3-4-2024/", "edition",

@@ -171,13 +171,13 @@ def test_a_crawl_with_an_unanswered_article_is_not_finished(tmp_path: Path) -> N
 
     import crawler.settings as defaults
     from crawler.spiders.backissues import BackIssuesSpider
-    from crawler.store import ArchiveStore
+    from crawler.session import crawl_session
 
     settings = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
     settings.update(ARCHIVE_DATA_DIR=str(tmp_path / "data"), ARCHIVE_EXTRACT_WORKERS=0)
     crawler = get_crawler(BackIssuesSpider, settings)
     spider = crawler._create_spider(site="http://127.0.0.1:9/")
-    store = ArchiveStore.for_crawler(crawler)
+    store = crawl_session(crawler)
     store.open(spider)
     spider.jobstate.add("key", "http://127.0.0.1:9/news/a-b-c/", None, "feed")  # never answered
     crawler.stats.set_value("downloader/response_count", 3)

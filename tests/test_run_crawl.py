@@ -105,7 +105,7 @@ def test_usage_errors_exit_2_and_touch_nothing(tmp_path: Path, site: str, base_u
 
 
 def test_a_data_folder_held_by_another_crawl_is_busy(tmp_path: Path) -> None:
-    from crawler.store import lock_data_dir
+    from crawler.session import lock_data_dir
 
     holder = lock_data_dir(tmp_path)
     try:
@@ -117,7 +117,7 @@ def test_a_data_folder_held_by_another_crawl_is_busy(tmp_path: Path) -> None:
 
 
 def test_a_broken_index_is_unusable_and_the_lock_is_let_go(tmp_path: Path) -> None:
-    from crawler.store import lock_data_dir
+    from crawler.session import lock_data_dir
 
     (tmp_path / "archive.db").write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(IndexUnusable, match="Move it aside; `newsarchive --data .* reindex`"):
@@ -140,7 +140,7 @@ def test_every_crawl_error_is_a_crawl_error_with_exit_1_but_usage() -> None:
 
 # ---- the command and the scheduler map them ---------------------------------------------------------
 def test_the_command_says_the_error_and_exits_with_its_code(tmp_path: Path) -> None:
-    from crawler.store import lock_data_dir
+    from crawler.session import lock_data_dir
 
     holder = lock_data_dir(tmp_path)
     try:
@@ -154,7 +154,7 @@ def test_the_command_says_the_error_and_exits_with_its_code(tmp_path: Path) -> N
 
 def test_the_scheduled_child_writes_its_outcome(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from crawler.schedule.child import main as child_main
-    from crawler.store import lock_data_dir
+    from crawler.session import lock_data_dir
 
     outcome = tmp_path / "outcome.json"
     holder = lock_data_dir(tmp_path)
@@ -182,7 +182,7 @@ def test_a_runs_status_comes_from_its_outcome_not_its_output(code: int, interrup
     assert ChildResult(code, interrupted, tail, outcome).status == status
 
 
-# ---- how the end of a crawl is judged (crawler.run._judge, over a crawler's stats and store) --------
+# ---- how the end of a crawl is judged (crawler.run._judge, over a crawler's stats and session) ------
 class _Stats:
     def __init__(self, **values: object) -> None:
         self.values = {k.replace("__", "/"): v for k, v in values.items()}
@@ -197,7 +197,7 @@ def _ended(tmp_path: Path, store: object = None, unreachable: str | None = None,
     from crawler.profiles import resolve
     from crawler.run import _judge
 
-    crawler = SimpleNamespace(stats=_Stats(**stats), unreachable=unreachable, _newsarchive_store=store)
+    crawler = SimpleNamespace(stats=_Stats(**stats), unreachable=unreachable, _newsarchive_session=store)  # as crawler.session.crawl_session keeps it
     _judge(crawler, CrawlOptions(data=tmp_path, site="courthousenews"), resolve("courthousenews"), tmp_path / "jobs")
 
 

@@ -225,7 +225,7 @@ def test_sigterm_stops_a_running_crawl_after_the_grace_period(tmp_path: Path) ->
 
 
 def test_a_run_steps_aside_while_another_crawl_holds_the_data_folder(tmp_path: Path) -> None:
-    from crawler.store import lock_data_dir
+    from crawler.session import lock_data_dir
 
     assert run(tmp_path, "schedule", "add", "courthousenews", "--every", "1h",
                "--base-url", "http://127.0.0.1:9").exit_code == 0

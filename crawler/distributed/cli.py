@@ -102,7 +102,7 @@ def run_worker(obj: Context, redis_url: str, keys: Any, name: str, params: dict[
     from crawler.distributed.settings import worker_settings
     from crawler.distributed.spider import WorkerSpider
     from crawler.logs import crawl_log_path
-    from crawler.store import ArchiveLocked, lock_data_dir
+    from crawler.session import ArchiveLocked, lock_data_dir
 
     settings = Settings()
     settings.setmodule(defaults, priority="project")

@@ -95,16 +95,19 @@ class CoordinatorIdle(_Base):
         self.server.delete(self.keys.done)
         self._last_tick = time.monotonic()
         self._start(self.reap)
-        cast(Any, reactor).callLater(0, self.publish, spider)  # after the archive store has opened
+        cast(Any, reactor).callLater(0, self.publish, spider)  # after the crawl session has opened
 
     def publish(self, spider: Any) -> None:
         """Seed the shared seen-set with the archived articles, then tell the workers the
-        crawl's date range (the store may have made it incremental)."""
+        crawl's date range (the session may have made it incremental)."""
+        from crawler.session import crawl_session
+
+        plan = crawl_session(self.crawler).plan
         seed = getattr(self.crawler.engine.scheduler, "seed_archived", None)
         if seed is not None:
-            seeded = seed(set(getattr(spider, "known_keys", ())))
+            seeded = seed(set(plan.known))
             self.crawler.stats.set_value("newsarchive/distributed/seeded", seeded)
-        since, until = getattr(spider, "since", None), getattr(spider, "until", None)
+        since, until = plan.since, plan.until
         self.server.hset(self.keys.params, mapping={
             "since": since.isoformat() if since else "", "until": until.isoformat() if until else "", "ready": "1"})
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from archive.records import CaptureRecord
+from crawler.capture import CaptureWriter
 from crawler.distributed.keys import CrawlKeys
+from crawler.indexbuffer import IndexBuffer
 
 
 class SharedPayloads:
@@ -47,3 +49,29 @@ class SharedPayloads:
     def publish(self, digest: str, record: CaptureRecord) -> None:
         """``record`` (a response record just written) holds ``digest``, unless one already does."""
         self.server.hsetnx(self.key, digest, f"{record.url} {record.fetched_at} {record.record_id}")
+
+
+class SharedCaptureWriter(CaptureWriter):
+    """The capture writer of a process of a distributed crawl (``CRAWL_CAPTURE_WRITER_CLASS``
+    in :mod:`crawler.distributed.settings`): a payload none of this process's records nor its
+    archive holds is looked up in the crawl's shared map, and each response record written
+    is published there."""
+
+    def __init__(self, buffer: IndexBuffer, stats: Any, settings: Any, shared: SharedPayloads | None) -> None:
+        super().__init__(buffer, stats, settings)
+        self.shared = shared
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, buffer: IndexBuffer) -> SharedCaptureWriter:
+        return cls(buffer, crawler.stats, crawler.settings, SharedPayloads.from_settings(crawler.settings))
+
+    def earlier_payload(self, digest: str) -> tuple[dict[str, Any] | None, bool]:
+        earlier, _ = super().earlier_payload(digest)
+        if earlier is None and self.shared is not None:
+            return self.shared.get(digest), True  # another process's record
+        return earlier, False
+
+    def published(self, digest: str, record: CaptureRecord) -> None:
+        super().published(digest, record)
+        if self.shared is not None:
+            self.shared.publish(digest, record)

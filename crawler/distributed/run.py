@@ -237,8 +237,10 @@ def finish_coordination(coordination: Coordination, crawler: Any) -> None:
             if any(name == entry.split(" ")[0] for entry in bad) and (folder / "warc").is_dir():
                 for line in repair_tails(folder / "warc"):
                     click.echo(f"[newsarchive] {name}: repaired {line}", err=True)
-    store = getattr(crawler, "_newsarchive_store", None)
-    files = list(store.writer.files_written) if store is not None and store.writer is not None else []
+    from crawler.session import session_if_any
+
+    session = session_if_any(crawler)
+    files = session.writer.files_written if session is not None else []
     result = coordination.merge(files)
     stats = result.index
     click.echo(f"Merged {result.records} records of the coordinator and {len(coordination.workers)} workers into "

@@ -62,7 +62,7 @@ class CoordinatorScheduler(Scheduler):
 
     def seed_archived(self, keys: set[str]) -> int:
         """Put the fingerprints of the archived articles' URLs (match keys: canonical URLs and
-        aliases, the spider's ``known_keys``) in the shared seen-set, so that no worker fetches
+        aliases, the crawl plan's ``known``) in the shared seen-set, so that no worker fetches
         one again (a shortlink or a redirect that leads to one) and an incremental distributed
         crawl stays incremental. How many."""
         fingerprints = [fingerprint_of_key(key).hex() for key in keys]

@@ -31,6 +31,8 @@ def _common(role: str, redis_url: str, keys: CrawlKeys) -> dict[str, Any]:
         "CRAWL_REDIS_SITE": keys.site,
         "CRAWL_REDIS_CRAWL": keys.crawl,
         "DOWNLOAD_HANDLERS": dict(_HANDLERS),
+        # revisits of the payloads any process archived (crawler.distributed.payloads)
+        "CRAWL_CAPTURE_WRITER_CLASS": "crawler.distributed.payloads.SharedCaptureWriter",
     }
 
 

@@ -34,6 +34,7 @@ class WorkerSpider(BackIssuesSpider):
             settings.set(name, value, priority="spider")
 
     async def start(self) -> AsyncIterator[Any]:
+        self.take_plan()
         return
         yield  # an async generator that yields nothing
 

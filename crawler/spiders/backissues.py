@@ -41,9 +41,10 @@ from crawler.profiles import ARCHIVE_LINK_RE, DATE_ARCHIVE_RE, DOCUMENT_RE, Site
 from crawler.dates import date_in_text, date_in_url, machine_date
 from crawler.discovery import article_day, date_span, is_dated_article
 from crawler.errors import NotFetched
+from crawler.indexbuffer import IndexBuffer
 from crawler.jobstate import JobState
 from crawler.requisites import RequisitePlan
-from crawler.store import notice
+from crawler.session import CrawlPlan, crawl_session, notice
 from crawler.spiders.listings import ListingWalker
 
 _NEXT_TEXT_RE = re.compile(r"^\s*(next|older|more|»|&raquo;|next page|older (posts|entries))\b", re.IGNORECASE)
@@ -91,8 +92,8 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                  since: str | None = None, until: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.profile: SiteProfile = resolve(site, base_url)
-        self.since = parse_day(since)
-        self.until = parse_day(until)
+        #: the range asked for, until the crawl session hands over its plan (start)
+        self.plan = CrawlPlan(since=parse_day(since), until=parse_day(until))
         if self.since and self.until and self.since > self.until:
             raise ValueError(f"--since {self.since} is after --until {self.until}")
         self.allowed_domains = [urlsplit(self.profile.base_url).hostname or ""]
@@ -103,9 +104,8 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         self.edition_days: set[dt.date] = set()
         #: what a stopped crawl keeps for its resume (JOBDIR): articles asked for, and pending
         self.jobstate = JobState()
-        #: match keys of every article request made (in this job), and of articles archived before
+        #: match keys of every article request made (in this job)
         self.requested: set[str] = self.jobstate.requested
-        self.known: set[str] = set()
         #: sitemap URLs with only a lastmod, decided when everything else is done
         self.undated: dict[str, tuple[str, dt.date | None]] = self.jobstate.undated
         self._undated_done = False
@@ -115,12 +115,6 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         #: every back-issue date listed, and whether the list was walked to the range's start
         self.listed_days: set[dt.date] = set()
         self._back_issues_walked = False
-        #: set by the archive store when --since was left out (from the last crawl's horizon)
-        self.incremental = False
-        #: articles published inside the revisit window: fetched again, conditionally
-        self.revisit_keys: set[str] = set()
-        #: the newest publication day seen in range: the next incremental crawl starts near it
-        self.horizon_seen: dt.date | None = None
         #: in-range story links met on the listing page being read (new or not)
         self.listing_hits = 0
         #: robots.txt named sitemaps; /wp-sitemap.xml was asked for (a WordPress site without)
@@ -143,7 +137,28 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                                               settings.getint("CRAWL_REQUISITE_DEAD_FOLDER_404S"))
         return spider
 
-    # ---- scope ------------------------------------------------------------------------
+    # ---- the plan and scope -------------------------------------------------------------
+    def take_plan(self) -> None:
+        """Take the crawl session's plan (opened on ``spider_opened``): the range, with an
+        incremental crawl's ``since``, what the archive knows, the revisit window, the
+        deferred pages and what a killed crawl left."""
+        self.plan = crawl_session(self.crawler).plan
+
+    @property
+    def url_states(self) -> IndexBuffer:
+        """Where each URL's crawl state is kept (a sitemap ``lastmod`` here)."""
+        return crawl_session(self.crawler).buffer
+
+    @property
+    def since(self) -> dt.date | None:
+        """The range's first publication day (the plan's), None: unbounded."""
+        return self.plan.since
+
+    @property
+    def until(self) -> dt.date | None:
+        """The range's last publication day (the plan's), None: unbounded."""
+        return self.plan.until
+
     @property
     def horizon(self) -> dt.date:
         """The last day that can hold articles: ``until``, today (local time), or the site's
@@ -152,9 +167,8 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         return min(d for d in (self.until, today, self.site_today) if d is not None)
 
     def in_range(self, day: dt.date | None) -> bool:
-        if day is None:
-            return True
-        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+        """Whether ``day`` is in the plan's range (an unknown day is)."""
+        return self.plan.in_range(day)
 
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"newsarchive/{key}", n)
@@ -211,15 +225,10 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                                                response.request.priority if response.request else PRIORITY["requisite"])
 
     async def start(self) -> AsyncIterator[Any]:
+        self.take_plan()
         self.resume_job()
         for request in self.seed_requests():
             yield request
-
-    @property
-    def store(self) -> Any:
-        from crawler.store import ArchiveStore
-
-        return ArchiveStore.for_crawler(self.crawler)
 
     def deferred_requests(self) -> Iterator[scrapy.Request]:
         """The pages an earlier crawl of this site left for later because the server asked
@@ -229,7 +238,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                      "edition": self.parse_listing, "date-archive": self.parse_listing,
                      "back-issues": self.parse_back_issues, "feed": self.parse_feed,
                      "sitemap": self.parse_sitemap}
-        for row in getattr(self, "deferred_rows", []):
+        for row in self.plan.deferred:
             role = row.get("role") or "article"
             if role not in callbacks:
                 continue
@@ -245,19 +254,17 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
     def saw_day(self, day: dt.date | None) -> None:
         """Remember the newest in-range day listed, for the next crawl's horizon."""
         if day is not None and self.in_range(day) and day <= self.horizon:
-            if self.horizon_seen is None or day > self.horizon_seen:
-                self.horizon_seen = day
+            self.plan.saw_day(day)
 
     def seed_requests(self) -> Iterator[scrapy.Request]:
         profile = self.profile
-        self.known = set(getattr(self, "known_keys", set()))
         if not self.settings.getbool("ROBOTSTXT_OBEY"):
             # obeyed, robots.txt is fetched once, by Scrapy's RobotsTxtMiddleware (on_robots_parsed)
             yield self.request(profile.url("/robots.txt"), self.parse_robots, "robots", fingerprint_exact=True)
         yield self.request(profile.url("/"), self.parse_home, "home")
         yield from self.deferred_requests()
-        self.requisite_plan.mark_asked(self.store.fetched_before_crash)
-        for url, kind, page in self.store.recovered_requisites:
+        self.requisite_plan.mark_asked(self.plan.recovered.fetched)
+        for url, kind, page in self.plan.recovered.requisites:
             yield from self.requisite_requests([(url, kind)], page)
         if profile.back_issues_path:
             yield self.request(profile.url(profile.back_issues_path), self.parse_back_issues, "back-issues")
@@ -317,8 +324,8 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
         key = match_key(url)
         if key in self.requested:
             return None
-        if key in self.known:
-            if key not in self.revisit_keys:
+        if key in self.plan.known:
+            if key not in self.plan.revisit:
                 self.skip("archived by an earlier crawl")
                 return None
             return self.revalidate(url, "revisit window")
@@ -402,16 +409,16 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
                 self.skip("sitemap lastmod before the range")
                 continue
             key = match_key(loc)
-            if key in self.known and raw_lastmod:
-                before = (self.store.url_state(loc) or {}).get("lastmod")
-                self.store.note_url_state(loc, lastmod=raw_lastmod)
+            if key in self.plan.known and raw_lastmod:
+                before = (self.url_states.url_state(loc) or {}).get("lastmod")
+                self.url_states.note_url_state(loc, lastmod=raw_lastmod)
                 if before and raw_lastmod > before:
                     request = self.revalidate(loc, "newer sitemap lastmod")
                     if request:
                         yield request
                 continue
             if raw_lastmod:
-                self.store.note_url_state(loc, lastmod=raw_lastmod)
+                self.url_states.note_url_state(loc, lastmod=raw_lastmod)
             self.undated.setdefault(key, (loc, lastmod))
 
     # ---- feeds (RSS 2.0, Atom RFC 4287) -------------------------------------------------
@@ -673,7 +680,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             self._undated_done = True
             scheduled = 0
             for key, (url, lastmod) in sorted(self.undated.items()):
-                if key in self.requested or key in self.known:
+                if key in self.requested or key in self.plan.known:
                     continue
                 if lastmod is not None and (lastmod in self.covered or (self.until and lastmod > self.until)):
                     self.skip("sitemap URL on a day already covered")
@@ -685,7 +692,7 @@ class BackIssuesSpider(ListingWalker, scrapy.Spider):
             if scheduled:
                 self.logger.info("fetching %d sitemap URLs no listing covered", scheduled)
                 raise DontCloseSpider
-        lost = self.jobstate.lost(self.known)
+        lost = self.jobstate.lost(self.plan.known)
         if lost:
             # asked for before a stop, in requests.seen, but in no queue: past the duplicate filter
             notice("Fetching %d articles the stopped crawl had asked for but not received", len(lost))

@@ -29,6 +29,7 @@ from crawler.dates import date_in_text, machine_date
 from crawler.discovery import (DateSpan, article_day, date_span, has_sort_params, is_dated_article, is_next_page,
                                 is_sort_twin)
 from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE
+from crawler.session import CrawlPlan
 
 #: Navigation links that name no section (accounts, shops, legal pages).
 _NOT_A_SECTION = re.compile(
@@ -48,19 +49,19 @@ MAX_SECTIONS = 40
 
 class ListingWalker:
     """Tree, section and pagination rules, mixed into the spider (it provides ``request``,
-    ``article_request``, ``in_range``, ``since``, ``horizon``, ``profile``, ``count``)."""
+    ``article_request``, ``in_range``, ``plan``, ``horizon``, ``profile``, ``count``)."""
 
     profile: Any
-    since: dt.date | None
+    plan: CrawlPlan
     wordpress: bool
 
     def tree_request(self, url: str, span: DateSpan, here: DateSpan | None, found_any: bool,
                      callback: Any, day_callback: Any) -> scrapy.Request | None:
         """A request for a date-archive tree link, or None when the range prunes it."""
-        if not span.overlaps(self.since, self.horizon):  # type: ignore[attr-defined]
+        if not span.overlaps(self.plan.since, self.horizon):  # type: ignore[attr-defined]
             self.count("tree links outside the range")  # type: ignore[attr-defined]
             return None
-        if here is not None and span.granularity == here.granularity and not found_any and self.since is None:
+        if here is not None and span.granularity == here.granularity and not found_any and self.plan.since is None:
             return None  # an open range: a sibling of an empty page means the tree has no more
         if span.granularity == "day":
             return self.request(url, day_callback, "edition", issue_date=span.first, tree=True)  # type: ignore[attr-defined]
