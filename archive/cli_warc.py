@@ -102,7 +102,7 @@ def reindex(obj: Context, re_extract: bool, force: bool) -> None:
 
 def _echo_damaged(stats: Any) -> None:
     """One line per stretch of bytes the rebuild left out (the text is escaped already)."""
-    from archive.warc.resync import escape
+    from archive.warc.parse import escape
 
     for filename, offset, why in stats.damaged:
         click.echo(f"Left out {escape(filename, 300)} at offset {offset}: {why}", err=True)

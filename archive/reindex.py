@@ -44,7 +44,8 @@ from archive.index import ArticleRow, Index
 from archive.layout import DataDir
 from archive.records import CaptureRecord, ExtractedArticle
 from archive.replayable import HeadPairs, drop_shadowed_bodiless, is_bodiless
-from archive.warc.resync import Gap, Record, escape, scan
+from archive.warc.parse import Gap, Record, escape
+from archive.warc.resync import scan
 from archive.urls import canonical_url
 from archive.warc import read_record
 

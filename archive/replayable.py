@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from archive.warc.resync import Record, header_end
+from archive.warc.parse import Record, header_end
 
 if TYPE_CHECKING:
     from archive.index import Index

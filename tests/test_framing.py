@@ -28,7 +28,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.extract import extract
 from archive.index import Index
-from archive.replay import capture_timestamp
+from archive.replay_search import capture_timestamp
 from archive.urls import match_key
 from archive.warc import iter_records, sha1_digest
 from crawler.download import parse_head, parse_request_head

@@ -126,7 +126,8 @@ def test_every_capture_points_at_its_exact_record(imported) -> None:
     assert len(rows) > 200
     # every response and revisit record of every file is a row; a WARC-Record-ID met twice
     # (pywb's hand-made samples repeat theirs) is one row, the first one met
-    from archive.warc.resync import Record, scan
+    from archive.warc.parse import Record
+    from archive.warc.resync import scan
 
     wanted = {item.header("WARC-Record-ID") for source in imported["sources"]
               for item in scan(data / "warc" / source.name)

@@ -282,7 +282,7 @@ def test_search_json_gives_replay_urls_that_replay(archive) -> None:
 
 def test_search_page_lists_the_other_versions(archive, tmp_path: Path) -> None:
     """An article with two versions links to both captures (rendered in-process on a copy)."""
-    from archive.replay import SearchForm, search_page
+    from archive.replay_search import SearchForm, search_page
 
     data = tmp_path / "data"
     shutil.copytree(archive["data"], data, ignore=shutil.ignore_patterns("warc", "indexes", "replay"))

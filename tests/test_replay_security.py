@@ -34,7 +34,8 @@ import pytest
 
 from archive.warc.cdxj import update_index_report
 from archive.reindex import ARTICLE_RECORD_FORMAT
-from archive.replay import ReplayApp, SearchForm, search_page
+from archive.replay import ReplayApp
+from archive.replay_search import SearchForm, search_page
 from archive.replay_pywb import archive_location
 from archive.warc import HttpExchange, WarcWriter
 from tests.helpers import http_get, run_cli, stop_process

@@ -33,7 +33,7 @@ from archive.api import Archive, QueryError, SearchTimeout
 from archive.cli import main
 from archive.index import ArticleRow, Index
 from archive.query import MAX_TERMS, clean_text, parse, to_fts5
-from archive.replay import SearchForm, search_page
+from archive.replay_search import SearchForm, search_page
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = "a the court judge of in kazakhstan pipeline".split()

@@ -437,7 +437,8 @@ def test_other_tools_valid_files_agree_with_warcio(name: str) -> None:
     """Files `warcio check` passes without a warning (written by wget, wpull, pywb, IA's
     tools): no finding, and the same records at the same offsets as warcio's ArchiveIterator
     (no warcinfo-first rule, single-CRLF trailers and CR CR LF line ends read as warcio reads them)."""
-    from archive.warc.resync import Record, scan
+    from archive.warc.parse import Record
+    from archive.warc.resync import scan
 
     path = SAMPLES / name
     result = check_file(path)
@@ -453,7 +454,8 @@ def test_warcio_example_warc_one_record_content_length_off() -> None:
     (`warcio check` warns 'Record not followed by newline' at 4764). Both readers see the
     same 6 records; the check names the 7 stray bytes and calls nothing truncated, and
     reindex reads the file as check does."""
-    from archive.warc.resync import Gap, Record, scan
+    from archive.warc.parse import Gap, Record
+    from archive.warc.resync import scan
 
     path = SAMPLES / "example.warc"
     result = check_file(path)

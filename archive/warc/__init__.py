@@ -7,6 +7,7 @@ One module per concept, as warcio has them:
 ``writer``          :class:`WarcWriter`: request, response, revisit and metadata records
 ``reader``          :func:`read_record` (a seek and one record), :func:`iter_records`
 ``codings``         the ``br`` and ``zstd`` content codings, taught to warcio
+``parse``           a record's header blocks parsed as its bytes stream past; Record, Gap
 ``resync``          every readable record of a file, damaged bytes skipped past
 ``check``           ``warc check`` and ``--repair`` (``check_record``: one record, strictly)
 ``arc_check``       the same for ARC files

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from archive.warc.resync import escape
+from archive.warc.parse import escape
 
 __all__ = ["check_arc", "is_arc"]
 

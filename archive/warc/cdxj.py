@@ -57,7 +57,7 @@ from typing import Any
 from archive.warc.cdxj_file import FileIndex, index_file
 from archive.layout import DataDir
 from archive.replayable import is_empty_digest
-from archive.warc.resync import escape
+from archive.warc.parse import escape
 
 __all__ = ["IndexUpdate", "alias_lines", "index_path", "store_file_index", "update_index", "update_index_report",
            "WARC_SUFFIXES"]

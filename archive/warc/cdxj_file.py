@@ -2,7 +2,7 @@
 
 :func:`index_file` finds the file's readable records with the resynchronising reader
 (:func:`archive.warc.resync.scan`), so a damaged gzip member, a wrong ``Content-Length`` or junk
-between members costs only its own bytes (each is a :class:`archive.warc.resync.Gap`), and
+between members costs only its own bytes (each is a :class:`archive.warc.parse.Gap`), and
 hands each stretch of whole records to cdxj-indexer (``cdxj_indexer.main.CDXJIndexer``,
 the indexer pywb uses), which writes the lines: ``SURT-urlkey 14-digit-timestamp {json}``
 (https://pywb.readthedocs.io/en/latest/manual/indexing.html), offsets and lengths in
@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import IO
 
 from archive.replayable import HeadPairs, is_bodiless
-from archive.warc.resync import Gap, escape, header_end, scan
+from archive.warc.parse import Gap, escape, header_end
+from archive.warc.resync import scan
 
 __all__ = ["FileIndex", "INDEXED_RECORDS", "index_file"]
 

@@ -56,7 +56,8 @@ from pathlib import Path
 
 from archive.warc.arc_check import check_arc, is_arc
 from archive.warc.check_record import Finding, RecordCheck
-from archive.warc.resync import Gap, scan
+from archive.warc.parse import Gap
+from archive.warc.resync import scan
 
 __all__ = [
     "CheckResult",

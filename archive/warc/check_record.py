@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archive.warc.resync import escape, header_end, parse_fields
+from archive.warc.parse import escape, header_end, parse_fields
 
 __all__ = ["ContentDecoder", "Dechunker", "Finding", "MAX_HEADER_BYTES", "RecordCheck"]
 

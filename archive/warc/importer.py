@@ -45,7 +45,8 @@ from archive.index import ArticleRow, Index
 from archive.layout import DataDir
 from archive.records import CaptureRecord, choose_canonical, is_article, metadata_fields
 from archive.reindex import ReindexProgress, index_warc_files, warc_files
-from archive.warc.resync import Record, escape, is_gzip, scan
+from archive.warc.parse import Record, escape
+from archive.warc.resync import is_gzip, scan
 from archive.urls import canonical_url
 from archive.warc import WarcError, WarcWriter, read_record
 
