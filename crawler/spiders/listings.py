@@ -89,7 +89,7 @@ class ListingWalker:
         """The listing's next page, while its pages add in-range article links (``added``)."""
         if added == 0:
             return None
-        from crawler.spiders.backissues import next_page
+        from crawler.spiders.editions import next_page
 
         url = next_page(response)
         if url and not is_sort_twin(response.url, url) and not has_sort_params(url):
@@ -116,7 +116,7 @@ class ListingWalker:
             seen.add(url)
             if len(seen) > MAX_SECTIONS:
                 break
-            from crawler.spiders.backissues import PRIORITY
+            from crawler.spiders.scope import PRIORITY
 
             request = self.request(url, self.parse_listing, "section")  # type: ignore[attr-defined]
             request.priority = PRIORITY["edition"]
