@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import http.client
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,14 @@ def crawl_mock_site(site_url: str, data: Path, since: str, until: str) -> subpro
     the end-to-end tests do; a failed crawl fails the test with its last stderr lines."""
     return run_cli(data, "crawl", "courthousenews", "--base-url", site_url, "--since", since, "--until", until,
                    "-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False", check=True)
+
+
+def copy_data_folder(source: Path, work: Path) -> Path:
+    """A copy of the data folder ``source`` in ``work/data`` (for a test that writes into a
+    shared archive: conftest's ``mock_crawl`` is read only)."""
+    data = work / "data"
+    shutil.copytree(source, data)
+    return data
 
 
 def http_get(port: int, path: str, headers: dict[str, str] | None = None,

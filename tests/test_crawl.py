@@ -1,7 +1,8 @@
 """End to end: crawl our mock news site with the CLI, then check WARC, index, search, export.
 
-One crawl (module fixture) of the mock site with faults on; each test checks one promise
-against the site's own request log and ground truth.
+One crawl of the mock site with faults on (conftest's session-wide ``mock_crawl``, shared
+with the replay tests); each test checks one promise against the site's own request log and
+ground truth.
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import gzip
 import io
 import json
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,11 +19,12 @@ import pytest
 from archive.index import Index
 from archive.urls import match_key
 from archive.warc import iter_records, read_record
-from tests.helpers import crawl_mock_site, run_cli
+from tests.conftest import MOCK_SINCE, MOCK_UNTIL
+from tests.helpers import run_cli
 from tests.mocksite import MockSite
 
 ROOT = Path(__file__).resolve().parents[1]
-SINCE, UNTIL = "2024-03-01", "2024-03-31"
+SINCE, UNTIL = MOCK_SINCE, MOCK_UNTIL
 
 
 def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -33,21 +34,10 @@ def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     return result
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory):
-    work = tmp_path_factory.mktemp("crawl")
-    data = work / "data"
-    with MockSite(log_path=work / "requests.jsonl") as site:
-        result = crawl_mock_site(site.url, data, SINCE, UNTIL)
-        log = site.requests()
-        # what the site serves for a few articles, fetched directly, for byte comparisons
-        expected = site.expected(SINCE, UNTIL)
-        served = {}
-        for article in expected[:3]:
-            with urllib.request.urlopen(site.url_for(article)) as resp:
-                served[article.slug] = resp.read()
-        yield {"site": site, "data": data, "log": log, "stderr": result.stderr,
-               "expected": expected, "served": served, "url": site.url}
+@pytest.fixture()
+def crawled(mock_crawl):
+    """The shared crawl (read only): data, site, url, log, stderr, expected, served."""
+    return mock_crawl
 
 
 def warc_records(data: Path) -> list[tuple[Path, int, int, object]]:

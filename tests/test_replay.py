@@ -1,7 +1,7 @@
 """newsarchive replay: pywb over an archive crawled from our mock site, with the search page.
 
-One crawl of the mock site (module fixture); the site is then stopped, so anything that
-replay fetched live would fail. The replay server runs as the CLI runs it, in a subprocess
+The shared crawl of the mock site (conftest's ``mock_crawl``), copied: the site is stopped
+once it is done, so anything that replay fetched live would fail. The replay server runs as the CLI runs it, in a subprocess
 (pywb's gevent monkey-patching stays out of the test process).
 """
 from __future__ import annotations
@@ -24,11 +24,9 @@ import pytest
 
 from archive.index import Index
 from archive.warc import read_record
-from tests.helpers import crawl_mock_site as crawl_into, run_cli, stop_process
-from tests.mocksite import MockSite
+from tests.helpers import copy_data_folder, run_cli, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
-SINCE, UNTIL = "2024-03-01", "2024-03-31"
 SECRET = "newsarchive-secret-7f3a9c"
 
 
@@ -39,14 +37,11 @@ def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     return result
 
 
-def crawl_mock_site(work: Path) -> dict[str, Any]:
-    """Crawl the mock site into ``work/data``; the site is stopped when this returns."""
-    data = work / "data"
-    with MockSite(log_path=work / "requests.jsonl") as site:
-        crawl_into(site.url, data, SINCE, UNTIL)
-        expected = site.expected(SINCE, UNTIL)
-        origin = site.url
-    return {"data": data, "expected": expected, "origin": origin}
+def copy_of_mock_crawl(mock_crawl: dict[str, Any], work: Path) -> dict[str, Any]:
+    """The shared crawl of the mock site (its site stopped), its data folder copied to
+    ``work/data``: replay writes its collection there."""
+    return {"data": copy_data_folder(mock_crawl["data"], work), "expected": mock_crawl["expected"],
+            "origin": mock_crawl["url"]}
 
 
 class ReplayServer:
@@ -129,9 +124,9 @@ def replay_links(body: bytes) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory):
+def archive(tmp_path_factory: pytest.TempPathFactory, mock_crawl: dict[str, Any]):
     work = tmp_path_factory.mktemp("replay")
-    crawled = crawl_mock_site(work)
+    crawled = copy_of_mock_crawl(mock_crawl, work)
     (work / "secret.txt").write_text(SECRET)  # beside the data folder: must never be served
     (crawled["data"] / "secret.txt").write_text(SECRET)
     with ReplayServer(crawled["data"]) as server:

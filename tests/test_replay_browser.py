@@ -42,7 +42,7 @@ from archive.index import Index
 from tests.helpers import stop_process
 from tests.mocksite import requisites as truth
 from tests.mocksite.content import BY_SLUG
-from tests.test_replay import ReplayServer, crawl_mock_site
+from tests.test_replay import ReplayServer, copy_of_mock_crawl
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -209,9 +209,9 @@ def chromium_binary() -> str:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, chromium_binary: str):
+def served(tmp_path_factory: pytest.TempPathFactory, chromium_binary: str, mock_crawl: dict[str, Any]):
     work = tmp_path_factory.mktemp("replay-browser")
-    crawled = crawl_mock_site(work)  # default settings: requisites same-site; the site is stopped once this returns
+    crawled = copy_of_mock_crawl(mock_crawl, work)  # default settings: requisites same-site; the site is stopped
     with ReplayServer(crawled["data"]) as server:
         yield {**crawled, "server": server, "work": work, "chromium": chromium_binary}
 
