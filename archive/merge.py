@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from archive.layout import DataDir
 from archive.reindex import ReindexStats, reindex, warc_files
 from archive.warc import DEFAULT_MAX_BYTES, WarcWriter, iter_records
 
@@ -90,7 +91,7 @@ def finish(data_dir: Path, result: MergeResult) -> MergeResult:
     result.index = reindex(data_dir)
     update_index(data_dir)
     for name in result.files:
-        checked = check_file(data_dir / "warc" / name)
+        checked = check_file(DataDir(data_dir).warc / name)
         result.findings.extend(f"{name}: {finding}" for finding in checked.findings)
     return result
 
@@ -107,12 +108,13 @@ def merge_folders(target: Path, sources: list[Path], *, max_bytes: int = DEFAULT
     resolved = {Path(s).resolve() for s in sources}
     if target.resolve() in resolved:
         raise MergeError(f"{target} is one of the folders to merge; merge into a new folder")
-    if (target / "warc").is_dir() and warc_files(target / "warc"):
-        raise MergeError(f"{target / 'warc'} holds WARC files already; merge into a new folder")
-    inputs = [path for source in sources for path in warc_files(Path(source) / "warc")
-              if (Path(source) / "warc").is_dir()]
+    target_warc = DataDir(target).warc
+    if target_warc.is_dir() and warc_files(target_warc):
+        raise MergeError(f"{target_warc} holds WARC files already; merge into a new folder")
+    source_warcs = [DataDir(Path(source)).warc for source in sources]
+    inputs = [path for warc_dir in source_warcs if warc_dir.is_dir() for path in warc_files(warc_dir)]
     if not inputs:
         raise MergeError("the folders to merge hold no WARC files (DIR/warc/*.warc.gz)")
-    result = merge_files(inputs, target / "warc", max_bytes=max_bytes,
+    result = merge_files(inputs, target_warc, max_bytes=max_bytes,
                          description=f"newsarchive merge of {len(sources)} data folders")
     return finish(target, result)

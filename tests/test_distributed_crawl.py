@@ -45,6 +45,18 @@ def canonical_urls(data: Path) -> list[str]:
         return sorted(row["canonical_url"].split("//", 1)[1].split("/", 1)[1] for row in index.iter_articles())
 
 
+def missing_articles(data: Path, expected: list) -> dict[str, list[str]]:
+    """The expected slugs the archive does not hold, each with the lines of the crawl logs
+    (the coordinator's and the workers', kept in DATA/logs) that name it: what a failing
+    assertion shows."""
+    held = {url.rstrip("/") for url in canonical_urls(data)}
+    found: dict[str, list[str]] = {}
+    for slug in sorted({a.slug for a in expected} - held):
+        found[slug] = [f"{log.name}: {line.strip()[:300]}" for log in sorted((data / "logs").glob("crawl-*.log"))
+                       for line in log.read_text(errors="replace").splitlines() if slug in line][-20:]
+    return found
+
+
 def article_fetches(log: list[dict]) -> collections.Counter:
     return collections.Counter(e["article"] for e in log if e.get("article") and e["status"] == 200)
 
@@ -204,7 +216,8 @@ def test_a_sigkilled_worker_loses_nothing(tmp_path):
     assert proc.returncode == 0, err[-3000:]
     assert "stopped early: w1" in err
     urls = canonical_urls(data)
-    assert len(urls) == len(set(urls)) == len(expected)
+    assert len(urls) == len(set(urls)) == len(expected), (missing_articles(data, expected), err[-3000:])
+    assert sorted((data / "logs").glob("crawl-*-w[12].log")), "the workers' crawl logs are kept after the merge"
     assert {a.slug for a in expected} <= set(article_fetches(log))
     assert run_cli(data, "warc", "check").returncode == 0
     assert not list((data / "redis").glob("*.sock"))  # the private redis-server stopped

@@ -14,7 +14,8 @@ from archive.index import Index
 from tests.helpers import ROOT, run_cli
 from tests.mocksite import MockSite
 from tests.redis_server import require_redis_server
-from tests.test_distributed_crawl import alive, article_fetches, canonical_urls, descendants, distributed, worker_pid
+from tests.test_distributed_crawl import (alive, article_fetches, canonical_urls, descendants, distributed,
+                                          missing_articles, worker_pid)
 
 
 def test_all_workers_dead_fails_fast_and_the_next_run_goes_on(tmp_path):
@@ -62,7 +63,7 @@ def test_all_workers_dead_fails_fast_and_the_next_run_goes_on(tmp_path):
         again = subprocess.run(distributed(site, data), cwd=ROOT, capture_output=True, text=True, timeout=600)
         assert again.returncode == 0, again.stderr[-3000:]
     urls = canonical_urls(data)
-    assert len(urls) == len(set(urls)) == len(expected)
+    assert len(urls) == len(set(urls)) == len(expected), (missing_articles(data, expected), again.stderr[-3000:])
     assert run_cli(data, "warc", "check").returncode == 0
 
 

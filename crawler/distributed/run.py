@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.layout import DataDir
 from crawler.distributed.keys import CrawlKeys, clear_site, current_key, new_crawl_token
 from crawler.distributed.server import RedisServer
 from crawler.distributed.settings import coordinator_settings
@@ -134,11 +135,11 @@ class Coordination:
         from archive.merge import finish, merge_files
         from archive.reindex import warc_files
 
-        warc_dir = self.data / "warc"
+        warc_dir = DataDir(self.data).warc
         inputs = [warc_dir / name for name in coordinator_files if (warc_dir / name).exists()]
         for _name, folder, _proc in self.workers:
-            if (folder / "warc").is_dir():
-                inputs += warc_files(folder / "warc")
+            if DataDir(folder).warc.is_dir():
+                inputs += warc_files(DataDir(folder).warc)
         result = merge_files(inputs, warc_dir, description=f"newsarchive crawl {self.keys.base}, "
                              f"{len(self.workers)} workers")
         for path in inputs:
@@ -153,16 +154,23 @@ class Coordination:
         return result
 
     def keep_logs(self) -> list[Path]:
-        """Move each worker's ``worker.log`` to ``DATA/logs/worker-<crawl>-<name>.log`` (its
-        folder is removed after the merge): where to read why a worker stopped."""
+        """Move each worker's logs out of its folder (removed after the merge), into
+        ``DATA/logs``: ``worker.log`` (its stderr) to ``worker-<crawl>-<name>.log``, and its
+        crawl log (Scrapy's, ``wK/logs/crawl-*.log``: what it fetched, dropped and why) to
+        ``crawl-<crawl>-<name>.log``. Where to read why a worker stopped or what it did."""
         kept = []
-        (self.data / "logs").mkdir(parents=True, exist_ok=True)
+        logs = DataDir(self.data).logs
+        logs.mkdir(parents=True, exist_ok=True)
         for name, folder, _proc in self.workers:
-            log = folder / "worker.log"
-            if log.exists():
-                target = self.data / "logs" / f"worker-{self.keys.crawl}-{name}.log"
-                shutil.move(str(log), str(target))
-                kept.append(target)
+            moves = [(folder / "worker.log", logs / f"worker-{self.keys.crawl}-{name}.log")]
+            crawl_logs = sorted(DataDir(folder).logs.glob("crawl-*.log"))
+            for number, log in enumerate(crawl_logs):
+                suffix = f"-{number + 1}" if len(crawl_logs) > 1 else ""
+                moves.append((log, logs / f"crawl-{self.keys.crawl}-{name}{suffix}.log"))
+            for source, target in moves:
+                if source.exists():
+                    shutil.move(str(source), str(target))
+                    kept.append(target)
         return kept
 
     def close(self) -> None:
@@ -234,8 +242,8 @@ def finish_coordination(coordination: Coordination, crawler: Any) -> None:
         click.echo(f"[newsarchive] workers that stopped early: {', '.join(bad)}; the requests they held "
                    "went back to the queue, and what they archived is merged", err=True)
         for name, folder, _proc in coordination.workers:
-            if any(name == entry.split(" ")[0] for entry in bad) and (folder / "warc").is_dir():
-                for line in repair_tails(folder / "warc"):
+            if any(name == entry.split(" ")[0] for entry in bad) and DataDir(folder).warc.is_dir():
+                for line in repair_tails(DataDir(folder).warc):
                     click.echo(f"[newsarchive] {name}: repaired {line}", err=True)
     from crawler.session import session_if_any
 
