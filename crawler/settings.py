@@ -131,6 +131,9 @@ DOWNLOAD_HANDLERS = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # a 301 from /story to /story/ (one fingerprint) is not dropped as a duplicate of itself
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirects.SameKeyRedirectMiddleware": 600,
     "crawler.middlewares.ArchivedArticleFilterMiddleware": 90,
     # after RobotsTxtMiddleware (100): while robots.txt failed to connect, only the home page goes
     "crawler.reachability.SiteReachabilityMiddleware": 105,
