@@ -109,7 +109,7 @@ def main(ctx: click.Context, data: Path) -> None:
     ctx.obj = Context(data)
 
 
-#: Modules that add commands to :data:`main` (each imports ``main`` and decorates).
+#: This package's own command modules (each imports :data:`main` and decorates it).
 COMMAND_MODULES = [
     "archive.cli_query",
     "archive.cli_export",
@@ -119,39 +119,61 @@ COMMAND_MODULES = [
     "archive.cli_replay",
     "archive.cli_eval",
     "archive.cli_merge",
-    "crawler.cli",
-    "crawler.distributed.cli",
-    "crawler.cli_schedule",
 ]
+
+#: The entry-point group through which other packages add commands (the crawler's
+#: ``crawl``, ``worker``, ``schedule``, ... are declared in ``pyproject.toml``): each entry
+#: names a module that decorates :data:`main` when imported. ``archive`` never names them.
+COMMAND_ENTRY_POINTS = "newsarchive.commands"
 
 
 _registered: list[bool] = []
 
 
 def register_commands() -> None:
-    """Import every command module (each adds its commands to :data:`main`) and give each
-    command its own ``--data``; once a process, on the group's first use rather than on
-    import, so importing :mod:`archive.cli` leaves the crawler (and Scrapy) unloaded. A
-    missing optional part (the crawler) only loses its commands."""
+    """Import every command module, ours and those registered under
+    :data:`COMMAND_ENTRY_POINTS`, and give each command its own ``--data``; once a
+    process, on the group's first use rather than on import, so importing
+    :mod:`archive.cli` leaves the crawler (and Scrapy) unloaded. A registered module that
+    fails to import loses only its commands: ``crawl`` then says why."""
     if _registered:
         return
     _registered.append(True)
     import importlib
 
     for name in COMMAND_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:  # pragma: no cover - archive/ works without the crawler
-            if not name.startswith("crawler."):
-                raise
-            missing = str(exc)
-
-            @main.command(name="crawl")
-            def crawl() -> None:
-                """Crawl a site (needs the crawler package and Scrapy)."""
-                raise click.ClickException(f"the crawler is not installed: {missing}")
+        importlib.import_module(name)
+    problems = load_command_entry_points()
+    if "crawl" not in main.commands:
+        add_missing_crawler(problems or [
+            f"no package registers commands under {COMMAND_ENTRY_POINTS!r}; "
+            "install this checkout (pip install -e .)"])
     for command in main.commands.values():
         add_data_option(command)
+
+
+def load_command_entry_points() -> list[str]:
+    """Import each module registered under :data:`COMMAND_ENTRY_POINTS` (Python packaging's
+    entry points, ``importlib.metadata``); returns one line per module that failed."""
+    from importlib.metadata import entry_points
+
+    problems = []
+    for entry in sorted(entry_points(group=COMMAND_ENTRY_POINTS), key=lambda e: e.name):
+        try:
+            entry.load()
+        except ImportError as exc:
+            problems.append(f"{entry.value}: {exc}")
+    return problems
+
+
+def add_missing_crawler(problems: list[str]) -> None:
+    """A ``crawl`` command that only explains why the crawler's commands are missing."""
+    why = "; ".join(problems)
+
+    @main.command(name="crawl")
+    def crawl() -> None:
+        """Crawl a site (needs the crawler package and Scrapy, which did not load)."""
+        raise click.ClickException(f"the crawler is not available: {why}")
 
 
 def _data_option_here(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
