@@ -149,7 +149,7 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
       newsarchive warc check data/warc/newsarchive-20240402120000-00000-host.warc.gz
       newsarchive warc check --repair
     """
-    from archive.reindex import warc_files
+    from archive.warc_indexer import warc_files
     from archive.warc.check import check_file, repair_tail
 
     if not files:

@@ -5,10 +5,13 @@ WARC writer returns a :class:`CaptureRecord` pointer for every record it writes,
 index stores both. :func:`is_article` and :func:`choose_canonical` decide which page becomes
 an ``articles`` row and under which key, and :func:`metadata_fields` is what an article's
 WARC ``metadata`` record holds; a crawl and ``newsarchive import`` both use them.
+:func:`metadata_record_fields` and :func:`article_from_metadata` read such a record back
+(``reindex``, crash recovery): the record's format is written and read here alone.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -99,7 +102,7 @@ def _fields(record: Any) -> dict[str, Any]:
 #: Words of text that make a page linked from a dated story teaser an article even when the
 #: page itself carries no article markup (og:type website, no NewsArticle, no dates).
 TEASER_ARTICLE_MIN_WORDS = 300
-#: The format marker of our metadata records' JSON (``reindex`` reads it back).
+#: The format marker of our metadata records' JSON (its ``record`` key).
 METADATA_RECORD_FORMAT = "newsarchive-article/1"
 
 
@@ -152,3 +155,44 @@ def metadata_fields(extracted: ExtractedArticle, row: ArticleRow, aliases: list[
         "aliases": aliases,
         "record": METADATA_RECORD_FORMAT,
     }
+
+
+def metadata_record_fields(block: bytes | None, content_type: str | None = None) -> dict[str, Any] | None:
+    """The JSON of one of our article metadata records (:func:`metadata_fields`, marked
+    :data:`METADATA_RECORD_FORMAT`), or None when the record is not one: no block, another
+    ``Content-Type`` (when given), JSON that is not an object in our format.
+
+    Raises:
+        ValueError: The record says it is JSON (or no type was given) but its block is not
+            UTF-8 JSON (a damaged record); the caller says so.
+    """
+    if block is None:
+        return None
+    if content_type is not None and not content_type.lower().startswith("application/json"):
+        return None
+    try:
+        fields = json.loads(block.decode("utf-8"))
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"not JSON: {exc}") from None
+    if not isinstance(fields, dict) or fields.get("record") != METADATA_RECORD_FORMAT:
+        return None
+    return fields
+
+
+_EXTRACTED_FIELDS = tuple(ExtractedArticle.__dataclass_fields__)
+
+
+def article_from_metadata(fields: dict[str, Any]) -> ExtractedArticle:
+    """The :class:`ExtractedArticle` a metadata record's JSON block holds (the inverse of
+    :func:`metadata_fields`).
+
+    The block's ``canonical_url`` is the chosen key, which the caller uses as such; it is
+    carried over here too. Unknown keys are ignored, missing ones take their defaults.
+    """
+    values = {name: fields[name] for name in _EXTRACTED_FIELDS if name in fields}
+    for name in ("authors", "categories", "tags"):
+        values[name] = list(values.get(name) or [])
+    values["text"] = values.get("text") or ""
+    values["extractor"] = values.get("extractor") or ""
+    values["is_article"] = bool(values.get("is_article", True))
+    return ExtractedArticle(**values)

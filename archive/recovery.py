@@ -10,12 +10,12 @@ were still in the batch buffer. :func:`repair_tails` handles the first with
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 from archive.index import Index
-from archive.reindex import ARTICLE_RECORD_FORMAT, index_warc_files, warc_files
+from archive.records import metadata_record_fields
+from archive.warc_indexer import index_warc_files, warc_files
 from archive.warc import WarcError, iter_records
 from archive.warc.check import check_file, repair_tail
 
@@ -60,10 +60,10 @@ def pending_requisites(index: Index, warc_dir: Path, *, since: str) -> list[tupl
                 if record.rec_type != "metadata":
                     continue
                 try:
-                    fields = json.loads(record.payload or record.raw_payload)
+                    fields = metadata_record_fields(record.payload or record.raw_payload)
                 except ValueError:
                     continue
-                if not isinstance(fields, dict) or fields.get("record") != ARTICLE_RECORD_FORMAT:
+                if fields is None:
                     continue
                 for pair in fields.get("requisites") or []:
                     if isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair):

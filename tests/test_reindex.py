@@ -23,7 +23,8 @@ from archive.export import export_articles
 from archive.extract import extract
 from archive.index import ArticleRow, Index
 from archive.records import CaptureRecord
-from archive.reindex import ARTICLE_RECORD_FORMAT, ReindexError, reindex
+from archive.records import METADATA_RECORD_FORMAT as ARTICLE_RECORD_FORMAT
+from archive.reindex import ReindexError, reindex
 from archive.urls import canonical_url
 from archive.warc import (
     PROFILE_IDENTICAL_PAYLOAD,

@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 
 from archive.warc.cdxj import update_index_report
-from archive.reindex import ARTICLE_RECORD_FORMAT
+from archive.records import METADATA_RECORD_FORMAT as ARTICLE_RECORD_FORMAT
 from archive.replay import ReplayApp
 from archive.replay_search import SearchForm, search_page
 from archive.replay_pywb import archive_location

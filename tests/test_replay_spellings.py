@@ -16,7 +16,7 @@ import pytest
 
 from archive.warc.cdxj import index_path, update_index_report
 from archive.index import Index
-from archive.reindex import ARTICLE_RECORD_FORMAT
+from archive.records import METADATA_RECORD_FORMAT as ARTICLE_RECORD_FORMAT
 from archive.warc import HttpExchange, WarcWriter
 from tests.helpers import run_cli
 from tests.test_replay import ReplayServer

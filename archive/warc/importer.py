@@ -44,7 +44,7 @@ from archive import __version__
 from archive.index import ArticleRow, Index
 from archive.layout import DataDir
 from archive.records import CaptureRecord, choose_canonical, is_article, metadata_fields
-from archive.reindex import ReindexProgress, index_warc_files, warc_files
+from archive.warc_indexer import ReindexProgress, index_warc_files, warc_files
 from archive.warc.parse import Record, escape
 from archive.warc.resync import is_gzip, scan
 from archive.urls import canonical_url

@@ -170,7 +170,7 @@ def create_wacz(
         archive.index.IndexNotFound: There is no ``archive.db``.
         OSError: ``output`` cannot be written.
     """
-    from archive.reindex import warc_files
+    from archive.warc_indexer import warc_files
 
     data = Path(data_dir)
     output = Path(output)

@@ -133,7 +133,7 @@ class Coordination:
         """This crawl's WARC files (the coordinator's and every worker's) into new files in
         DATA/warc, ordered by WARC-Date; the index rebuilt. Removes what was merged."""
         from archive.merge import finish, merge_files
-        from archive.reindex import warc_files
+        from archive.warc_indexer import warc_files
 
         warc_dir = DataDir(self.data).warc
         inputs = [warc_dir / name for name in coordinator_files if (warc_dir / name).exists()]
