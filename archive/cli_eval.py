@@ -5,6 +5,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -92,7 +93,7 @@ def eval_(corpus: Path, score_py: Path | None, as_json: bool, show: int, minimum
       newsarchive eval --corpus ../shared/realsite/corpus --since 2024-01-01 --until 2026-12-31
     """
     from archive import evaluate_publishers as ep
-    from archive.evaluate import CorpusError, format_report, report_json, score_pages, summarize
+    from archive.evaluate import summarize
 
     if score_py is None and not (corpus.parent / "score.py").is_file():
         raise click.UsageError(f"no score.py beside {corpus}; pass --score PATH/TO/score.py")
@@ -100,37 +101,65 @@ def eval_(corpus: Path, score_py: Path | None, as_json: bool, show: int, minimum
         other = ep.load_rows(compare_with) if compare_with else None
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.UsageError(f"--compare: {exc}") from None
-    try:
-        rows = score_pages(corpus, score_py, since=_day(since), until=_day(until))
-    except FileNotFoundError as exc:  # no truth.jsonl: not a corpus folder
-        raise click.UsageError(str(exc)) from None
-    except CorpusError as exc:  # a bad truth.jsonl line, a missing page
-        raise click.ClickException(f"cannot score the corpus: {exc}") from None
-    except (ImportError, SyntaxError) as exc:
-        raise click.ClickException(f"cannot use the scorer: {exc}") from None
+    rows = _score(corpus, score_py, since, until)
     figures, misses = summarize(rows)
     per, lopo = ep.by_publisher(rows) if by_publisher else ({}, {})
     named = ep.rule_check(rows) if by_publisher else {}
     changes = ep.compare(rows, other) if other is not None else None
     if as_json:
-        report = json.loads(report_json(figures, misses, show))
+        report = _json_report(figures, misses, show)
         if by_publisher:
             report["by_publisher"], report["lopo"], report["rule_check"] = per, lopo, named
         if changes is not None:
             report["compare"] = changes
         click.echo(json.dumps(report, indent=1, ensure_ascii=False, default=str))
     else:
-        parts = [format_report(figures, misses, show)]
-        if by_publisher:
-            parts.append(ep.format_by_publisher(per, lopo, named))
-        if changes is not None:
-            parts.append(f"-- compared with {compare_with}:\n" + ep.format_compare(changes, show))
-        click.echo("\n".join(parts))
+        click.echo(_text_report(figures, misses, show, (per, lopo, named) if by_publisher else None,
+                                changes, compare_with))
     if save_to:
         try:
             ep.save_rows(rows, save_to)
         except OSError as exc:
             raise click.ClickException(f"cannot write {save_to}: {exc.strerror or exc}") from None
+    _exit_on_missed(figures, minimums)
+
+
+def _score(corpus: Path, score_py: Path | None, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    """The corpus's pages scored (:func:`archive.evaluate.score_pages`), or a usage error."""
+    from archive.evaluate import CorpusError, score_pages
+
+    try:
+        return score_pages(corpus, score_py, since=_day(since), until=_day(until))
+    except FileNotFoundError as exc:  # no truth.jsonl: not a corpus folder
+        raise click.UsageError(str(exc)) from None
+    except CorpusError as exc:  # a bad truth.jsonl line, a missing page
+        raise click.ClickException(f"cannot score the corpus: {exc}") from None
+    except (ImportError, SyntaxError) as exc:
+        raise click.ClickException(f"cannot use the scorer: {exc}") from None
+
+
+def _json_report(figures: dict[str, Any], misses: Any, show: int) -> dict[str, Any]:
+    from archive.evaluate import report_json
+
+    report: dict[str, Any] = json.loads(report_json(figures, misses, show))
+    return report
+
+
+def _text_report(figures: dict[str, Any], misses: Any, show: int, publishers: tuple[Any, Any, Any] | None,
+                 changes: Any, compare_with: Path | None) -> str:
+    from archive import evaluate_publishers as ep
+    from archive.evaluate import format_report
+
+    parts = [format_report(figures, misses, show)]
+    if publishers is not None:
+        parts.append(ep.format_by_publisher(*publishers))
+    if changes is not None:
+        parts.append(f"-- compared with {compare_with}:\n" + ep.format_compare(changes, show))
+    return "\n".join(parts)
+
+
+def _exit_on_missed(figures: dict[str, Any], minimums: dict[str, float]) -> None:
+    """Exit 1, with one line on stderr, when a ``--min NAME=VALUE`` is missed."""
     failed = [f"{name}={figures.get(name)} (want min {value})" for name, value in minimums.items()
               if figures.get(name) is None or figures[name] < value]
     if failed:
