@@ -184,7 +184,7 @@ class ReadsMixin(IndexBase):
         Raises:
             QueryError: *since*/*until* are not dates, or *since* is after *until*.
         """
-        from archive.stats import compute_stats
+        from archive.index.stats import compute_stats
 
         register_sql_functions(self._conn)
         since = _check_date("since", since)
