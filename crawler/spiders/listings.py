@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import TextResponse
+from scrapy.http import Response, TextResponse
 
 from archive.urls import same_site
 from crawler.dates import date_in_text, machine_date
@@ -49,23 +49,41 @@ MAX_SECTIONS = 40
 
 class ListingWalker:
     """Tree, section and pagination rules, mixed into the spider (it provides ``request``,
-    ``article_request``, ``in_range``, ``plan``, ``horizon``, ``profile``, ``count``)."""
+    ``article_request``, ``in_range``, ``plan``, ``horizon``, ``profile``, ``count`` and the
+    listing callbacks, declared below for the type checker)."""
 
     profile: Any
     plan: CrawlPlan
     wordpress: bool
 
+    if TYPE_CHECKING:  # provided by the spider (crawler.spiders.scope.ScopedSpider)
+        @property
+        def horizon(self) -> dt.date: ...
+
+        def count(self, key: str, n: int = 1) -> None: ...
+
+        def request(self, url: str, callback: Any, role: str, **meta: Any) -> scrapy.Request: ...
+
+        def article_request(self, url: str, day: dt.date | None, source: str) -> scrapy.Request | None: ...
+
+        def in_range(self, day: dt.date | None) -> bool: ...
+
+        # the callbacks of crawler.spiders.editions.EditionWalker
+        def parse_back_issues(self, response: Response) -> Iterator[scrapy.Request]: ...
+
+        def parse_listing(self, response: Response) -> Iterator[scrapy.Request]: ...
+
     def tree_request(self, url: str, span: DateSpan, here: DateSpan | None, found_any: bool,
                      callback: Any, day_callback: Any) -> scrapy.Request | None:
         """A request for a date-archive tree link, or None when the range prunes it."""
-        if not span.overlaps(self.plan.since, self.horizon):  # type: ignore[attr-defined]
-            self.count("tree links outside the range")  # type: ignore[attr-defined]
+        if not span.overlaps(self.plan.since, self.horizon):
+            self.count("tree links outside the range")
             return None
         if here is not None and span.granularity == here.granularity and not found_any and self.plan.since is None:
             return None  # an open range: a sibling of an empty page means the tree has no more
         if span.granularity == "day":
-            return self.request(url, day_callback, "edition", issue_date=span.first, tree=True)  # type: ignore[attr-defined]
-        return self.request(url, callback, "back-issues", tree=True, span=(span.first, span.last))  # type: ignore[attr-defined]
+            return self.request(url, day_callback, "edition", issue_date=span.first, tree=True)
+        return self.request(url, callback, "back-issues", tree=True, span=(span.first, span.last))
 
     def tree_entries(self, response: TextResponse) -> Iterator[scrapy.Request]:
         """Links of the front page that name a date ("This month: March 2024", ``/archive/2024/``):
@@ -80,8 +98,8 @@ class ListingWalker:
             span = date_span(url, " ".join(anchor.xpath(".//text()").getall()))
             if span is None or urlsplit(url).path in ("", "/"):
                 continue
-            request = self.tree_request(url, span, None, True, self.parse_back_issues,  # type: ignore[attr-defined]
-                                        self.parse_listing)  # type: ignore[attr-defined]
+            request = self.tree_request(url, span, None, True, self.parse_back_issues,
+                                        self.parse_listing)
             if request:
                 yield request
 
@@ -118,7 +136,7 @@ class ListingWalker:
                 break
             from crawler.spiders.scope import PRIORITY
 
-            request = self.request(url, self.parse_listing, "section")  # type: ignore[attr-defined]
+            request = self.request(url, self.parse_listing, "section")
             request.priority = PRIORITY["edition"]
             yield request
 
