@@ -185,3 +185,25 @@ def test_a_crawl_with_an_unanswered_article_is_not_finished(tmp_path: Path) -> N
     assert store.summary["unaccounted"] == 1
     assert "1 article was asked for but got no answer" in store.summary["reason"]
     assert [s for s, _ in crawls(tmp_path / "data")] == ["interrupted"]
+
+
+def test_a_request_handed_to_the_workers_is_accounted_for(tmp_path: Path) -> None:
+    """A distributed crawl's coordinator hands article requests to the workers through the
+    shared queue; it says so with crawler.signals.request_handed_over, and the spider
+    settles the request instead of the scheduler reaching into the spider's job state."""
+    import scrapy
+    from scrapy.utils.test import get_crawler
+
+    import crawler.settings as defaults
+    from crawler.signals import request_handed_over
+    from crawler.spiders.backissues import BackIssuesSpider
+
+    settings = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
+    settings.update(ARCHIVE_DATA_DIR=str(tmp_path / "data"), ARCHIVE_EXTRACT_WORKERS=0)
+    crawler = get_crawler(BackIssuesSpider, settings)
+    spider = BackIssuesSpider.from_crawler(crawler, site="http://127.0.0.1:9/")
+    spider.jobstate.add("key", "http://127.0.0.1:9/news/a-b-c/", None, "feed")
+    assert spider.unaccounted_articles() == 1
+    request = scrapy.Request("http://127.0.0.1:9/news/a-b-c/", meta={"pending_key": "key"})
+    crawler.signals.send_catch_log(signal=request_handed_over, request=request, spider=spider)
+    assert spider.unaccounted_articles() == 0

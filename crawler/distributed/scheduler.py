@@ -21,6 +21,7 @@ from scrapy_redis.queue import PriorityQueue
 from crawler.distributed.dupefilter import FingerprintDupeFilter
 from crawler.distributed.keys import CrawlKeys
 from crawler.fingerprint import ONCE_PER_JOB_ROLES, fingerprint_of_key
+from crawler.signals import request_handed_over
 
 
 def handed_over(request: Request) -> bool:
@@ -53,11 +54,9 @@ class CoordinatorScheduler(Scheduler):
             self.shared_df.log(request, self.spider)
             return False
         self.shared_queue.push(request)
-        assert self.stats is not None
+        assert self.stats is not None and self.crawler is not None
         self.stats.inc_value("scheduler/enqueued/redis")
-        jobstate = getattr(self.spider, "jobstate", None)
-        if jobstate is not None:
-            jobstate.settle(request.meta.get("pending_key"))  # a worker answers it
+        self.crawler.signals.send_catch_log(signal=request_handed_over, request=request, spider=self.spider)
         return True
 
     def seed_archived(self, keys: set[str]) -> int:

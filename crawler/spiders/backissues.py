@@ -34,6 +34,7 @@ from scrapy.exceptions import DontCloseSpider
 from archive.urls import match_key
 from crawler.requisites import RequisitePlan
 from crawler.session import notice
+from crawler.signals import request_handed_over
 from crawler.spiders.editions import EditionWalker, iter_teasers, next_page
 from crawler.spiders.scope import PRIORITY, looks_like_article, parse_day
 
@@ -56,6 +57,7 @@ class BackIssuesSpider(EditionWalker):
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.on_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_dropped, signal=request_handed_over)
         settings = crawler.settings
         caps = [n for n in (settings.getint("DOWNLOAD_MAXSIZE"), settings.getint("CRAWL_REQUISITE_MAX_BYTES")) if n > 0]
         spider.requisite_plan = RequisitePlan(settings.get("CRAWL_PAGE_REQUISITES") or "same-site",

@@ -278,8 +278,10 @@ class ScopedSpider(ListingWalker, scrapy.Spider):
         self.jobstate.settle(request.meta.get("pending_key"))
 
     def on_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
-        """The duplicate filter dropped a request: one of the same URL was made in this job
-        (a redirect's target, found again in a listing), so this one is accounted for."""
+        """The duplicate filter dropped a request (one of the same URL was made in this job: a
+        redirect's target, found again in a listing), or the request went to the workers of a
+        distributed crawl (:data:`crawler.signals.request_handed_over`): either way this one
+        is accounted for."""
         self.jobstate.settle(request.meta.get("pending_key"))
 
     def unaccounted_articles(self) -> int:
