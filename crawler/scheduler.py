@@ -2,7 +2,7 @@
 article pages would only spend waiting for an extraction worker.
 
 Requests leave Scrapy's scheduler highest priority first (discovery, then articles, then
-page requisites and documents: ``PRIORITY`` in :mod:`crawler.spiders.backissues`). With that
+page requisites and documents: ``PRIORITY`` in :mod:`crawler.spiders.roles`). With that
 order alone, every requisite waits until the last article has been fetched. But an article
 page fetched while the extraction workers are all busy gains nothing: it waits in the item
 pipelines (``ARCHIVE_EXTRACT_MAX_PENDING`` of them at most), then in Scrapy's scraper, which

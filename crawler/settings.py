@@ -168,7 +168,7 @@ SCHEDULER_DISK_QUEUE = "crawler.queues.ArchiveDiskQueue"
 #: worker is busy (crawler/scheduler.py).
 SCHEDULER = "crawler.scheduler.ArchiveScheduler"
 SCHEDULER_PRIORITY_QUEUE = "crawler.scheduler.ArchivePriorityQueue"
-#: Requests below this priority (page requisites, documents: crawler.spiders.backissues.PRIORITY,
+#: Requests below this priority (page requisites, documents: crawler.spiders.roles.PRIORITY,
 #: where article pages are 40) go ahead of article pages while extraction is saturated ...
 CRAWL_FILL_BELOW_PRIORITY = 40
 #: ... that is, while this many items are in the item pipelines (-1: one per extraction worker;

@@ -35,8 +35,10 @@ from archive.urls import match_key
 from crawler.requisites import RequisitePlan
 from crawler.session import notice
 from crawler.signals import request_handed_over
-from crawler.spiders.editions import EditionWalker, iter_teasers, next_page
-from crawler.spiders.scope import PRIORITY, looks_like_article, parse_day
+from crawler.spiders.editions import EditionWalker, iter_teasers
+from crawler.spiders.listings import next_page
+from crawler.spiders.roles import PRIORITY
+from crawler.spiders.scope import looks_like_article, parse_day
 
 
 class BackIssuesSpider(EditionWalker):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,9 +22,9 @@ from crawler.dates import date_in_text, date_in_url, machine_date
 from crawler.discovery import DateSpan, date_span, is_dated_article
 from crawler.profiles import ARCHIVE_LINK_RE, DATE_ARCHIVE_RE
 from crawler.spiders.feeds import FeedsAndSitemaps
+from crawler.spiders.listings import next_page
 from crawler.spiders.pagerequisites import RequisiteFetcher
 
-_NEXT_TEXT_RE = re.compile(r"^\s*(next|older|more|»|&raquo;|next page|older (posts|entries))\b", re.IGNORECASE)
 TEASER_XPATH = (
     "//article | //*[contains(concat(' ', normalize-space(@class), ' '), ' post ')]"
     " | //*[contains(concat(' ', normalize-space(@class), ' '), ' teaser ')]"
@@ -305,15 +304,3 @@ def iter_teasers(response: TextResponse) -> Iterable[tuple[str, dt.date | None]]
         day = machine_date(block.xpath(".//time/@datetime").get()) or \
             date_in_text(" ".join(block.xpath(".//*[contains(@class,'date') or contains(@class,'meta')]//text()").getall()))
         yield url, day
-
-
-def next_page(response: TextResponse) -> str | None:
-    """The next (older) page of a paged listing: ``rel=next``, ``a.next``, or a "Next" link."""
-    href = response.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").get() \
-        or response.xpath("//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')]/@href").get()
-    if not href:
-        for anchor in response.xpath("//nav//a[@href] | //*[contains(@class,'pagination')]//a[@href]"):
-            if _NEXT_TEXT_RE.match(" ".join(anchor.xpath(".//text()").getall())):
-                href = anchor.xpath("@href").get()
-                break
-    return response.urljoin(href) if href else None

@@ -30,6 +30,7 @@ from crawler.discovery import (DateSpan, article_day, date_span, has_sort_params
                                 is_sort_twin)
 from crawler.profiles import DATE_ARCHIVE_RE, DOCUMENT_RE
 from crawler.session import CrawlPlan
+from crawler.spiders.roles import PRIORITY
 
 #: Navigation links that name no section (accounts, shops, legal pages).
 _NOT_A_SECTION = re.compile(
@@ -43,6 +44,7 @@ _HEADING_LINKS = ("//body//*[self::h2 or self::h3 or self::h4][not(ancestor::nav
 _CONTENT_LINKS = ("//body//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside"
                   " or ancestor::form or ancestor::*[@role='navigation'])]")
 _NON_PAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|mp[34]|zip|xml|rss|atom|json|css|js)$", re.I)
+_NEXT_TEXT_RE = re.compile(r"^\s*(next|older|more|»|&raquo;|next page|older (posts|entries))\b", re.IGNORECASE)
 #: Sections walked from the front page's navigation, at most.
 MAX_SECTIONS = 40
 
@@ -107,8 +109,6 @@ class ListingWalker:
         """The listing's next page, while its pages add in-range article links (``added``)."""
         if added == 0:
             return None
-        from crawler.spiders.editions import next_page
-
         url = next_page(response)
         if url and not is_sort_twin(response.url, url) and not has_sort_params(url):
             return url
@@ -134,8 +134,6 @@ class ListingWalker:
             seen.add(url)
             if len(seen) > MAX_SECTIONS:
                 break
-            from crawler.spiders.scope import PRIORITY
-
             request = self.request(url, self.parse_listing, "section")
             request.priority = PRIORITY["edition"]
             yield request
@@ -190,3 +188,15 @@ def dated_links(response: TextResponse, anchors: Any) -> list[tuple[str, dt.date
                 break
         found.append((url, day))
     return found
+
+
+def next_page(response: TextResponse) -> str | None:
+    """The next (older) page of a paged listing: ``rel=next``, ``a.next``, or a "Next" link."""
+    href = response.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").get() \
+        or response.xpath("//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')]/@href").get()
+    if not href:
+        for anchor in response.xpath("//nav//a[@href] | //*[contains(@class,'pagination')]//a[@href]"):
+            if _NEXT_TEXT_RE.match(" ".join(anchor.xpath(".//text()").getall())):
+                href = anchor.xpath("@href").get()
+                break
+    return response.urljoin(href) if href else None

@@ -11,7 +11,8 @@ import scrapy
 from scrapy.http import Response, TextResponse
 
 from archive.requisites import css_requisites, html_requisites, requisite_urls
-from crawler.spiders.scope import PRIORITY, ScopedSpider
+from crawler.spiders.roles import PRIORITY
+from crawler.spiders.scope import ScopedSpider
 
 #: Of a stylesheet, the bytes read for its ``@import`` and ``url()`` requisites.
 CSS_PARSE_MAX_BYTES = 1 << 20

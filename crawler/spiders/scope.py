@@ -29,12 +29,7 @@ from crawler.requisites import RequisitePlan
 from crawler.session import CrawlPlan, crawl_session, notice
 from crawler.spiders.failures import failure_reason
 from crawler.spiders.listings import ListingWalker
-
-#: Request priorities: discovery first, so that every spelling of an article meets the
-#: duplicate filter after its listing, then articles, then page requisites, then documents.
-PRIORITY = {"robots": 100, "back-issues": 90, "sitemap": 85, "feed": 85, "home": 80, "edition": 70,
-            "date-archive": 60, "article": 40, "site-requisite": 25, "requisite": 20, "document": 10}
-
+from crawler.spiders.roles import PRIORITY
 
 def parse_day(value: str | dt.date | None) -> dt.date | None:
     """``YYYY-MM-DD`` (or a date) to a date; None stays None.
