@@ -140,7 +140,7 @@ def check(obj: Context, files: tuple[Path, ...], repair: bool) -> None:
     FILE:OFFSET  KIND  DETAIL, then a summary. Exit 1 if a problem was found (and, with
     --repair, not repaired), 0 if the files are clean. A warning (KIND (warning): a
     record every reader reads all the same, such as a body stored de-chunked under its
-    Transfer-Encoding: chunked header) is printed and does not count. An ARC file is read
+    Transfer-Encoding: chunked header, or an empty file) is printed and does not count. An ARC file is read
     with warcio's reader, as `warcio check` reads it (ARC records have no digests).
 
     \b

@@ -369,6 +369,27 @@ def test_not_a_warc(tmp_path: Path) -> None:
     assert [f.kind for f in result.findings] == ["corrupt"] and result.good_end == 0
 
 
+def test_a_file_without_records_is_reported_empty(tmp_path: Path) -> None:
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(b"")
+    result = check_file(path)
+    assert result.records == 0 and result.ok and not result.damaged_tail
+    assert [(f.kind, f.warning, f.detail) for f in result.findings] == [("empty", True, "no WARC records in 0 bytes")]
+    out = cli("warc", "check", str(path))
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines() == [f"{path}:0  empty (warning)  no WARC records in 0 bytes",
+                                       "Checked 1 WARC file, 0 records: no problems, 1 warning"]
+
+
+@pytest.mark.parametrize("content", [gz(b""), b"\r\n\r\n"], ids=["empty-gzip-member", "blank-lines"])
+def test_bytes_without_records_are_corrupt_not_empty(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(content)
+    result = check_file(path)
+    assert result.records == 0 and not result.ok
+    assert [f.kind for f in result.findings] == ["corrupt"]
+
+
 def test_cli_checks_every_file_of_the_data_folder(tmp_path: Path) -> None:
     good = write_warc(tmp_path / "warc")
     bad = tmp_path / "warc" / "zz-bad.warc.gz"

@@ -40,6 +40,9 @@ What :func:`check_file` verifies, and the ``kind`` of each :class:`Finding`:
                     the payload digest is over the bytes as stored: a body stored de-chunked
                     under its original header, which warcio and pywb read as stored)
 ``content-encoding`` ``Content-Encoding: gzip`` (or deflate) over a body that does not decode
+``empty``           (a warning) the file holds no record at all, although a WARC file is one
+                    or more records (WARC 1.1 section 4): a crawl killed between creating a
+                    file and writing its ``warcinfo`` record, or the wrong file
 ==================  ===========================================================================
 
 :func:`repair_tail` moves a damaged tail (the bytes after the last readable record, which
@@ -180,6 +183,8 @@ def check_file(path: str | os.PathLike[str]) -> CheckResult:
                            f"({item.members} members)"))
         for finding in checker.findings(path):
             report(finding)
+    if not result.records and not result.findings:
+        report(Finding(path, 0, "empty", f"no WARC records in {result.size} bytes", warning=True))
     result.findings.sort(key=lambda f: f.offset)
     return result
 
