@@ -31,6 +31,7 @@ import pluggy
 
 from archive.datasette_view import CSS, CSS_PATH, SEARCH_QUERY, SEARCH_SQL, collapsed_columns_html, \
     ranked_search_redirect, render_archive_cell
+from archive.layout import DataDir
 
 __all__ = [
     "ARCHIVE_TABLES",
@@ -48,8 +49,6 @@ hookimpl = pluggy.HookimplMarker("datasette")
 
 #: Tables that mark a database as a newsarchive index.
 ARCHIVE_TABLES = frozenset({"articles", "articles_fts", "captures"})
-#: The metadata file in the data folder.
-METADATA_NAME = "metadata.json"
 
 _TABLES: dict[str, dict[str, Any]] = {
     "articles": {
@@ -184,7 +183,7 @@ def write_datasette_metadata(data_dir: str | Path) -> Path:
     """
     folder = Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / METADATA_NAME
+    target = DataDir(folder).datasette_metadata
     text = json.dumps(datasette_metadata("archive"), ensure_ascii=False, indent=2) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".metadata-", suffix=".json", dir=folder)
     try:

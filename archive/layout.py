@@ -7,12 +7,17 @@ and Scrapy's JOBDIR handling keep a directory's layout in one place the same way
     DATA/
       archive.db            the index (archive.index): articles, captures, crawls, ...
       archive.db.rebuild    a reindex's new index while it is built
+      archive.db.bak        the index a reindex or merge replaced (with its WAL, if any)
+      metadata.json         Datasette's metadata for archive.db (archive.datasette)
       warc/                 *.warc.gz, rotated by size; the source of truth
       indexes/index.cdxj    the CDXJ index replay reads; indexes/files/ one per WARC file
       indexes/.lock         held while indexes/ is written
       jobs/<site>/          Scrapy JOBDIR of an unfinished crawl
       logs/                 crawl-<time>.log, schedule-<time>.log
       replay/               pywb collection config (generated)
+      redis/                a distributed crawl's private redis-server (its dump and log)
+      workers/<name>/       a distributed crawl's worker, a data folder of its own, merged
+                            into this one and removed when the crawl ends
       crawl.lock            the writer lock: one crawl or rebuild at a time (archive.lock)
       schedule.lock         one ``schedule run`` at a time
 
@@ -57,6 +62,16 @@ class DataDir:
         """``DATA/archive.db.rebuild``: a reindex's new index while it is built."""
         return self.root / "archive.db.rebuild"
 
+    @property
+    def db_backup(self) -> Path:
+        """``DATA/archive.db.bak``: the index that a reindex or merge swapped out."""
+        return self.root / "archive.db.bak"
+
+    @property
+    def datasette_metadata(self) -> Path:
+        """``DATA/metadata.json``: Datasette's metadata (``datasette archive.db -m``)."""
+        return self.root / "metadata.json"
+
     # -- WARC and CDXJ ------------------------------------------------------------------
 
     @property
@@ -94,6 +109,20 @@ class DataDir:
     def jobs(self) -> Path:
         """``DATA/jobs/``: the resume state of unfinished crawls."""
         return self.root / "jobs"
+
+    @property
+    def redis(self) -> Path:
+        """``DATA/redis/``: the private redis-server of a distributed crawl."""
+        return self.root / "redis"
+
+    @property
+    def workers(self) -> Path:
+        """``DATA/workers/``: the folders of a distributed crawl's workers."""
+        return self.root / "workers"
+
+    def worker(self, name: str) -> Path:
+        """``DATA/workers/<name>/``: one worker's own data folder."""
+        return self.workers / name
 
     def job(self, site: str) -> Path:
         """``DATA/jobs/<site>/``: Scrapy's JOBDIR of an unfinished crawl of *site*."""

@@ -116,7 +116,7 @@ def reindex(
     index.close()
     Index.checkpoint_file(rebuilt)
     try:
-        stats.backup_path = swap_in(rebuilt, target)
+        stats.backup_path = swap_in(rebuilt, target, data.db_backup)
     except OSError as exc:
         raise ReindexError(f"rebuilt {rebuilt} but could not move it to {target}: {exc}") from exc
     stats.db_path = target

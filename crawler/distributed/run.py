@@ -75,7 +75,7 @@ class Coordination:
         """
         private = None
         if redis_url is None:
-            private = RedisServer(data / "redis").start()
+            private = RedisServer(DataDir(data).redis).start()
             redis_url = private.url
         try:
             server = connect(redis_url)
@@ -94,7 +94,7 @@ class Coordination:
         """Start ``count`` workers ``w1`` … as ``newsarchive worker`` subprocesses."""
         for number in range(1, count + 1):
             name = f"w{number}"
-            folder = self.data / "workers" / name
+            folder = DataDir(self.data).worker(name)
             folder.mkdir(parents=True, exist_ok=True)
             command = [sys.executable, "-m", "archive", "--data", str(folder), "worker", "--redis", self.url,
                        "--site", self.keys.site, "--crawl", self.keys.crawl, "--id", name]
@@ -149,8 +149,9 @@ class Coordination:
         self.keep_logs()
         for _name, folder, _proc in self.workers:
             shutil.rmtree(folder, ignore_errors=True)
-        if (self.data / "workers").is_dir() and not any((self.data / "workers").iterdir()):
-            (self.data / "workers").rmdir()
+        workers = DataDir(self.data).workers
+        if workers.is_dir() and not any(workers.iterdir()):
+            workers.rmdir()
         return result
 
     def keep_logs(self) -> list[Path]:
