@@ -4,10 +4,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archive.cli import Context, check_date, main, plural
+
+if TYPE_CHECKING:
+    from archive.index import Index
 
 
 @main.command()
@@ -15,7 +19,8 @@ from archive.cli import Context, check_date, main, plural
               help="JSON Lines (one object per article), CSV, or WACZ (the WARC files, a CDXJ index and "
                    "pages.jsonl with the articles' titles and text; needs -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of standard output (its folder is created if missing).")
+              help="Write here instead of standard output (its folder is created if missing; a file there "
+                   "is replaced only once the export is whole; a symlink's target or a FIFO is written into).")
 @click.option("--since", callback=check_date, help="Published on or after this date (YYYY-MM-DD).")
 @click.option("--until", callback=check_date, help="Published on or before this date (YYYY-MM-DD).")
 @click.pass_obj
@@ -42,18 +47,34 @@ def export(obj: Context, fmt: str, output: Path | None, since: str | None, until
         if output is None:
             count = export_articles(index, fmt, sys.stdout, since=since, until=until)
         else:
-            tmp = output.with_name(output.name + ".part")
             try:
-                output.parent.mkdir(parents=True, exist_ok=True)
-                with open(tmp, "w", encoding="utf-8", newline="") as out:
-                    count = export_articles(index, fmt, out, since=since, until=until)
-                os.replace(tmp, output)
+                count = _export_to_file(index, fmt, output, since, until)
             except OSError as exc:
                 raise click.ClickException(f"cannot write {output}: {exc}") from None
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
     click.echo(f"Exported {count} articles" + (f" to {output}" if output else ""), err=True)
+
+
+def _export_to_file(index: Index, fmt: str, output: Path, since: str | None, until: str | None) -> int:
+    """Write the export to ``output``: to a regular file (or a symlink's target) through a
+    ``.part`` file renamed over it at the end, so a failed export leaves the old file whole;
+    straight into anything else that exists there (a FIFO, ``/dev/stdout``), which a rename
+    would replace. Returns the number of articles. Raises OSError."""
+    from archive.export import export_articles
+
+    target = output.resolve() if output.is_symlink() else output
+    if target.exists() and not target.is_file():
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            return export_articles(index, fmt, out, since=since, until=until)
+    tmp = target.with_name(target.name + ".part")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8", newline="") as out:
+            count = export_articles(index, fmt, out, since=since, until=until)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return count
 
 
 def _export_wacz(obj: Context, output: Path | None, since: str | None, until: str | None) -> None:

@@ -3,10 +3,15 @@ list holds every article's capture, title and text, and whose index lists what r
 article and its page requisites, never its metadata record)."""
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
+import os
+import stat
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -218,6 +223,35 @@ def test_export_into_a_path_that_is_a_file_is_a_message(archive: Path, tmp_path:
                                            "-o", str(tmp_path / "taken" / f"x.{fmt}")])
         assert result.exit_code == 1 and "cannot write" in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def test_export_through_a_symlink_keeps_the_link(archive: Path, tmp_path: Path) -> None:
+    target = tmp_path / "real" / "articles.jsonl"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(target)
+    result = CliRunner().invoke(main, ["--data", str(archive), "export", "-o", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    lines = target.read_text().splitlines()
+    assert len(lines) == 4 and all(json.loads(line)["title"] for line in lines)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["articles.jsonl"]
+
+
+def test_export_into_a_fifo_writes_into_it(archive: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = CliRunner().invoke(main, ["--data", str(archive), "export", "--format", "csv", "-o", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still the pipe, not replaced by a file
+    rows = list(csv.DictReader(io.StringIO(received[0].decode("utf-8"))))
+    assert len(rows) == 4 and all(row["url"].startswith("http") for row in rows)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
 
 
 def test_since_until_limit_the_pages(archive: Path, tmp_path: Path) -> None:
