@@ -10,7 +10,9 @@ Kinds (they add up to the total):
   a 410, a 501 ...). robots.txt's own 4xx (no robots.txt: everything allowed) is none,
   and neither is a page requisite's 404 or 410: a file the site's own pages name but no
   longer has is counted as a skip ("requisite HTTP 404") in the summary, not as a fault of
-  the crawl (a theme's broken references would otherwise bury the real errors).
+  the crawl (a theme's broken references would otherwise bury the real errors). Nor is a
+  date archive's 404: the spider asks for ``/YYYY/MM/DD/`` by the calendar, and WordPress
+  answers 404 for a day without posts, which says the day is covered, not that it failed.
 
 Requests a middleware chose not to send (robots.txt forbids, a dead requisite folder, an
 archived article, a Retry-After kept for the next crawl) and downloads cancelled for their
@@ -31,6 +33,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 KINDS = ("retried", "gave up", "4xx", "5xx")
+#: Request roles (``meta["role"]``) whose 404 or 410 is an answer, not an error (see above).
+ANSWERS_NOT_FOUND = frozenset({"requisite", "date-archive"})
 
 
 class NotFetched(IgnoreRequest):
@@ -161,8 +165,8 @@ class ErrorTallyMiddleware:
         status = response.status
         if status < 400 or (status < 500 and request.url.endswith("/robots.txt")):
             return response
-        if status in (404, 410) and request.meta.get("role") == "requisite":
-            return response  # the site's own missing file: a skip, counted by the spider
+        if status in (404, 410) and request.meta.get("role") in ANSWERS_NOT_FOUND:
+            return response  # a missing requisite (a skip) or a day without posts: no fault
         if self.retrying and status in self.retry_codes and not request.meta.get("dont_retry"):
             kind = "gave up"
         else:
