@@ -11,8 +11,10 @@ also be decodable when a capture is replayed or read again:
   ``brotli.Decompressor`` refuses (pywb#372), so pywb answers 500 for a brotli capture.
 - ``zstd`` (RFC 8878): ``compression.zstd`` (Python 3.14) or its backport ``backports.zstd``;
   warcio has no zstd decompressor at all, so pywb served the raw zstd bytes undecoded.
+- ``x-gzip``, gzip's old name (RFC 9110 section 8.4.1.3): not asked for, but some servers
+  answer a request for gzip with it; warcio knows only ``gzip``, so pywb served it undecoded.
 
-:func:`register_warcio` puts small adapters for both into warcio's decompressor table
+:func:`register_warcio` puts small adapters for br and zstd, and x-gzip as gzip, into warcio's decompressor table
 (``warcio.bufferedreaders.BufferedReader.DECOMPRESSORS``), which pywb reads through;
 :func:`decode` decodes a whole body for our own readers.
 """
@@ -104,14 +106,18 @@ _DECODERS: dict[str, type[BrotliDecompressor] | type[ZstdDecompressor]] = {
 
 
 def register_warcio() -> None:
-    """Make warcio (and pywb, which reads captures through it) decode ``br`` and ``zstd``.
+    """Make warcio (and pywb, which reads captures through it) decode ``br``, ``zstd`` and
+    ``x-gzip``.
 
     Replaces warcio 1.8's brotli entry, which fails on Google's ``brotli`` module, and adds
-    zstd. Idempotent; call it before pywb reads a record (``archive.replay.make_app`` does).
+    zstd and x-gzip. Idempotent; call it before pywb reads a record (``archive.replay.make_app`` does).
     """
     from warcio.bufferedreaders import BufferedReader
 
     BufferedReader.DECOMPRESSORS.update(_DECODERS)
+    # x-gzip is gzip (RFC 9110 section 8.4.1.3); warcio knows only the new name, so pywb
+    # failed on such a capture ("Decompression type not supported") or served it undecoded
+    BufferedReader.DECOMPRESSORS["x-gzip"] = BufferedReader.DECOMPRESSORS["gzip"]
 
 
 def decode(body: bytes, coding: str) -> bytes:

@@ -28,7 +28,7 @@ from warcio.bufferedreaders import BufferedReader, ChunkedDataException, Chunked
 from archive.warc.blocks import WarcError
 from archive.warc.codings import decode as decode_coding, register_warcio
 
-register_warcio()  # warcio reads br and zstd bodies too (archive.warc.codings)
+register_warcio()  # warcio reads br, zstd and x-gzip bodies too (archive.warc.codings)
 
 
 @dataclass
