@@ -299,7 +299,7 @@ def _print_article(data: dict[str, Any], *, with_text: bool) -> None:
     meta = Table(show_header=False, box=None, title=escape(data.get("title") or "(no title)"),
                  title_justify="left", title_style="bold")
     meta.add_column(style="dim", no_wrap=True)
-    meta.add_column()
+    meta.add_column(overflow="fold")  # a URL wraps whole: it is there to be copied
     for name in ("id", "canonical_url", "url", "site", "published", "modified", "authors",
                  "categories", "tags", "language", "sitename", "description", "issue_date",
                  "version", "first_seen", "last_seen", "extractor", "extraction_error",

@@ -260,6 +260,17 @@ def test_show_table(data: Path) -> None:
     assert "A federal judge" not in run(data, "show", "1", "--no-text").output
 
 
+def test_show_on_a_narrow_terminal_wraps_urls_whole(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    article = json.loads(run(data, "show", "1", "--json").output)
+    out = run(data, "show", "1", "--no-text").output
+    assert "\u2026" not in out  # no URL cut short with an ellipsis
+    lines = out.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.strip().startswith("canonical_url"))
+    folded = "".join(line.split("canonical_url")[-1].strip() for line in lines[start:start + 4])
+    assert folded.startswith(article["canonical_url"]) and len(article["canonical_url"]) > 45
+
+
 @pytest.mark.parametrize("ident", ["999", "https://nowhere.example/x", "not a url"])
 def test_show_unknown_article_exits_1(data: Path, ident: str) -> None:
     result = run(data, "show", ident)
