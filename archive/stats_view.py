@@ -84,10 +84,24 @@ def _gaps_table(s: ArchiveStats) -> Table:
 
 
 def _crawls_table(crawls: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"crawls ({len(crawls)})", title_justify="left")
-    for column in ("id", "site", "since", "until", "started", "finished", "status"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"crawls ({len(crawls)}; times UTC)", title_justify="left")
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("site", overflow="fold")
+    # dates and times wrap only at their spaces, never inside a date
+    for column in ("published", "started", "finished"):
+        table.add_column(column)
+    table.add_column("status", overflow="fold")
     for c in crawls:
-        table.add_row(str(c["id"]), escape(c["site"] or ""), c["since"] or "", c["until"] or "",
-                      c["started_at"] or "", c["finished_at"] or "", c["status"] or "")
+        span = f"{c['since'] or '…'} to {c['until'] or 'now'}"
+        table.add_row(str(c["id"]), escape(c["site"] or ""), span, _minute(c["started_at"]),
+                      _minute(c["finished_at"]), c["status"] or "")
     return table
+
+
+def _minute(stamp: str | None) -> str:
+    """``2026-12-07T01:47:57Z`` (ISO 8601, UTC) as ``2026-12-07 01:47``; others as given."""
+    if not stamp:
+        return ""
+    if len(stamp) >= 16 and stamp[10] == "T" and stamp.endswith("Z"):
+        return f"{stamp[:10]} {stamp[11:16]}"
+    return stamp

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -83,8 +84,21 @@ def test_stats_cli_json_and_table(data: Path) -> None:
     for text in ("7 articles (6 dated)", "2022-01", "Days with no article: 24; the longest gaps: "
                  "2022-01-21..2022-02-02 (13 days), 2022-01-06..2022-01-09 (4 days), 2022-01-16..2022-01-19 (4 days), "
                  "2022-01-13..2022-01-14 (2 days), 2022-01-11 (1 day)", "days with none",
-                 "top authors", "Cain Burdeau", "extraction gaps", "no date", "crawls (1)", "finished"):
+                 "top authors", "Cain Burdeau", "extraction gaps", "no date", "crawls (1; times UTC)", "finished"):
         assert text in result.output, text
+
+
+def test_crawl_dates_wrap_whole_on_a_narrow_terminal(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    crawl = json.loads(CliRunner().invoke(main, ["--data", str(data), "stats", "--json"]).stdout)["crawls"][0]
+    started = crawl["started_at"]  # ISO 8601 UTC: 2024-...T10:00:00Z
+    monkeypatch.setenv("COLUMNS", "72")
+    out = CliRunner().invoke(main, ["--data", str(data), "stats"], catch_exceptions=False).output
+    table = out[out.index("crawls (1; times UTC)"):]
+    # the day and the minute, each whole (wrapped at the space between them, if at all)
+    assert re.search(re.escape(started[:10]) + r"[ │]", table) and started[11:16] in table
+    assert started[:10] + "T" not in table
+    assert all(len(line) <= 72 for line in table.splitlines())
+    assert "\u2026" not in table
 
 
 def test_stats_usage_errors(data: Path) -> None:
