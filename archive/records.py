@@ -194,5 +194,10 @@ def article_from_metadata(fields: dict[str, Any]) -> ExtractedArticle:
         values[name] = list(values.get(name) or [])
     values["text"] = values.get("text") or ""
     values["extractor"] = values.get("extractor") or ""
+    # JSON has no tuples: ``[url, kind]`` pairs back as the tuples extraction made; a pair
+    # that is not two strings (a damaged or foreign record) is dropped, not passed on
+    values["requisites"] = [(pair[0], pair[1]) for pair in values.get("requisites") or []
+                            if isinstance(pair, (list, tuple)) and len(pair) == 2
+                            and all(isinstance(part, str) for part in pair)]
     values["is_article"] = bool(values.get("is_article", True))
     return ExtractedArticle(**values)

@@ -24,7 +24,8 @@ URL = "https://news.example/2024/03/05/judge-rules/"
 def _extracted() -> ExtractedArticle:
     return ExtractedArticle(title="Judge Rules", authors=["Ana Ruiz", "Bo Li"], published="2024-03-05",
                             categories=["Courts"], tags=["appeals"], language="en",
-                            text="The judge ruled. " * 20, extractor="trafilatura")
+                            text="The judge ruled. " * 20, extractor="trafilatura",
+                            requisites=[(URL + "style.css", "stylesheet"), (URL + "lead.jpg", "image")])
 
 
 def _row(extracted: ExtractedArticle) -> ArticleRow:
@@ -66,3 +67,11 @@ def test_missing_fields_take_their_defaults_and_unknown_ones_are_ignored() -> No
     article = article_from_metadata({"record": METADATA_RECORD_FORMAT, "title": "T", "authors": None,
                                      "surprise": 1})
     assert (article.title, article.authors, article.text, article.is_article) == ("T", [], "", True)
+
+
+def test_requisites_read_back_as_pairs_and_damaged_ones_are_dropped() -> None:
+    article = article_from_metadata({"record": METADATA_RECORD_FORMAT, "requisites": [
+        ["https://n.example/a.css", "stylesheet"], ["https://n.example/b.png"], "c.js", [1, "image"],
+        ["https://n.example/d.woff2", "font", "extra"], ("https://n.example/e.jpg", "image")]})
+    assert article.requisites == [("https://n.example/a.css", "stylesheet"), ("https://n.example/e.jpg", "image")]
+    assert article_from_metadata({"requisites": None}).requisites == []
