@@ -308,3 +308,27 @@ def test_an_imported_file_named_after_our_metadata_file_reindexes(tmp_path: Path
     assert names[0].startswith("newsarchive-import-") and names[1] == source.name
     run_cli(data, "reindex", check=True)
     assert table(data, "SELECT canonical_url, title FROM articles") == [(NEWS_URL, NEWS_TITLE)]
+
+
+def test_a_truncated_file_is_counted_as_it_really_is(imported, tmp_path: Path) -> None:
+    """A crash cut the last gzip member: the summary counts the whole records, captures and
+    articles the file really holds, and the bytes of the cut member, no more and no less."""
+    from archive.warc.parse import Gap
+    from archive.warc.resync import scan
+
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(imported["own"].read_bytes()[:-30])
+    items = list(scan(cut))
+    records = [i for i in items if not isinstance(i, Gap)]
+    [gap] = [i for i in items if isinstance(i, Gap)]
+    assert gap.tail and gap.offset + gap.length == cut.stat().st_size
+    data = tmp_path / "data"
+    result = run_cli(data, "import", str(cut), "--workers", "0")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    captures = len(table(data, "SELECT record_id FROM captures"))
+    with Index(data / "archive.db", readonly=True) as index:
+        articles = index.count_articles()
+    assert (f"{len(records)} records, {captures} captures, {articles} articles, 1 damaged range left out "
+            f"({gap.length} bytes)") in result.stderr, result.stderr
+    assert f"{articles} article{'s' if articles != 1 else ''} found, {gap.length} damaged bytes left out" \
+        in result.stderr, result.stderr

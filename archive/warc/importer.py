@@ -83,8 +83,10 @@ class ImportedFile:
         why: For a refused file, a sentence (printable text).
         records: Readable WARC records.
         captures: ``captures`` rows (responses and revisits).
-        articles: Articles found in it (our metadata records, and pages extracted).
+        articles: Articles it added to the index (from our metadata records, and pages
+            extracted; an article several metadata records describe counts once).
         damaged: ``(offset, why)`` of each stretch of bytes that is no readable record.
+        damaged_bytes: The bytes of all of ``damaged`` (a truncated tail included).
         not_replayable: Responses given no ``captures`` row: HEAD responses, and empty 2xx
             responses of a URL another capture holds a payload of.
         converted: An ARC file, written into ``DATA/warc`` as WARC by warcio.
@@ -98,6 +100,7 @@ class ImportedFile:
     captures: int = 0
     articles: int = 0
     damaged: list[tuple[int, str]] = field(default_factory=list)
+    damaged_bytes: int = 0
     not_replayable: int = 0
     converted: bool = False
 
@@ -454,16 +457,19 @@ def _import_one(source: Path, warc_dir: Path, index: Index, writer: WarcWriter, 
         state.captures = p.captures
         report(state)
 
+    articles_before = index.count_articles()
     read = index_warc_files(index, warc_dir, [copy], progress=indexing)
-    result.records, result.captures, result.articles = read.records, read.captures, read.metadata
+    result.records, result.captures = read.records, read.captures
     result.damaged = [(offset, why) for _name, offset, why in read.damaged]
+    result.damaged_bytes = read.damaged_bytes
     result.not_replayable = read.heads + read.shadowed
 
     def extracting(done: int, total: int) -> None:
         state.stage, state.done, state.total = "extract", done, total
         report(state)
 
-    result.articles += _Articles(index, writer, extractor, stats, site).run(copy, extracting)
+    _Articles(index, writer, extractor, stats, site).run(copy, extracting)
+    result.articles = index.count_articles() - articles_before
     state.articles += result.articles
     return result
 
@@ -500,7 +506,8 @@ def describe(result: ImportedFile) -> str:
         return f"{source}: not imported: {result.why}"
     if result.status == "already imported":
         return f"{source}: already imported as warc/{escape(result.name, 200)}" + (f" ({result.why})" if result.why else "")
-    damaged = f", {_plural(len(result.damaged), 'damaged range')} left out" if result.damaged else ""
+    damaged = (f", {_plural(len(result.damaged), 'damaged range')} left out ({_plural(result.damaged_bytes, 'byte')})"
+               if result.damaged else "")
     if any("holds more than one record" in why for _, why in result.damaged):
         damaged += (" (the file is one gzip stream, not one gzip member per record: "
                     f"`warcio recompress {escape(result.source.name, 200)} FIXED.warc.gz` makes it readable)")
