@@ -25,10 +25,10 @@ def remove_db(path: Path) -> None:
             candidate.unlink()
 
 
-def swap_in(rebuilt: Path, target: Path, backup: Path | None = None) -> Path | None:
+def swap_in(rebuilt: Path, target: Path, backup: Path) -> Path | None:
     """Replace ``target`` by ``rebuilt``, keeping the old one (and its WAL) as ``backup``
-    (default: ``target`` + ``.bak``). Returns ``backup``, or None when there was no ``target``."""
-    backup = backup or target.with_name(target.name + ".bak")
+    (:attr:`archive.layout.DataDir.db_backup`). Returns ``backup``, or None when there was
+    no ``target``."""
     if not target.exists():
         os.replace(rebuilt, target)
         return None
