@@ -22,21 +22,37 @@ def merge(obj: Context, folders: tuple[Path, ...]) -> None:
     --workers N` merges its workers' folders itself; this is for workers run on other
     machines (`newsarchive worker`), their folders copied here.
 
+    Damaged bytes cost only themselves: a truncated tail or a damaged record of an input
+    is left out, named on one line (file:offset, bytes, why), and every readable record
+    around it is merged; the exit status is then 1. A record whose WARC-Record-ID was
+    merged already (the same file in two folders) is merged once and counted.
+
     \b
     Examples:
       newsarchive --data merged merge host1/data host2/data
     """
     from archive.merge import MergeError, merge_folders
+    from archive.warc import WarcError
 
     try:
         result = merge_folders(obj.data, list(folders))
-    except MergeError as exc:
+    except (MergeError, WarcError) as exc:
         raise click.ClickException(str(exc)) from None
+    for line in result.damaged[:20]:
+        click.echo(f"damaged: {line}", err=True)
+    if len(result.damaged) > 20:
+        click.echo(f"damaged: ... and {len(result.damaged) - 20} more", err=True)
     stats = result.index
-    click.echo(f"Merged {result.records} records of {len(folders)} folders into {len(result.files)} WARC "
+    click.echo(f"Merged {result.records} records of {len({f.resolve() for f in folders})} folders into {len(result.files)} WARC "
                f"file{'s' if len(result.files) != 1 else ''} in {obj.data / 'warc'}; index: "
-               f"{stats.articles if stats else 0} articles")
+               f"{stats.articles if stats else 0} articles"
+               + (f"; {result.duplicates} records of a WARC-Record-ID merged already, left out"
+                  if result.duplicates else "")
+               + (f"; {result.damaged_bytes} damaged bytes of {len(result.damaged_inputs)} input files left out"
+                  if result.damaged_inputs else ""))
     if result.findings:
         for line in result.findings[:20]:
             click.echo(line, err=True)
         raise click.ClickException(f"warc check found {len(result.findings)} problems in the merged files")
+    if result.damaged_inputs:
+        raise click.ClickException("some input bytes were damaged (listed above); every readable record was merged")

@@ -9,10 +9,18 @@ before its response and a response before its metadata record). :func:`finish` t
 rebuilds the index from the WARC files with :func:`archive.reindex.reindex` (which reads
 files in name order: the merged files are named like a crawl's, by the merge's time),
 regenerates the CDXJ for replay and checks every merged file (:mod:`archive.warc.check`).
+
+Damaged bytes cost only themselves: each input is read by the resynchronising reader
+(:func:`archive.warc.resync.scan`), so a truncated tail or a damaged member is left out and
+reported (:attr:`MergeResult.damaged`) while every readable record around it is copied. A
+record whose ``WARC-Record-ID`` was copied already (the same file in two folders, a folder
+given twice) is copied once (WARC 1.1 section 5.2: the ID is globally unique) and counted.
+A record of an uncompressed ``.warc`` input becomes a gzip member of its own (annex D);
+its bytes, once inflated, are unchanged.
 """
 from __future__ import annotations
 
-import datetime as dt
+import gzip
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +28,9 @@ from typing import BinaryIO
 
 from archive.layout import DataDir
 from archive.reindex import ReindexStats, reindex, warc_files
-from archive.warc import DEFAULT_MAX_BYTES, WarcWriter, iter_records
+from archive.warc import DEFAULT_MAX_BYTES, WarcWriter
+from archive.warc.parse import Gap
+from archive.warc.resync import is_gzip, scan
 
 _DATE = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z$")
 
@@ -38,6 +48,13 @@ class MergeResult:
     records: int
     index: ReindexStats | None = None
     findings: list[str] = field(default_factory=list)
+    #: ``"FILE:OFFSET: N bytes left out: WHY"``, one per stretch of an input that is no record
+    damaged: list[str] = field(default_factory=list)
+    damaged_bytes: int = 0
+    #: the inputs that held such a stretch (their other records were copied)
+    damaged_inputs: list[Path] = field(default_factory=list)
+    #: records not copied because a record of the same WARC-Record-ID was
+    duplicates: int = 0
 
 
 def date_key(value: str | None) -> tuple[int, ...]:
@@ -51,36 +68,74 @@ def date_key(value: str | None) -> tuple[int, ...]:
 
 def merge_files(inputs: list[Path], warc_dir: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
                 description: str = "") -> MergeResult:
-    """Copy every record of ``inputs`` into new files in ``warc_dir``, in WARC-Date order.
+    """Copy every readable record of ``inputs`` into new files in ``warc_dir``, in WARC-Date
+    order, each WARC-Record-ID once; the damaged stretches of the inputs are left out and
+    listed in the result.
 
     Raises:
-        MergeError: no input files.
-        archive.warc.WarcError: an input cannot be read, or an output written.
+        MergeError: no input files, or an input cannot be read.
+        archive.warc.WarcError: an output cannot be written.
     """
     if not inputs:
         raise MergeError("no WARC files to merge")
-    entries: list[tuple[tuple[int, ...], int, int, int]] = []
-    for number, path in enumerate(inputs):
-        for offset, length, record in iter_records(path):
-            entries.append((date_key(record.warc_headers.get("WARC-Date")), number, offset, length))
-    entries.sort()
+    result = MergeResult(files=[], records=0)
+    entries = _readable_records(list(dict.fromkeys(Path(p) for p in inputs)), result)
     writer = WarcWriter(warc_dir, max_bytes=max_bytes, info={
         "description": description or f"newsarchive merge of {len(inputs)} WARC files",
         "isPartOf": ", ".join(sorted({p.parent.parent.name for p in inputs})),
     })
-    handles: dict[int, BinaryIO] = {}
+    handles: dict[Path, BinaryIO] = {}
     try:
-        for _date, number, offset, length in entries:
-            handle = handles.get(number)
+        for _date, path, offset, length, gzipped in entries:
+            handle = handles.get(path)
             if handle is None:
-                handle = handles[number] = open(inputs[number], "rb")
+                handle = handles[path] = open(path, "rb")
             handle.seek(offset)
-            writer.copy_member(handle.read(length))
+            member = handle.read(length)
+            writer.copy_member(member if gzipped else gzip.compress(member, mtime=0))
     finally:
         for handle in handles.values():
             handle.close()
         writer.close()
-    return MergeResult(files=list(writer.files_written), records=len(entries))
+    result.files, result.records = list(writer.files_written), len(entries)
+    return result
+
+
+def _readable_records(inputs: list[Path], result: MergeResult) -> list[tuple[tuple[int, ...], Path, int, int, bool]]:
+    """``(date key, path, offset, length, gzipped)`` of each record to copy; the gaps and
+    duplicate record IDs met on the way are noted in ``result``."""
+    entries = []
+    seen: set[str] = set()
+    for order, path in enumerate(inputs):
+        try:
+            with open(path, "rb") as fh:
+                gzipped = is_gzip(path, fh)
+            for item in scan(path):
+                if isinstance(item, Gap):
+                    _note_gap(result, path, item)
+                    continue
+                record_id = item.header("WARC-Record-ID") or ""
+                if record_id and record_id in seen:
+                    result.duplicates += 1
+                    continue
+                if record_id:
+                    seen.add(record_id)
+                # the input's place breaks ties of WARC-Date, then the offset: file order is kept
+                entries.append(((*date_key(item.header("WARC-Date")), order), path, item.offset, item.length, gzipped))
+        except OSError as exc:
+            raise MergeError(f"cannot read {path}: {exc.strerror or exc}") from None
+    entries.sort(key=lambda entry: (entry[0], entry[2]))
+    return entries
+
+
+def _note_gap(result: MergeResult, path: Path, gap: Gap) -> None:
+    if gap.inside_record:  # the rest of a member whose record was copied: copied with it
+        result.damaged.append(f"{path}:{gap.offset}: copied inside its record's gzip member: {gap.why}")
+        return
+    result.damaged.append(f"{path}:{gap.offset}: {gap.length} bytes left out: {gap.why}")
+    result.damaged_bytes += gap.length
+    if path not in result.damaged_inputs:
+        result.damaged_inputs.append(path)
 
 
 def finish(data_dir: Path, result: MergeResult) -> MergeResult:
@@ -111,7 +166,8 @@ def merge_folders(target: Path, sources: list[Path], *, max_bytes: int = DEFAULT
     target_warc = DataDir(target).warc
     if target_warc.is_dir() and warc_files(target_warc):
         raise MergeError(f"{target_warc} holds WARC files already; merge into a new folder")
-    source_warcs = [DataDir(Path(source)).warc for source in sources]
+    sources = list({Path(source).resolve(): Path(source) for source in sources}.values())  # each folder once
+    source_warcs = [DataDir(source).warc for source in sources]
     inputs = [path for warc_dir in source_warcs if warc_dir.is_dir() for path in warc_files(warc_dir)]
     if not inputs:
         raise MergeError("the folders to merge hold no WARC files (DIR/warc/*.warc.gz)")

@@ -64,6 +64,8 @@ class Coordination:
     private: RedisServer | None = None
     workers: list[tuple[str, Path, subprocess.Popen[bytes]]] = field(default_factory=list)
     resumed: bool = False
+    #: what :meth:`merge` kept because it held damaged bytes (renamed files, worker folders)
+    kept: list[Path] = field(default_factory=list)
 
     @classmethod
     def start(cls, data: Path, site: str, base_url: str | None, redis_url: str | None, fresh: bool) -> Coordination:
@@ -131,7 +133,10 @@ class Coordination:
 
     def merge(self, coordinator_files: list[str]) -> Any:
         """This crawl's WARC files (the coordinator's and every worker's) into new files in
-        DATA/warc, ordered by WARC-Date; the index rebuilt. Removes what was merged."""
+        DATA/warc, ordered by WARC-Date; the index rebuilt. Removes what was merged, except
+        an input that held damaged bytes (:attr:`archive.merge.MergeResult.damaged`): the
+        coordinator's is renamed ``NAME.merged-input`` (out of the index's way), a worker's folder
+        is kept, so that no byte is lost."""
         from archive.merge import finish, merge_files
         from archive.warc_indexer import warc_files
 
@@ -142,13 +147,21 @@ class Coordination:
                 inputs += warc_files(DataDir(folder).warc)
         result = merge_files(inputs, warc_dir, description=f"newsarchive crawl {self.keys.base}, "
                              f"{len(self.workers)} workers")
+        damaged = set(result.damaged_inputs)
         for path in inputs:
             if path.parent == warc_dir:
-                path.unlink()
+                if path in damaged:
+                    path.rename(path.with_name(path.name + ".merged-input"))
+                    self.kept.append(path.with_name(path.name + ".merged-input"))
+                else:
+                    path.unlink()
         result = finish(self.data, result)
         self.keep_logs()
         for _name, folder, _proc in self.workers:
-            shutil.rmtree(folder, ignore_errors=True)
+            if any(folder in path.parents for path in damaged):
+                self.kept.append(folder)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
         workers = DataDir(self.data).workers
         if workers.is_dir() and not any(workers.iterdir()):
             workers.rmdir()
@@ -255,5 +268,11 @@ def finish_coordination(coordination: Coordination, crawler: Any) -> None:
     click.echo(f"Merged {result.records} records of the coordinator and {len(coordination.workers)} workers into "
                f"{len(result.files)} WARC file{'s' if len(result.files) != 1 else ''}; the index holds "
                f"{stats.articles if stats else 0} articles", err=True)
+    for line in result.damaged[:20]:
+        click.echo(f"[newsarchive] damaged: {line}", err=True)
+    if result.damaged_inputs:
+        click.echo(f"[newsarchive] {result.damaged_bytes} damaged bytes were left out of the merge; the files "
+                   f"that held them are kept: {', '.join(str(p) for p in coordination.kept)}", err=True)
     if result.findings:
         raise click.ClickException("warc check of the merged files: " + "; ".join(result.findings[:5]))
+
