@@ -1,13 +1,13 @@
 """``newsarchive export``: the archived articles as JSON Lines or CSV, or the archive as WACZ."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from archive.atomic import replacing
 from archive.cli import Context, check_date, main, plural
 
 if TYPE_CHECKING:
@@ -65,16 +65,9 @@ def _export_to_file(index: Index, fmt: str, output: Path, since: str | None, unt
     if target.exists() and not target.is_file():
         with open(target, "w", encoding="utf-8", newline="") as out:
             return export_articles(index, fmt, out, since=since, until=until)
-    tmp = target.with_name(target.name + ".part")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as out:
-            count = export_articles(index, fmt, out, since=since, until=until)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return count
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with replacing(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:
+        return export_articles(index, fmt, out, since=since, until=until)
 
 
 def _export_wacz(obj: Context, output: Path | None, since: str | None, until: str | None) -> None:

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ import pluggy
 
 from archive.datasette_view import CSS, CSS_PATH, SEARCH_QUERY, SEARCH_SQL, collapsed_columns_html, \
     ranked_search_redirect, render_archive_cell
+from archive.atomic import write_text
 from archive.layout import DataDir
 
 __all__ = [
@@ -185,14 +184,7 @@ def write_datasette_metadata(data_dir: str | Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = DataDir(folder).datasette_metadata
     text = json.dumps(datasette_metadata("archive"), ensure_ascii=False, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".metadata-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(target, text)
     return target
 
 

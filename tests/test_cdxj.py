@@ -161,5 +161,5 @@ def test_the_index_is_replaced_atomically(tmp_path: Path) -> None:
     write_warc(tmp_path, ["http://example.org/b/"], prefix="b")
     update_index(tmp_path)
     assert index_path(tmp_path).stat().st_ino != inode  # a new file renamed over the old
-    leftovers = [p.name for p in (tmp_path / "indexes").rglob("*.tmp")]
+    leftovers = [p.name for p in (tmp_path / "indexes").rglob(".*.part")]
     assert leftovers == []

@@ -48,12 +48,12 @@ import heapq
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.atomic import replacing
 from archive.warc.cdxj_file import FileIndex, index_file
 from archive.layout import DataDir
 from archive.replayable import is_empty_digest
@@ -124,25 +124,17 @@ def _locked(lock_path: Path) -> Iterator[None]:
 
 
 def _atomic_write(path: Path, lines: Iterator[str]) -> int:
-    """Write ``lines`` to a temporary file beside ``path`` and rename it over ``path``.
+    """Replace ``path`` with ``lines`` (:func:`archive.atomic.replacing`: a reader sees the
+    old file or the new one).
 
     Returns:
         The number of lines written.
     """
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            for line in lines:
-                out.write(line)
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
+        for line in lines:
+            out.write(line)
+            count += 1
     return count
 
 

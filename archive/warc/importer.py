@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive import __version__
+from archive.atomic import replacing
 from archive.index import ArticleRow, Index
 from archive.layout import DataDir
 from archive.records import CaptureRecord, choose_canonical, is_article, metadata_fields
@@ -170,16 +171,11 @@ def _convert_in(source: Path, warc_dir: Path, digest: str) -> str:
     from warcio.recompressor import Recompressor
 
     name = re.sub(r"[^A-Za-z0-9._+-]", "_", f"{_arc_stem(source.name)}-arc-{digest[:12]}.warc.gz")
-    part = warc_dir / f".{name}.part"
     try:
-        with open(source, "rb") as stream:
+        with replacing(warc_dir / name) as part, open(source, "rb") as stream:
             Recompressor(str(source), str(part)).load_and_write(stream, str(part))
-        os.replace(part, warc_dir / name)
     except Exception as exc:  # noqa: BLE001 - warcio raises assorted errors on bytes it cannot read
         raise ValueError(f"an ARC file that warcio cannot convert: {type(exc).__name__}: {exc}") from None
-    finally:
-        if part.exists():
-            part.unlink()
     return name
 
 
@@ -228,20 +224,12 @@ def _copy_in(source: Path, warc_dir: Path, progress: Callable[[int], None]) -> s
     while (warc_dir / name).exists():
         serial += 1
         name = f"{stem}-{serial}{suffix}"
-    part = warc_dir / f".{name}.part"
-    try:
-        with open(source, "rb") as src, open(part, "xb") as dst:
-            done = 0
-            while chunk := src.read(_COPY_CHUNK):
-                dst.write(chunk)
-                done += len(chunk)
-                progress(done)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(part, warc_dir / name)
-    finally:
-        if part.exists():
-            part.unlink()
+    with replacing(warc_dir / name) as part, open(source, "rb") as src, open(part, "wb") as dst:
+        done = 0
+        while chunk := src.read(_COPY_CHUNK):
+            dst.write(chunk)
+            done += len(chunk)
+            progress(done)
     return name
 
 

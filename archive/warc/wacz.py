@@ -48,6 +48,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
 
+from archive.atomic import replacing
 from archive.index import Index
 from archive.layout import DataDir
 
@@ -199,14 +200,9 @@ def create_wacz(
         with open(pages_path, "w", encoding="utf-8") as out:
             pages = write_pages(index, out, since=since, until=until)
         output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(output.name + ".part")
-        try:
+        with replacing(output) as partial:
             log = _write_wacz(partial, files, pages_path, title="newsarchive",
                               desc=_description(pages, len(files), since, until))
-            os.replace(partial, output)
-        finally:
-            if partial.exists():
-                partial.unlink()
     return WaczResult(path=output, pages=pages, warc_files=len(files), log=log)
 
 
