@@ -75,7 +75,7 @@ def import_(obj: Context, files: tuple[Path, ...], site: str | None, workers: in
     imported = [r for r in stats.files if r.status == "imported"]
     click.echo(
         f"Imported {plural(len(imported), 'WARC file')}: {sum(r.captures for r in imported)} captures, "
-        f"{stats.pages} pages extracted, {plural(sum(r.articles for r in imported), 'article')} found"
+        f"{stats.pages} pages extracted, {plural(sum(r.articles for r in imported), 'article')} added to the index"
         + (f", {plural(sum(r.damaged_bytes for r in imported), 'damaged byte')} left out"
            if any(r.damaged for r in imported) else "")
         + (f" (metadata records in warc/{', warc/'.join(stats.metadata_files)})" if stats.metadata_files else ""),

@@ -330,5 +330,5 @@ def test_a_truncated_file_is_counted_as_it_really_is(imported, tmp_path: Path) -
         articles = index.count_articles()
     assert (f"{len(records)} records, {captures} captures, {articles} articles, 1 damaged range left out "
             f"({gap.length} bytes)") in result.stderr, result.stderr
-    assert f"{articles} article{'s' if articles != 1 else ''} found, {gap.length} damaged bytes left out" \
+    assert f"{articles} article{'s' if articles != 1 else ''} added to the index, {gap.length} damaged bytes left out" \
         in result.stderr, result.stderr
