@@ -88,9 +88,52 @@ def test_site_affix_of_the_declared_title_is_not_printed() -> None:
     '<aside><h1>{}</h1></aside>',
     '<a href="/other"><h1>{}</h1></a>',
 ])
-def test_headline_elements_in_navigation_breadcrumbs_asides_and_teasers_do_not_decide(place: str) -> None:
+def test_headline_elements_in_navigation_breadcrumbs_asides_and_teasers_are_not_the_printed_headline(place: str) -> None:
     body = page(og("Council approves harbour budget") + ld("Harbour budget passes after long debate"),
                 place.format("Harbour budget passes after long debate"))
+    assert title_of(body) == "Council approves harbour budget"
+
+
+# -- a navigation <h1> repeats the listing (SEO) title: the other declared headline is the story's
+
+@pytest.mark.parametrize("place", [
+    '<nav class="breadcrumbs"><ol><li>News</li><li><h1 class="seotitle">{}</h1></li></ol></nav>',
+    '<div class="teaser__breadcrumb"><h1>{}</h1></div>',
+    '<div role="navigation"><h1>{}</h1></div>',
+])
+def test_navigation_headline_marks_its_candidate_as_the_listing_title(place: str) -> None:
+    listing = "Harbour budget: what the council decided"
+    story = "Council approves harbour budget after a long debate"
+    body = page(og(listing) + ld(story), "<h2>" + story + "</h2>", outside=place.format(listing))
+    assert title_of(body) == story
+    body = page(og(story) + ld(listing), "<h2>" + story + "</h2>", outside=place.format(listing))
+    assert title_of(body) == story
+
+
+def test_navigation_headline_repeating_neither_candidate_changes_nothing() -> None:
+    body = page(og("Council approves harbour budget") + ld("Harbour budget passes after long debate"),
+                "", outside="<nav><h1>Local news from the coast</h1></nav>")
+    assert title_of(body) == "Council approves harbour budget"
+
+
+def test_navigation_headline_beside_candidates_that_differ_by_a_kicker_changes_nothing() -> None:
+    # og:title and the schema.org headline are one headline, with and without a kicker.
+    body = page(og("Harbour works: Council approves budget for the new quay") + ld("Council approves budget for the new quay"),
+                "", outside='<div class="breadcrumb"><h1>Council approves budget for the new quay</h1></div>')
+    assert title_of(body) == extract(page(og("Harbour works: Council approves budget for the new quay")
+                                          + ld("Council approves budget for the new quay"), ""), URL).title
+
+
+def test_aside_headline_is_no_listing_title() -> None:
+    body = page(og("Council approves harbour budget") + ld("Harbour budget passes after long debate"),
+                "", outside="<aside><h1>Council approves harbour budget</h1></aside>")
+    assert title_of(body) == "Council approves harbour budget"
+
+
+def test_printed_headline_in_the_article_wins_over_a_navigation_echo() -> None:
+    body = page(og("Council approves harbour budget") + ld("Harbour budget passes after long debate"),
+                "<h1>Council approves harbour budget</h1>",
+                outside='<nav class="breadcrumb"><h1>Council approves harbour budget</h1></nav>')
     assert title_of(body) == "Council approves harbour budget"
 
 

@@ -155,6 +155,9 @@ def _choose_title(page: Any, meta: Any, site_names: list[str], site_keys: set[st
     # affixes), neither is more often the displayed headline; og:title is the one social
     # sites show and the more often present.
     og, ld, h1 = reduced.get("og"), reduced.get("ld"), reduced.get("h1")
+    story = story_beside_listing_title(page.tree, og, ld)
+    if story:
+        return story
     if og and ld and h1 and len({_key(og), _key(ld), _key(h1)}) == 3 and _is_headline_like(h1, (og, ld)):
         # The two declared headlines contradict each other and the one on the page: the
         # displayed <h1> is the only headline with a witness (the reader).
@@ -359,4 +362,38 @@ def printed_headline(tree: Any, declared: Mapping[str, str]) -> str | None:
                 return shorter[0]
         if any(kind for kind, _ in kinds):
             return text
+    return None
+
+
+def _in_navigation(el: Any) -> bool:
+    """Whether ``el`` stands in navigation: a ``<nav>``, ``role=navigation`` or a
+    breadcrumb trail (a class naming a *crumb*)."""
+    return any((isinstance(anc.tag, str) and anc.tag == "nav") or anc.get("role") == "navigation"
+               or "crumb" in (anc.get("class") or "").casefold() for anc in el.iterancestors())
+
+
+def story_beside_listing_title(tree: Any, og: str | None, ld: str | None) -> str | None:
+    """The story's headline when og:title and the schema.org headline are different
+    headlines and a headline element in the page's navigation repeats one of them.
+
+    A breadcrumb trail (or a navigation bar that marks the current story) ends with the
+    page's listing title, the short SEO form that sites put in an ``<h1>`` there while the
+    article prints its headline in another element. The candidate the navigation repeats
+    (up to a kicker or an affix, :func:`_agreement`) is that listing title, so the other
+    one is returned. None when the two agree, when no navigation headline element is
+    among the first :data:`_HEADLINE_TRIES`, or when it repeats both or neither.
+    """
+    if not og or not ld or _key(og) == _key(ld) or _agreement(og, ld, False):
+        return None
+    for tried, el in enumerate(_HEADLINE_ELEMENTS(tree)):
+        if tried >= _HEADLINE_TRIES:
+            break
+        if not _in_navigation(el):
+            continue
+        text = _norm(el.text_content())
+        echoes = [_agreement(text, og, False) is not None, _agreement(text, ld, False) is not None]
+        if echoes == [True, False]:
+            return ld
+        if echoes == [False, True]:
+            return og
     return None
