@@ -86,6 +86,35 @@ def test_bold_opening_line_that_is_no_name_is_no_byline(body: str) -> None:
     assert authors(page(head, body), "https://ilanganews.example/a") == ["Ilanga D"]
 
 
+# -- a name beside the printed date, with no label and no markup
+
+@pytest.mark.parametrize("row", [
+    '<div class="row"><span>Sehernur Karsu &nbsp;|</span><span class="tarih">05.04.2025 - Güncelleme : 05.04.2025</span></div>',
+    '<div><span>Jane Doe</span> · <time datetime="2024-05-03">3 May 2024</time></div>',
+    '<p class="meta"><span>April 5, 2024</span><span>Jane Doe</span></p>',
+])
+def test_name_beside_the_printed_date_is_the_byline(row: str) -> None:
+    expected = "Sehernur Karsu" if "Karsu" in row else "Jane Doe"
+    assert authors(page(body=row)) == [expected]
+
+
+@pytest.mark.parametrize("row", [
+    '<div><span>Palma, Mallorca</span><span>05.04.2025</span></div>',   # a dateline's place
+    '<div><span>Key Events</span><span>05.04.2025</span></div>',        # a live blog's label
+    '<div><a href="/economy">Middle East</a><span>05.04.2025</span></div>',  # a section link
+    '<div><span>Jane Doe</span><span>Reporter</span></div>',            # no date beside it
+    '<figure><figcaption><span>Jane Doe</span><span>05.04.2025</span></figcaption></figure>',
+    '<div><span>Harbour News Service</span><span>05.04.2025</span></div>',  # an agency or paper
+])
+def test_text_beside_a_date_that_is_no_byline(row: str) -> None:
+    assert authors(page(body=row)) == []
+
+
+def test_name_beside_the_date_yields_to_any_stronger_source() -> None:
+    row = '<div><span>Jane Doe</span><span>05.04.2025</span></div>'
+    assert authors(page('<meta name="author" content="John Roe">', row)) == ["John Roe"]
+
+
 # -- "A and B" in the page's language
 
 @pytest.mark.parametrize("lang, raw, expected", [

@@ -231,10 +231,12 @@ def _choose_authors(page: Any, meta: Any, site_keys: set[str], parsely: dict[str
         yield _as_strings(parsely.get("author"))
         yield [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]
         # The weakest evidence last: a standalone "By:" label before linked names, a
-        # right-aligned name closing the story, a name alone in bold opening it.
+        # right-aligned name closing the story, a name alone in bold opening it, a name
+        # beside the printed date under the headline.
         yield page.labelled_byline
         yield page.signature
         yield page.lead_byline
+        yield page.dateline_byline
 
     organisations = {_key(n) for n, is_org in page.ld.authors() if is_org}
     lang = page.lang or None
@@ -312,7 +314,8 @@ _LEAD_PARAGRAPHS = lxml.etree.XPath("(//h1)[1]/following::p[normalize-space()][p
 _LEAD_LABELS = frozenset((
     "breaking", "live", "update", "updates", "updated", "watch", "read", "video", "photo", "photos", "exclusive",
     "analysis", "opinion", "editorial", "advertisement", "anzeige", "sponsored", "comment", "review", "interview",
-    "news", "more", "also", "listen", "podcast", "gallery", "summary", "highlights",
+    "news", "more", "also", "listen", "podcast", "gallery", "summary", "highlights", "key", "events", "latest",
+    "top", "stories",
 ))
 
 
@@ -334,5 +337,53 @@ def lead_byline(tree: Any) -> list[str]:
         if (2 <= len(words) <= 4 and len(name) <= 40 and all(w[:1].isupper() for w in words)
                 and not any(ch.isdigit() for ch in name) and not re.search(r"[:;!?|/@()\"“”]", name)
                 and not any(w.casefold() in _LEAD_LABELS for w in words)):
+            return [name]
+    return []
+
+
+#: The elements after the page's first ``<h1>``: its standfirst and the dateline row.
+_AFTER_HEADLINE = lxml.etree.XPath("(//h1)[1]/following::*[position() <= 40]")
+#: A printed date: 05.04.2025, 5/4/25, 2025-04-05, 5. April 2025, April 5, 2025.
+_PRINTED_DATE = re.compile(
+    r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b\d{1,2}\.?\s+[^\W\d]{3,}\.?,?\s+\d{4}\b|\b[^\W\d]{3,}\.?\s+\d{1,2},?\s+\d{4}\b")
+#: A separator a dateline row prints between the name and the date.
+_SEPARATOR_END = re.compile(r"[\s|·•/–—-]+$")
+#: Where a name beside a date is not the story's byline (captions, teasers, links).
+_NOT_DATELINE = frozenset(("figcaption", "figure", "aside", "nav", "footer", "blockquote", "a"))
+
+
+def _dated(el: Any) -> bool:
+    """Whether an element is, holds or prints a date (``<time>`` or :data:`_PRINTED_DATE`)."""
+    if el is None or not isinstance(el.tag, str):
+        return False
+    return el.tag == "time" or bool(el.xpath(".//time")) or bool(_PRINTED_DATE.search(_norm(el.text_content())))
+
+
+def _bare_name(text: str) -> str | None:
+    """``text`` as a person's name (two to four capitalised words, at most 40 characters;
+    no digits, commas or label words; a trailing separator dropped), else None."""
+    name = _SEPARATOR_END.sub("", _BY_PREFIX.sub("", text)).strip(" .:")
+    words = name.split()
+    if (2 <= len(words) <= 4 and len(name) <= 40 and all(w[:1].isupper() for w in words)
+            and not any(ch.isdigit() for ch in name) and not re.search(r"[,:;!?|/@()\"“”]", name)
+            and not any(w.casefold() in _LEAD_LABELS for w in words) and not _media(name)):
+        return name
+    return None
+
+
+def dateline_byline(tree: Any) -> list[str]:
+    """A byline printed beside the story's date with no label and no markup: among the 40
+    elements after the first ``<h1>``, a leaf element whose whole text is a name
+    (:func:`_bare_name`: "Sehernur Karsu |") next to a sibling that prints a date or holds a
+    ``<time>``. Not in captions, asides, navigation, footers, quotes or links (a section
+    link beside the date is a label). One name or none."""
+    for el in _AFTER_HEADLINE(tree):
+        if not isinstance(el.tag, str) or len(el) or el.tag in _NOT_DATELINE:
+            continue
+        if any(a.tag in _NOT_DATELINE for a in el.iterancestors()):
+            continue
+        name = _bare_name(_norm(el.text_content()))
+        if name and (_dated(el.getnext()) or _dated(el.getprevious())):
             return [name]
     return []
