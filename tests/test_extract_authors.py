@@ -7,6 +7,7 @@ import json
 import pytest
 
 from archive.extract import extract
+from archive.extract.authors import _clean_authors
 
 TEXT = "".join(f"<p>Paragraph {n}: the council met on Tuesday evening and discussed the harbour "
                "works, the school budget and the new cycle lanes for the town centre.</p>" for n in (1, 2, 3))
@@ -110,9 +111,55 @@ def test_text_beside_a_date_that_is_no_byline(row: str) -> None:
     assert authors(page(body=row)) == []
 
 
+@pytest.mark.parametrize("row", [
+    '<div><span>Jana Dorn</span><span> | </span><span>05.04.2025</span></div>',  # a separator element between
+    '<div><span>Jana Dorn</span><!-- byline --><time>5 April 2025</time></div>',  # a comment between
+    '<p class="meta">Jana Dorn | 05.04.2025</p>',                                 # one text
+    '<p class="meta">05.04.2025 · Jana Dorn</p>',
+])
+def test_name_and_date_in_one_row_however_it_is_marked_up(row: str) -> None:
+    assert authors(page(body=row)) == ["Jana Dorn"]
+
+
 def test_name_beside_the_date_yields_to_any_stronger_source() -> None:
     row = '<div><span>Jane Doe</span><span>05.04.2025</span></div>'
     assert authors(page('<meta name="author" content="John Roe">', row)) == ["John Roe"]
+
+
+# -- job titles and conjunctions between names
+
+def test_conjunction_after_a_job_title_opens_the_next_name() -> None:
+    raw = "By Jane Doe, Senior Political Correspondent, and John Roe, Staff Writer"
+    assert authors(page(f'<meta name="author" content="{raw}">')) == ["Jane Doe", "John Roe"]
+
+
+def test_job_title_split_off_into_its_own_piece_is_dropped() -> None:
+    # trafilatura splits "By Jon Smith, Staff Writer" on its own and hands the role over
+    # as a value of its own.
+    assert _clean_authors(["Jon Smith", "Staff Writer"], set()) == ["Jon Smith"]
+    assert _clean_authors(["Bob Writer", "Senior Editor"], set()) == ["Bob Writer"]
+
+
+# -- CJK names with the reporter's title, with no markup
+
+@pytest.mark.parametrize("line, expected", [
+    ("김민준·이서연 기자", ["김민준", "이서연"]),
+    ("山田太郎 記者", ["山田太郎"]),
+])
+def test_cjk_names_with_a_reporters_title_under_the_headline(line: str, expected: list[str]) -> None:
+    head = '<meta property="og:site_name" content="한빛일보">' + ld({"@type": "Person", "name": "한빛일보"})
+    body = f'<ul class="info"><li><i class="icon"></i> {line}</li><li>입력 2025.04.05 09:12</li></ul>'
+    assert authors(page(head, body, lang="ko"), "https://hanbit.example/a") == expected
+
+
+@pytest.mark.parametrize("body", [
+    '<figure><figcaption>김민준 기자</figcaption></figure>',
+    '<a href="/other"><span>김민준 기자</span></a>',
+    '<p>정부는 5일 김민준 기자에게 말했다</p>',  # a sentence that names a reporter
+])
+def test_cjk_reporter_title_outside_a_byline_is_no_byline(body: str) -> None:
+    head = '<meta property="og:site_name" content="한빛일보">' + ld({"@type": "Person", "name": "한빛일보"})
+    assert authors(page(head, body, lang="ko"), "https://hanbit.example/a") == ["한빛일보"]
 
 
 # -- "A and B" in the page's language

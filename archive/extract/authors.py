@@ -85,6 +85,8 @@ def _split_on_conjunctions(part: str, conjunctions: frozenset[str]) -> list[str]
     names: list[str] = []
     current: list[str] = []
     for pos, word in enumerate(words):
+        if word in conjunctions and not current and pos < len(words) - 1 and words[pos + 1][:1].isupper():
+            continue  # "A, Correspondent, and B": the conjunction after a comma opens the next name
         if word in conjunctions and current and pos < len(words) - 1:
             rest = words[pos + 1:]
             if word in _ALWAYS_SPLIT or (len(current) >= 2 and len(rest) >= 2):
@@ -158,6 +160,8 @@ def _split_author(raw: str, lang: str | None = None) -> list[str]:
                 continue
             if pos and _looks_like_job(part):
                 continue
+            if _JOB_WORDS.fullmatch(part):
+                continue  # "Staff Writer" on its own: a byline's role, split off before it came here
             if not pos and len(parts) > 1 and _looks_like_job(part) and not _looks_like_job(parts[1]):
                 continue
             if len(part.split()) > 6 or not any(ch.isalpha() for ch in part):
@@ -230,10 +234,11 @@ def _choose_authors(page: Any, meta: Any, site_keys: set[str], parsely: dict[str
         yield page.bylines
         yield _as_strings(parsely.get("author"))
         yield [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]
-        # The weakest evidence last: a standalone "By:" label before linked names, a
-        # right-aligned name closing the story, a name alone in bold opening it, a name
+        # The weakest evidence last: a standalone "By:" label before linked names, CJK
+        # names with their reporter's title under the headline, a right-aligned name closing the story, a name alone in bold opening it, a name
         # beside the printed date under the headline.
         yield page.labelled_byline
+        yield page.cjk_byline
         yield page.signature
         yield page.lead_byline
         yield page.dateline_byline
@@ -383,7 +388,45 @@ def dateline_byline(tree: Any) -> list[str]:
             continue
         if any(a.tag in _NOT_DATELINE for a in el.iterancestors()):
             continue
-        name = _bare_name(_norm(el.text_content()))
-        if name and (_dated(el.getnext()) or _dated(el.getprevious())):
+        text = _norm(el.text_content())
+        name = _bare_name(text)
+        if name and (_dated(_beside(el, "getnext")) or _dated(_beside(el, "getprevious"))):
             return [name]
+        # One text: "Jana Dorn | 05.04.2025", "05.04.2025 · Jana Dorn".
+        parts = [p for p in re.split(r"\s+[|·•]\s+|\s*[|｜]\s*", text) if p.strip()]
+        if len(parts) == 2:
+            for first, second in (parts, parts[::-1]):
+                name = _bare_name(first)
+                if name and _PRINTED_DATE.search(second):
+                    return [name]
+    return []
+
+
+def _beside(el: Any, direction: str) -> Any:
+    """The next (``getnext``) or previous (``getprevious``) sibling element of ``el``,
+    past comments and siblings that print only a separator (``<span> | </span>``)."""
+    sibling = getattr(el, direction)()
+    while sibling is not None and (not isinstance(sibling.tag, str)
+                                   or not re.sub(r"[\s|·•/–—-]", "", _norm(sibling.text_content()))):
+        sibling = getattr(sibling, direction)()
+    return sibling
+
+
+#: CJK names (joined by ·, 、 or commas) followed by a reporter's title: "김민준·이서연 기자".
+_CJK_BYLINE = re.compile(
+    r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2,5}(?:\s*[·、,，]\s*[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2,5}){0,5}"
+    r"\s*(?:기자|특파원|記者|特派員|记者|特派员)")
+
+
+def cjk_byline(tree: Any) -> list[str]:
+    """A CJK byline with no markup: among the 40 elements after the first ``<h1>``, the
+    first whose whole text is names and a reporter's title (:data:`_CJK_BYLINE`; 기자,
+    特派員, 记者 ...), outside captions, asides, navigation, footers, quotes and links. The
+    raw text, for :func:`_clean_authors` to split and strip the title."""
+    for el in _AFTER_HEADLINE(tree):
+        if not isinstance(el.tag, str) or el.tag in _NOT_DATELINE:
+            continue
+        text = _norm(el.text_content())
+        if len(text) <= 40 and _CJK_BYLINE.fullmatch(text) and not any(a.tag in _NOT_DATELINE for a in el.iterancestors()):
+            return [text]
     return []

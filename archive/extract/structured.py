@@ -17,7 +17,7 @@ import lxml.etree
 import lxml.html
 
 from archive.extract.common import _as_strings, _dedupe, _key, _norm
-from archive.extract.authors import dateline_byline, lead_byline
+from archive.extract.authors import cjk_byline, dateline_byline, lead_byline
 
 
 # --------------------------------------------------------------------------------------
@@ -279,6 +279,10 @@ class _Page:
     @functools.cached_property
     def lead_byline(self) -> list[str]:
         return lead_byline(self._tree)
+
+    @functools.cached_property
+    def cjk_byline(self) -> list[str]:
+        return cjk_byline(self._tree)
 
     @functools.cached_property
     def dateline_byline(self) -> list[str]:
