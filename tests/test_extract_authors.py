@@ -126,6 +126,28 @@ def test_name_beside_the_date_yields_to_any_stronger_source() -> None:
     assert authors(page('<meta name="author" content="John Roe">', row)) == ["John Roe"]
 
 
+# -- the story's byline element, not a teaser card's
+
+def _bare(body: str) -> bytes:
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head><body>{body}</body></html>').encode()
+
+
+def test_byline_in_the_story_article_wins_over_teaser_bylines_above_it() -> None:
+    body = ('<div class="trending"><div class="teaser"><h2><a href="/a">Mayor unveils budget</a></h2>'
+            '<p class="byline">By Kevin Hart</p></div></div>'
+            f'<main><article><h1>Council approves harbour budget</h1><p class="byline">By Olivia Grant</p>{TEXT}'
+            '</article></main>')
+    assert authors(_bare(body)) == ["Olivia Grant"]
+
+
+def test_teaser_cards_in_articles_without_a_headline_do_not_take_the_byline() -> None:
+    # The story is in no <article>; the teaser cards after it are.
+    body = (f'<div class="story"><h1>Council approves harbour budget</h1><p class="byline">By Olivia Grant</p>{TEXT}'
+            '</div><section class="related"><article class="card"><h2><a href="/b">Farmers market moves</a></h2>'
+            '<p class="byline">By Ella Stone</p></article></section>')
+    assert authors(_bare(body)) == ["Olivia Grant"]
+
+
 # -- job titles and conjunctions between names
 
 def test_conjunction_after_a_job_title_opens_the_next_name() -> None:

@@ -307,17 +307,31 @@ class _Page:
             parent = links[0].getparent() if links else None
             found += [_norm(a.text_content()) for a in links if a.getparent() is parent]
         if not found:
-            for el in tree.xpath('//body//*[contains(@class, "yline") or contains(@class, "uthor") or contains(@class, "YLINE")'
-                                 ' or contains(@class, "UTHOR")]'):
-                if el.tag in ("script", "style", "img", "meta", "link"):
-                    continue
-                classes = (el.get("class") or "").casefold().split()
-                if any(c in _BYLINE_CLASSES for c in classes):
-                    value = _norm(el.text_content())
-                    if value and len(value) < 200:
-                        found.append(value)
-                        break
+            found += _class_byline(tree)
         return [f for f in found if f and len(f) < 200]
+
+
+_BYLINE_CLASS_CANDIDATES = lxml.etree.XPath(
+    '//body//*[contains(@class, "yline") or contains(@class, "uthor") or contains(@class, "YLINE")'
+    ' or contains(@class, "UTHOR")][not(self::script or self::style or self::img or self::meta or self::link)]')
+
+
+def _class_byline(tree: lxml.html.HtmlElement) -> list[str]:
+    """The text of the story's byline element (a class of :data:`_BYLINE_CLASSES`): the
+    first one inside the ``<article>`` that holds an ``<h1>`` (the story's own, not a
+    teaser card's above it), else the first one on the page. At most one value."""
+    first: str | None = None
+    for el in _BYLINE_CLASS_CANDIDATES(tree):
+        if not any(c in _BYLINE_CLASSES for c in (el.get("class") or "").casefold().split()):
+            continue
+        value = _norm(el.text_content())
+        if not value or len(value) >= 200:
+            continue
+        article = next((a for a in el.iterancestors("article")), None)
+        if article is not None and article.find(".//h1") is not None:
+            return [value]
+        first = first or value
+    return [first] if first else []
 
 
 #: A byline label standing alone before the names' markup: ``Von: <a>Name</a>, <a>Name</a>``.
