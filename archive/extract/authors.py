@@ -235,8 +235,9 @@ def _choose_authors(page: Any, meta: Any, site_keys: set[str], parsely: dict[str
         yield _as_strings(parsely.get("author"))
         yield [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]
         # The weakest evidence last: a standalone "By:" label before linked names, CJK
-        # names with their reporter's title under the headline, a right-aligned name closing the story, a name alone in bold opening it, a name
-        # beside the printed date under the headline.
+        # names with their reporter's title under the headline, a right-aligned name
+        # closing the story, a name alone in bold opening it, a name beside the printed
+        # date under the headline.
         yield page.labelled_byline
         yield page.cjk_byline
         yield page.signature
