@@ -106,6 +106,8 @@ def test_name_beside_the_printed_date_is_the_byline(row: str) -> None:
     '<div><span>Jane Doe</span><span>Reporter</span></div>',            # no date beside it
     '<figure><figcaption><span>Jane Doe</span><span>05.04.2025</span></figcaption></figure>',
     '<div><span>Harbour News Service</span><span>05.04.2025</span></div>',  # an agency or paper
+    '<div><span class="section-label">Public Safety</span><time>Apr. 5, 2025</time></div>',  # a section label
+    '<div class="media-caption"><span class="media-credit">David Chen</span><span>05.04.2025</span></div>',
 ])
 def test_text_beside_a_date_that_is_no_byline(row: str) -> None:
     assert authors(page(body=row)) == []

@@ -355,6 +355,10 @@ _PRINTED_DATE = re.compile(
     r"|\b\d{1,2}\.?\s+[^\W\d]{3,}\.?,?\s+\d{4}\b|\b[^\W\d]{3,}\.?\s+\d{1,2},?\s+\d{4}\b")
 #: A separator a dateline row prints between the name and the date.
 _SEPARATOR_END = re.compile(r"[\s|·•/–—-]+$")
+#: Classes of a caption or a photo credit, which print a name beside a date too.
+_CAPTION_CLASS = re.compile(r"caption|credit|legend|bildunterschrift", re.I)
+#: Classes of a label printed beside the date: a section, category, kicker or tag.
+_LABEL_CLASS = re.compile(r"section|categor|kicker|label|tag|topic|rubri|ressort|eyebrow|overline", re.I)
 #: Where a name beside a date is not the story's byline (captions, teasers, links).
 _NOT_DATELINE = frozenset(("figcaption", "figure", "aside", "nav", "footer", "blockquote", "a"))
 
@@ -387,7 +391,9 @@ def dateline_byline(tree: Any) -> list[str]:
     for el in _AFTER_HEADLINE(tree):
         if not isinstance(el.tag, str) or len(el) or el.tag in _NOT_DATELINE:
             continue
-        if any(a.tag in _NOT_DATELINE for a in el.iterancestors()):
+        if any(a.tag in _NOT_DATELINE or _CAPTION_CLASS.search(a.get("class") or "") for a in el.iterancestors()):
+            continue
+        if _LABEL_CLASS.search(el.get("class") or "") or _CAPTION_CLASS.search(el.get("class") or ""):
             continue
         text = _norm(el.text_content())
         name = _bare_name(text)
