@@ -150,6 +150,15 @@ def test_teaser_cards_in_articles_without_a_headline_do_not_take_the_byline() ->
     assert authors(_bare(body)) == ["Olivia Grant"]
 
 
+def test_labelled_byline_of_linked_names_wins_over_trafilaturas_first_name() -> None:
+    # trafilatura reads the first author link only; the labelled byline names both.
+    body = ('<main class="article"><section class="article__header"><h1 class="article__title">Council approves harbour'
+            ' budget</h1><p class="article__byline">Par <a class="article__author-link" href="/signataires/claire-dubois/">'
+            'Claire Dubois</a> et <a class="article__author-link" href="/signataires/julien-martin/">Julien Martin</a></p>'
+            f'</section><article class="article__content">{TEXT}</article></main>')
+    assert authors(_bare(body).replace(b'lang="en"', b'lang="fr"')) == ["Claire Dubois", "Julien Martin"]
+
+
 # -- job titles and conjunctions between names
 
 def test_conjunction_after_a_job_title_opens_the_next_name() -> None:

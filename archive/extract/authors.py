@@ -223,7 +223,8 @@ def _person_like(name: str, site_keys: set[str]) -> bool:
 
 def _choose_authors(page: Any, meta: Any, site_keys: set[str], parsely: dict[str, Any]) -> list[str]:
     """The authors from the most trusted source that names any: schema.org first, then the
-    author meta tags, byline markup, Parse.ly and trafilatura. A source that names only the
+    author meta tags, byline markup, Parse.ly, trafilatura (completed by a labelled byline
+    that names more) and the weak rules. A source that names only the
     site itself (a publisher organisation as author, ``<meta name=author content=site.com>``)
     is a weak statement: a later source that names a person wins over it."""
     def sources() -> Iterator[list[str]]:
@@ -233,7 +234,10 @@ def _choose_authors(page: Any, meta: Any, site_keys: set[str], parsely: dict[str
             yield [v for v in page.m(name) if not _URLISH.match(v)]
         yield page.bylines
         yield _as_strings(parsely.get("author"))
-        yield [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]
+        guess = [a for a in re.split(r";", _norm(getattr(meta, "author", None))) if a]
+        # trafilatura's guess stops at the first link ("Par <a>A</a> et <a>B</a>" gives A):
+        # a labelled byline that names the same and more completes it.
+        yield page.labelled_byline if guess and _completes(page.labelled_byline, guess) else guess
         # The weakest evidence last: a standalone "By:" label before linked names, CJK
         # names with their reporter's title under the headline, a right-aligned name
         # closing the story, a name alone in bold opening it, a name beside the printed
@@ -263,6 +267,11 @@ def _choose_authors(page: Any, meta: Any, site_keys: set[str], parsely: dict[str
         elif not weak:
             return names
     return weak
+
+
+def _completes(names: list[str], partial: list[str]) -> bool:
+    """Whether ``names`` holds every name of ``partial`` and more (keys compared)."""
+    return {_key(n) for n in partial} < {_key(n) for n in names}
 
 
 #: Words that name a newsroom's desk rather than a person or an agency.
