@@ -172,7 +172,7 @@ def _extract(body: bytes, url: str, headers: Mapping[str, str] | None) -> Extrac
     )
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff\x00]")
 
 
 @overload
@@ -191,8 +191,9 @@ def _valid(value: str | None) -> str | None:
 
 
 def _valid(value: str | None) -> str | None:
-    """``value`` with lone surrogates (from a JSON ``"\\ud800"`` escape) replaced by U+FFFD:
-    such a string cannot be written as UTF-8, to WARC or SQLite."""
+    """``value`` with lone surrogates (from a JSON ``"\\ud800"`` escape) and NUL (``"\\u0000"``)
+    replaced by U+FFFD: the first cannot be written as UTF-8, to WARC or SQLite; the second
+    ends a string in C readers of the index."""
     if value and _SURROGATE.search(value):
         return _SURROGATE.sub("\ufffd", value)
     return value

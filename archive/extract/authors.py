@@ -95,6 +95,9 @@ def _split_on_conjunctions(part: str, conjunctions: frozenset[str]) -> list[str]
                 continue
         current.append(word)
     names.append(" ".join(current))
+    # A conjunction left at an end ("John Smith and", "John Smith, and") joins nothing.
+    names = [" ".join(w for i, w in enumerate(n.split(" ")) if not (w in conjunctions and i == len(n.split(" ")) - 1))
+             for n in names]
     return [n for n in names if n]
 
 
@@ -357,7 +360,7 @@ def lead_byline(tree: Any) -> list[str]:
 
 
 #: The elements after the page's first ``<h1>``: its standfirst and the dateline row.
-_AFTER_HEADLINE = lxml.etree.XPath("(//h1)[1]/following::*[position() <= 40]")
+_AFTER_HEADLINE = lxml.etree.XPath("(//h1[normalize-space()])[1]/following::*[position() <= 40]")
 #: A printed date: 05.04.2025, 5/4/25, 2025-04-05, 5. April 2025, April 5, 2025.
 _PRINTED_DATE = re.compile(
     r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b"
@@ -368,15 +371,34 @@ _SEPARATOR_END = re.compile(r"[\s|·•/–—-]+$")
 _CAPTION_CLASS = re.compile(r"caption|credit|legend|bildunterschrift", re.I)
 #: Classes of a label printed beside the date: a section, category, kicker or tag.
 _LABEL_CLASS = re.compile(r"section|categor|kicker|label|tag|topic|rubri|ressort|eyebrow|overline", re.I)
-#: Where a name beside a date is not the story's byline (captions, teasers, links).
-_NOT_DATELINE = frozenset(("figcaption", "figure", "aside", "nav", "footer", "blockquote", "a"))
+#: Where a name beside a date is not the story's byline (captions, teasers, links, controls).
+_NOT_DATELINE = frozenset(("figcaption", "figure", "aside", "nav", "footer", "blockquote", "a", "button", "select",
+                           "option", "label", "form", "svg", "template"))
+#: Line breaks inside a leaf element: ``<span>Jana Dorn<br></span>`` is still one text.
+_BREAKS = frozenset(("br", "wbr"))
+
+
+def _short_text(el: Any, limit: int) -> str | None:
+    """The element's text, white space collapsed, when it is at most ``limit`` characters;
+    else None, without reading the rest (a container of the whole story is not read)."""
+    pieces, size = [], 0
+    for piece in el.itertext():
+        size += len(piece)
+        if size > 4 * limit + 200:
+            return None
+        pieces.append(piece)
+    text = _norm("".join(pieces))
+    return text if len(text) <= limit else None
 
 
 def _dated(el: Any) -> bool:
     """Whether an element is, holds or prints a date (``<time>`` or :data:`_PRINTED_DATE`)."""
     if el is None or not isinstance(el.tag, str):
         return False
-    return el.tag == "time" or bool(el.xpath(".//time")) or bool(_PRINTED_DATE.search(_norm(el.text_content())))
+    if el.tag == "time":
+        return True
+    text = _short_text(el, 80)  # a dateline, not a paragraph of the story that names a day
+    return text is not None and (bool(el.xpath(".//time")) or bool(_PRINTED_DATE.search(text)))
 
 
 def _bare_name(text: str) -> str | None:
@@ -398,13 +420,15 @@ def dateline_byline(tree: Any) -> list[str]:
     ``<time>``. Not in captions, asides, navigation, footers, quotes or links (a section
     link beside the date is a label). One name or none."""
     for el in _AFTER_HEADLINE(tree):
-        if not isinstance(el.tag, str) or len(el) or el.tag in _NOT_DATELINE:
+        if not isinstance(el.tag, str) or el.tag in _NOT_DATELINE or any(c.tag not in _BREAKS for c in el):
             continue
         if any(a.tag in _NOT_DATELINE or _CAPTION_CLASS.search(a.get("class") or "") for a in el.iterancestors()):
             continue
         if _LABEL_CLASS.search(el.get("class") or "") or _CAPTION_CLASS.search(el.get("class") or ""):
             continue
-        text = _norm(el.text_content())
+        text = _short_text(el, 120)
+        if not text:
+            continue
         name = _bare_name(text)
         if name and (_dated(_beside(el, "getnext")) or _dated(_beside(el, "getprevious"))):
             return [name]
@@ -438,11 +462,11 @@ def cjk_byline(tree: Any) -> list[str]:
     """A CJK byline with no markup: among the 40 elements after the first ``<h1>``, the
     first whose whole text is names and a reporter's title (:data:`_CJK_BYLINE`; 기자,
     特派員, 记者 ...), outside captions, asides, navigation, footers, quotes and links. The
-    raw text, for :func:`_clean_authors` to split and strip the title."""
+    names without the title, for :func:`_clean_authors` to split."""
     for el in _AFTER_HEADLINE(tree):
         if not isinstance(el.tag, str) or el.tag in _NOT_DATELINE:
             continue
-        text = _norm(el.text_content())
-        if len(text) <= 40 and _CJK_BYLINE.fullmatch(text) and not any(a.tag in _NOT_DATELINE for a in el.iterancestors()):
-            return [text]
+        text = _short_text(el, 40)
+        if text and _CJK_BYLINE.fullmatch(text) and not any(a.tag in _NOT_DATELINE for a in el.iterancestors()):
+            return [_TRAILING_TITLE.sub("", text).strip()]
     return []

@@ -244,8 +244,10 @@ def _parse(text: str, raw: bytes | None = None, encoding: str = "") -> lxml.html
     # be a replaced byte, and a BOM or an XML declaration changed the text: those parse text.
     as_bytes = (clean and raw is not None and encoding == "utf-8" and not xml_declared
                 and not raw.startswith(b"\xef\xbb\xbf") and "\ufffd" not in text)
+    # huge_tree: libxml2 otherwise stops at 255 nested elements and drops the rest of the
+    # page (the story with it); the response size is bounded by the download limit.
     parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True,
-                                  encoding="utf-8" if as_bytes else None)
+                                  huge_tree=True, encoding="utf-8" if as_bytes else None)
     try:
         tree = lxml.html.document_fromstring(raw if as_bytes and raw is not None else text, parser=parser)
     except (lxml.etree.ParserError, ValueError, TypeError):

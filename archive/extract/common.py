@@ -48,16 +48,22 @@ def _dedupe(values: Iterable[str], key: Any = None) -> list[str]:
     return out
 
 
-def _as_strings(value: Any) -> list[str]:
-    """Flatten a JSON-LD value (string, list, object with ``name``/``@value``) to strings."""
-    if value is None:
+#: How deep :func:`_as_strings` follows lists and objects: a JSON-LD value is a string, a
+#: list of them or a node with ``name``; anything deeper is hostile and ignored.
+_AS_STRINGS_DEPTH = 8
+
+
+def _as_strings(value: Any, depth: int = 0) -> list[str]:
+    """Flatten a JSON-LD value (string, list, object with ``name``/``@value``) to strings.
+    Values nested deeper than :data:`_AS_STRINGS_DEPTH` lists or objects give nothing."""
+    if value is None or depth > _AS_STRINGS_DEPTH:
         return []
     if isinstance(value, str):
         return [value]
     if isinstance(value, (int, float)):
         return [str(value)]
     if isinstance(value, dict):
-        return _as_strings(value.get("name") or value.get("@value"))
+        return _as_strings(value.get("name") or value.get("@value"), depth + 1)
     if isinstance(value, list):
-        return [s for item in value for s in _as_strings(item)]
+        return [s for item in value for s in _as_strings(item, depth + 1)]
     return []

@@ -219,8 +219,9 @@ class _Page:
                 self.flight.append(el.text)
         self.ld = _JsonLd(blocks)
         self.lang = _norm(tree.get("lang") or tree.get("xml:lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang"))
-        title_el = tree.find(".//title")
-        self.html_title = _norm(title_el.text_content()) if title_el is not None else ""
+        # The document's <title>, not an icon's (<svg><title>Author icon</title></svg>).
+        titles = _DOCUMENT_TITLE(tree)
+        self.html_title = _norm(titles[0].text_content()) if titles else ""
         # The first h1 with text: an empty logo h1 often precedes the headline's.
         self.h1 = next((t for t in (_norm(h.text_content()) for h in tree.iter("h1")) if t), "")
         self.article_tags = sum(1 for _ in tree.iter("article"))
@@ -311,9 +312,15 @@ class _Page:
         return [f for f in found if f and len(f) < 200]
 
 
+_DOCUMENT_TITLE = lxml.etree.XPath("//title[not(ancestor::svg or ancestor::math)]")
+#: Text that does not show as words of a byline: icons' titles, controls, templates, scripts.
+_VISIBLE_TEXT = lxml.etree.XPath(
+    ".//text()[not(ancestor::svg or ancestor::math or ancestor::button or ancestor::template or ancestor::noscript"
+    " or ancestor::script or ancestor::style)]")
 _BYLINE_CLASS_CANDIDATES = lxml.etree.XPath(
     '//body//*[contains(@class, "yline") or contains(@class, "uthor") or contains(@class, "YLINE")'
-    ' or contains(@class, "UTHOR")][not(self::script or self::style or self::img or self::meta or self::link)]')
+    ' or contains(@class, "UTHOR")][not(self::script or self::style or self::img or self::meta or self::link'
+    ' or self::template or ancestor::template)]')
 
 
 def _class_byline(tree: lxml.html.HtmlElement) -> list[str]:
@@ -324,7 +331,7 @@ def _class_byline(tree: lxml.html.HtmlElement) -> list[str]:
     for el in _BYLINE_CLASS_CANDIDATES(tree):
         if not any(c in _BYLINE_CLASSES for c in (el.get("class") or "").casefold().split()):
             continue
-        value = _norm(el.text_content())
+        value = _norm("".join(_VISIBLE_TEXT(el)))
         if not value or len(value) >= 200:
             continue
         article = next((a for a in el.iterancestors("article")), None)

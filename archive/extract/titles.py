@@ -257,7 +257,7 @@ def _in_article_block(el: Any) -> bool:
     inside = False
     for anc in el.iterancestors():
         tag = anc.tag if isinstance(anc.tag, str) else ""
-        if tag in _NOT_HEADLINE_PLACES or "crumb" in (anc.get("class") or "").casefold():
+        if tag in _NOT_HEADLINE_PLACES or _crumb_trail(anc):
             return False
         if tag in _ARTICLE_BLOCKS or anc.get("role") == "main" or anc.get("itemprop") == "articleBody":
             inside = True
@@ -365,11 +365,31 @@ def printed_headline(tree: Any, declared: Mapping[str, str]) -> str | None:
     return None
 
 
+def _headline_shaped(text: str) -> bool:
+    """Three words or more, or ten letters of a script written without spaces."""
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    return len(words) >= 3 or sum(len(w) for w in words) >= 10
+
+
 def _in_navigation(el: Any) -> bool:
     """Whether ``el`` stands in navigation: a ``<nav>``, ``role=navigation`` or a
     breadcrumb trail (a class naming a *crumb*)."""
     return any((isinstance(anc.tag, str) and anc.tag == "nav") or anc.get("role") == "navigation"
-               or "crumb" in (anc.get("class") or "").casefold() for anc in el.iterancestors())
+               or _crumb_trail(anc) for anc in el.iterancestors())
+
+
+#: A class that says a page or block *has* a breadcrumb trail, not that it is one.
+_CRUMB_MODIFIER = re.compile(r"^(?:has|with|no|show|hide)[-_]", re.I)
+
+
+def _crumb_trail(el: Any) -> bool:
+    """Whether ``el`` is a breadcrumb trail: a class token naming a *crumb*
+    (``breadcrumb``, ``article__breadcrumb``), on an element below the page's ``<body>``,
+    ``<main>`` and ``<article>`` (a ``has-breadcrumbs`` modifier on a wrapper is none)."""
+    if not isinstance(el.tag, str) or el.tag in ("html", "body", "main", "article"):
+        return False
+    return any("crumb" in token.casefold() and not _CRUMB_MODIFIER.match(token)
+               for token in (el.get("class") or "").split())
 
 
 def story_beside_listing_title(tree: Any, og: str | None, ld: str | None) -> str | None:
@@ -385,6 +405,8 @@ def story_beside_listing_title(tree: Any, og: str | None, ld: str | None) -> str
     """
     if not og or not ld or _key(og) == _key(ld) or _agreement(og, ld, False):
         return None
+    if not all(_headline_shaped(c) for c in (og, ld)):
+        return None  # a "Home" or "12" is no story headline to fall back on
     for tried, el in enumerate(_HEADLINE_ELEMENTS(tree)):
         if tried >= _HEADLINE_TRIES:
             break
