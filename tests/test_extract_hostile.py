@@ -107,3 +107,11 @@ def test_page_furniture_beside_a_date_is_no_byline(body: str) -> None:
 def test_a_line_break_inside_the_name_element_is_still_a_name() -> None:
     body = f"<article><h1>Council approves harbour budget</h1><div><span>Jana Dorn<br></span><span>05.04.2025</span></div>{STORY}</article>"
     assert extract(doc(body), URL).authors == ["Jana Dorn"]
+
+
+def test_cjk_byline_under_a_logo_h1_and_an_h3_headline() -> None:
+    head = '<meta property="og:site_name" content="한빛일보">' + ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "한빛일보"}})
+    body = ('<header><h1 class="logo"><a href="/"><img src="/logo.png" alt="한빛일보"></a></h1></header>'
+            '<section><h3>정부, 내년 예산 680조 편성…복지 지출 역대 최대</h3><ul><li><i class="icon"></i> 김민준·이서연 기자</li>'
+            f'<li>입력 2025.04.05 09:12</li></ul></section><article>{STORY}</article>')
+    assert extract(doc(body, head, lang="ko"), "https://hanbit.example/a").authors == ["김민준", "이서연"]

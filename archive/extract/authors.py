@@ -361,6 +361,9 @@ def lead_byline(tree: Any) -> list[str]:
 
 #: The elements after the page's first ``<h1>``: its standfirst and the dateline row.
 _AFTER_HEADLINE = lxml.etree.XPath("(//h1[normalize-space()])[1]/following::*[position() <= 40]")
+#: The same after the first ``<h1>`` of all, a logo's too (the headline may be an ``<h2>`` or
+#: ``<h3>`` below it): for a byline that its reporter's title marks, where no label can mislead.
+_AFTER_FIRST_H1 = lxml.etree.XPath("(//h1)[1]/following::*[position() <= 40]")
 #: A printed date: 05.04.2025, 5/4/25, 2025-04-05, 5. April 2025, April 5, 2025.
 _PRINTED_DATE = re.compile(
     r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b"
@@ -463,7 +466,7 @@ def cjk_byline(tree: Any) -> list[str]:
     first whose whole text is names and a reporter's title (:data:`_CJK_BYLINE`; 기자,
     特派員, 记者 ...), outside captions, asides, navigation, footers, quotes and links. The
     names without the title, for :func:`_clean_authors` to split."""
-    for el in _AFTER_HEADLINE(tree):
+    for el in _AFTER_FIRST_H1(tree):
         if not isinstance(el.tag, str) or el.tag in _NOT_DATELINE:
             continue
         text = _short_text(el, 40)
