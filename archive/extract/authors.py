@@ -96,8 +96,7 @@ def _split_on_conjunctions(part: str, conjunctions: frozenset[str]) -> list[str]
         current.append(word)
     names.append(" ".join(current))
     # A conjunction left at an end ("John Smith and", "John Smith, and") joins nothing.
-    names = [" ".join(w for i, w in enumerate(n.split(" ")) if not (w in conjunctions and i == len(n.split(" ")) - 1))
-             for n in names]
+    names = [" ".join(words[:-1] if words[-1] in conjunctions else words) for words in (n.split(" ") for n in names)]
     return [n for n in names if n]
 
 
@@ -351,12 +350,18 @@ def lead_byline(tree: Any) -> list[str]:
         if not (bold == text or (text.isupper() and len(text) > 3)):
             continue
         name = _BY_PREFIX.sub("", text).strip(" ,.:")
-        words = name.split()
-        if (2 <= len(words) <= 4 and len(name) <= 40 and all(w[:1].isupper() for w in words)
-                and not any(ch.isdigit() for ch in name) and not re.search(r"[:;!?|/@()\"“”]", name)
-                and not any(w.casefold() in _LEAD_LABELS for w in words)):
+        if _name_shaped(name):
             return [name]
     return []
+
+
+def _name_shaped(name: str) -> bool:
+    """Two to four capitalised words, at most 40 characters, no digits, no sentence or
+    markup punctuation and no label word (:data:`_LEAD_LABELS`): a name standing alone."""
+    words = name.split()
+    return (2 <= len(words) <= 4 and len(name) <= 40 and all(w[:1].isupper() for w in words)
+            and not any(ch.isdigit() for ch in name) and not re.search(r"[:;!?|/@()\"“”]", name)
+            and not any(w.casefold() in _LEAD_LABELS for w in words))
 
 
 #: The elements after the page's first ``<h1>``: its standfirst and the dateline row.
@@ -369,7 +374,8 @@ _PRINTED_DATE = re.compile(
     r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b"
     r"|\b\d{1,2}\.?\s+[^\W\d]{3,}\.?,?\s+\d{4}\b|\b[^\W\d]{3,}\.?\s+\d{1,2},?\s+\d{4}\b")
 #: A separator a dateline row prints between the name and the date.
-_SEPARATOR_END = re.compile(r"[\s|·•/–—-]+$")
+_SEPARATOR = r"[\s|·•/–—-]"
+_SEPARATOR_END = re.compile(_SEPARATOR + "+$")
 #: Classes of a caption or a photo credit, which print a name beside a date too.
 _CAPTION_CLASS = re.compile(r"caption|credit|legend|bildunterschrift", re.I)
 #: Classes of a label printed beside the date: a section, category, kicker or tag.
@@ -408,12 +414,7 @@ def _bare_name(text: str) -> str | None:
     """``text`` as a person's name (two to four capitalised words, at most 40 characters;
     no digits, commas or label words; a trailing separator dropped), else None."""
     name = _SEPARATOR_END.sub("", _BY_PREFIX.sub("", text)).strip(" .:")
-    words = name.split()
-    if (2 <= len(words) <= 4 and len(name) <= 40 and all(w[:1].isupper() for w in words)
-            and not any(ch.isdigit() for ch in name) and not re.search(r"[,:;!?|/@()\"“”]", name)
-            and not any(w.casefold() in _LEAD_LABELS for w in words) and not _media(name)):
-        return name
-    return None
+    return name if _name_shaped(name) and "," not in name and not _media(name) else None
 
 
 def dateline_byline(tree: Any) -> list[str]:
@@ -449,10 +450,15 @@ def _beside(el: Any, direction: str) -> Any:
     """The next (``getnext``) or previous (``getprevious``) sibling element of ``el``,
     past comments and siblings that print only a separator (``<span> | </span>``)."""
     sibling = getattr(el, direction)()
-    while sibling is not None and (not isinstance(sibling.tag, str)
-                                   or not re.sub(r"[\s|·•/–—-]", "", _norm(sibling.text_content()))):
+    while sibling is not None and (not isinstance(sibling.tag, str) or _separator_only(sibling)):
         sibling = getattr(sibling, direction)()
     return sibling
+
+
+def _separator_only(el: Any) -> bool:
+    """Whether an element prints nothing but separators (a long text is never read whole)."""
+    text = _short_text(el, 80)
+    return text is not None and not re.sub(_SEPARATOR, "", text)
 
 
 #: CJK names (joined by ·, 、 or commas) followed by a reporter's title: "김민준·이서연 기자".

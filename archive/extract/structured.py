@@ -220,8 +220,8 @@ class _Page:
         self.ld = _JsonLd(blocks)
         self.lang = _norm(tree.get("lang") or tree.get("xml:lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang"))
         # The document's <title>, not an icon's (<svg><title>Author icon</title></svg>).
-        titles = _DOCUMENT_TITLE(tree)
-        self.html_title = _norm(titles[0].text_content()) if titles else ""
+        title_el = next((t for t in tree.iter("title") if not any(a.tag in ("svg", "math") for a in t.iterancestors())), None)
+        self.html_title = _norm(title_el.text_content()) if title_el is not None else ""
         # The first h1 with text: an empty logo h1 often precedes the headline's.
         self.h1 = next((t for t in (_norm(h.text_content()) for h in tree.iter("h1")) if t), "")
         self.article_tags = sum(1 for _ in tree.iter("article"))
@@ -312,7 +312,6 @@ class _Page:
         return [f for f in found if f and len(f) < 200]
 
 
-_DOCUMENT_TITLE = lxml.etree.XPath("//title[not(ancestor::svg or ancestor::math)]")
 #: Text that does not show as words of a byline: icons' titles, controls, templates, scripts.
 _VISIBLE_TEXT = lxml.etree.XPath(
     ".//text()[not(ancestor::svg or ancestor::math or ancestor::button or ancestor::template or ancestor::noscript"
